@@ -1,0 +1,17 @@
+"""The JSON API under /api/v1."""
+from __future__ import annotations
+
+from flask import Flask
+
+from .blueprint import create_blueprint
+from .commands import register_command_routes
+from .queries import register_query_routes
+from .routes import register_routes
+
+
+def init_app(app: Flask) -> None:
+    bp = create_blueprint()
+    register_routes(bp)
+    register_command_routes(bp, app.extensions["duban"].commands)
+    register_query_routes(bp)
+    app.register_blueprint(bp)

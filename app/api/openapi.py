@@ -1,0 +1,105 @@
+"""The OpenAPI document, generated from the same marshmallow schemas the commands load with."""
+from __future__ import annotations
+
+import re
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import Schema, fields
+
+from ..commands.base import ROLE_NAMES, CommandRegistry
+from .queries import all_queries
+
+
+class TokenRequest(Schema):
+    username = fields.String(required=True)
+    password = fields.String(required=True)
+
+
+class TokenResponse(Schema):
+    token = fields.String(required=True)
+    role = fields.String()
+    unit = fields.String(allow_none=True)
+
+
+class EventRef(Schema):
+    type = fields.String()
+    position = fields.Integer()
+
+
+class CommandResult(Schema):
+    id = fields.String()
+    version = fields.Integer()
+    position = fields.Integer(allow_none=True)
+    events = fields.List(fields.Nested(EventRef))
+
+
+class ErrorBody(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class Error(Schema):
+    error = fields.Nested(ErrorBody, required=True)
+
+
+_ERRORS = {
+    "400": "输入无效", "401": "未登录", "403": "角色或单位无权", "404": "对象不存在",
+    "409": "版本冲突或编码重复", "422": "当前状态不允许",
+}
+
+
+def _error_responses(codes) -> dict:
+    return {c: {"description": _ERRORS[c], "content": {"application/json": {"schema": "Error"}}}
+            for c in codes}
+
+
+def _path_params(path: str) -> list[dict]:
+    return [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+            for n in re.findall(r"{(\w+)}", path)]
+
+
+def build_spec(commands: CommandRegistry) -> dict:
+    spec = APISpec(title="督办 duban API", version="1.0.0", openapi_version="3.0.3",
+                   plugins=[MarshmallowPlugin()],
+                   servers=[{"url": "/api/v1"}],
+                   components={"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}})
+    spec.components.schema("Error", schema=Error)
+    spec.components.schema("CommandResult", schema=CommandResult)
+    spec.path("/auth/token", operations={"post": {
+        "summary": "登录，获取令牌", "tags": ["认证"],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": TokenRequest}}},
+        "responses": {"200": {"description": "令牌", "content": {
+            "application/json": {"schema": TokenResponse}}}, **_error_responses(["400", "401"])},
+    }})
+    for cmd in commands:
+        if not cmd.path:
+            continue
+        path_names = set(re.findall(r"{(\w+)}", cmd.path))
+        body = cmd.schema(exclude=[n for n in path_names if n in cmd.schema().fields])
+        roles = "、".join(ROLE_NAMES[r] for r in cmd.roles)
+        spec.path(cmd.path, operations={"post": {
+            "summary": cmd.summary, "operationId": cmd.name, "tags": list(cmd.tags),
+            "description": f"可执行角色：{roles}。可附 command_id（幂等）与 expected_version（乐观并发）。",
+            "security": [{"bearer": []}],
+            "parameters": _path_params(cmd.path),
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": {"allOf": [body, {"type": "object", "properties": {
+                    "command_id": {"type": "string"}, "expected_version": {"type": "integer"}}}]}}}},
+            "responses": {"201": {"description": "已记录", "content": {
+                "application/json": {"schema": "CommandResult"}}},
+                **_error_responses(["400", "401", "403", "404", "409", "422"])},
+        }})
+    for q in all_queries():
+        path_names = set(re.findall(r"{(\w+)}", q.path))
+        args = q.args(exclude=[n for n in path_names if n in q.args().fields])
+        op = {"summary": q.summary, "operationId": "get_" + q.function.__name__,
+              "tags": list(q.tags), "security": [{"bearer": []}],
+              "parameters": _path_params(q.path) + [{"in": "query", "schema": args}],
+              "responses": {"200": {"description": "结果"},
+                            **_error_responses(["400", "401", "403", "404"])}}
+        if q.response is not None:
+            op["responses"]["200"]["content"] = {"application/json": {"schema": q.response}}
+        spec.path(q.path, operations={"get": op})
+    return spec.to_dict()

@@ -1,0 +1,55 @@
+"""The composition root: wires the engine, the store, the projections and the command bus."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from importlib import import_module
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from . import catalog
+from .commands.base import CommandBus, CommandRegistry
+from .db import make_engine
+from .events.registry import EventRegistry
+from .events.store import EventStore, utc_now
+from .projections.engine import ProjectionSet
+
+
+@dataclass
+class Services:
+    engine: Engine
+    events: EventRegistry
+    store: EventStore
+    projections: ProjectionSet
+    commands: CommandRegistry
+    bus: CommandBus
+    tz: ZoneInfo
+    clock: Callable[[], datetime]
+
+    def today(self) -> date:
+        return self.clock().astimezone(self.tz).date()
+
+
+def build_registries() -> tuple[EventRegistry, CommandRegistry, ProjectionSet]:
+    events = EventRegistry()
+    for name in catalog.EVENT_MODULES:
+        import_module(name).register(events)
+    commands = CommandRegistry()
+    for name in catalog.COMMAND_MODULES:
+        commands.extend(import_module(name).COMMANDS)
+    projections = ProjectionSet([import_module(name).PROJECTION for name in catalog.PROJECTION_MODULES])
+    return events, commands, projections
+
+
+def bootstrap(database_url: str, tz_name: str = "Asia/Shanghai",
+              clock: Callable[[], datetime] | None = None, engine: Engine | None = None) -> Services:
+    engine = engine or make_engine(database_url)
+    events, commands, projections = build_registries()
+    clock = clock or utc_now
+    store = EventStore(engine, events, clock=lambda: clock(), projector=projections.live)
+    tz = ZoneInfo(tz_name)
+    services = Services(engine, events, store, projections, commands, None, tz, clock)  # type: ignore[arg-type]
+    services.bus = CommandBus(commands, store, services.today)
+    return services

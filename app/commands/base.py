@@ -1,0 +1,166 @@
+"""Commands, their handlers and the bus that runs them inside one write transaction."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Callable, Iterable, Sequence
+
+from marshmallow import Schema, ValidationError
+
+from ..events.model import Metadata, NewEvent, RecordedEvent
+from ..events.store import ConcurrencyConflict, EventStore, Transaction
+from .errors import Conflict, Forbidden, InvalidCommand, NotFound
+from .messages import translate_errors
+
+ADMIN, DISPATCHER, UNIT_REPORTER, LEADER, INSPECTOR = (
+    "admin", "dispatcher", "unit_reporter", "leader", "inspector")
+ROLES = (ADMIN, DISPATCHER, UNIT_REPORTER, LEADER, INSPECTOR)
+ROLE_NAMES = {ADMIN: "系统管理员", DISPATCHER: "调度员", UNIT_REPORTER: "单位填报员",
+              LEADER: "县级联系领导", INSPECTOR: "纪检督查人员", "system": "系统"}
+
+
+@dataclass(frozen=True)
+class Actor:
+    username: str
+    role: str
+    unit: str | None = None
+    client_address: str | None = None
+    # for a leader: the leader's name as written on projects (挂联领导)
+    display_name: str | None = None
+
+
+SYSTEM = Actor("system", "system")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a handler decided: events for one stream, and the id to answer with."""
+
+    id: str
+    stream_id: str
+    stream_type: str
+    events: Sequence[NewEvent]
+
+
+class Context:
+    """What a handler sees: the actor, today, and read access inside the write transaction."""
+
+    def __init__(self, tx: Transaction, actor: Actor, today: date, now: datetime) -> None:
+        self.tx = tx
+        self.actor = actor
+        self.today = today
+        self.now = now
+
+    @property
+    def conn(self):
+        return self.tx.conn
+
+    def load(self, stream_id: str) -> list[RecordedEvent]:
+        return self.tx.read_stream(stream_id)
+
+    def exists(self, stream_id: str) -> bool:
+        return self.tx.stream_version(stream_id) > 0
+
+    def require(self, stream_id: str, message: str) -> list[RecordedEvent]:
+        evs = self.load(stream_id)
+        if not evs:
+            raise NotFound(message)
+        return evs
+
+
+Handler = Callable[[Context, dict], Decision]
+
+
+@dataclass
+class CommandSpec:
+    name: str
+    schema: type[Schema]
+    handler: Handler
+    roles: tuple[str, ...]
+    summary: str
+    # The stream a command on an existing thing addresses, from its loaded payload.
+    stream: Callable[[dict], str] | None = None
+    # API route: POST /api/v1 + path; path parameters are merged into the payload.
+    path: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass
+class CommandRegistry:
+    specs: dict[str, CommandSpec] = field(default_factory=dict)
+
+    def add(self, spec: CommandSpec) -> CommandSpec:
+        if spec.name in self.specs:
+            raise ValueError(f"command {spec.name} registered twice")
+        self.specs[spec.name] = spec
+        return spec
+
+    def extend(self, specs: Iterable[CommandSpec]) -> None:
+        for s in specs:
+            self.add(s)
+
+    def __getitem__(self, name: str) -> CommandSpec:
+        return self.specs[name]
+
+    def __iter__(self):
+        return iter(self.specs.values())
+
+
+class CommandBus:
+    def __init__(self, registry: CommandRegistry, store: EventStore,
+                 today: Callable[[], date]) -> None:
+        self.registry = registry
+        self.store = store
+        self.today = today
+
+    def load(self, name: str, payload: dict[str, Any]) -> dict:
+        """Validate a payload against the command's schema (400 with per-field messages)."""
+        spec = self.registry[name]
+        if not isinstance(payload, dict):
+            raise InvalidCommand("请求内容必须是一个 JSON 对象。")
+        try:
+            return spec.schema().load(payload)
+        except ValidationError as exc:
+            raise InvalidCommand("输入有误，请检查标出的字段。", translate_errors(exc.messages)) from None
+
+    def execute(self, name: str, payload: dict[str, Any], actor: Actor, *,
+                command_id: str | None = None, expected_version: int | None = None,
+                correlation_id: str | None = None, causation_id: str | None = None) -> dict:
+        spec = self.registry[name]
+        cmd = self.load(name, payload)
+        if actor.role not in spec.roles and actor.role != "system":
+            raise Forbidden("您的角色无权执行此操作。")
+        with self.store.transaction() as tx:
+            if command_id:
+                earlier = tx.command_result(command_id)
+                if earlier is not None:
+                    return earlier
+            if expected_version is not None and spec.stream is not None:
+                stream_id = spec.stream(cmd)
+                current = tx.stream_version(stream_id)
+                if current == 0:
+                    raise NotFound("要操作的对象不存在。")
+                if current != expected_version:
+                    raise Conflict(f"数据已被他人更新（当前版本 {current}，您提交的版本 "
+                                   f"{expected_version}），请刷新后重试。")
+            now = self.store.clock()
+            ctx = Context(tx, actor, self.today(), now)
+            decision = spec.handler(ctx, cmd)
+            meta = Metadata(actor=actor.username, role=actor.role, unit=actor.unit,
+                            command_id=command_id, correlation_id=correlation_id or command_id,
+                            causation_id=causation_id, client_address=actor.client_address,
+                            extra={"command": name})
+            try:
+                recorded = tx.append(decision.stream_id, decision.stream_type, decision.events,
+                                     tx.stream_version(decision.stream_id), meta)
+            except ConcurrencyConflict:
+                raise Conflict("数据已被他人更新，请刷新后重试。") from None
+            result = {
+                "id": decision.id,
+                "version": recorded[-1].version if recorded else tx.stream_version(decision.stream_id),
+                "position": recorded[-1].position if recorded else None,
+                "events": [{"type": e.type, "position": e.position} for e in recorded],
+            }
+            if command_id:
+                tx.remember_result(command_id, result)
+            return result

@@ -1,0 +1,19 @@
+"""Settings read from the environment (see the README's configuration table)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def default_database_url(instance_path: str) -> str:
+    return "sqlite:///" + str(Path(instance_path) / "duban.sqlite3")
+
+
+def from_environment(instance_path: str) -> dict:
+    return {
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or default_database_url(instance_path),
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-secret-change-me"),
+        "TZ_NAME": os.environ.get("TZ_NAME", "Asia/Shanghai"),
+        "TOKEN_MAX_AGE": int(os.environ.get("TOKEN_MAX_AGE", str(12 * 3600))),
+        "JSON_AS_ASCII": False,
+    }

@@ -1,0 +1,54 @@
+"""Engines for SQLite (embedded default) and PostgreSQL (production)."""
+from __future__ import annotations
+
+from sqlalchemy import Engine, create_engine, event
+
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url, **kwargs)
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def _sqlite_engine(url: str, **kwargs) -> Engine:
+    if ":memory:" in url or url in ("sqlite://", "sqlite:///"):
+        from sqlalchemy.pool import StaticPool
+
+        kwargs.setdefault("poolclass", StaticPool)
+        kwargs.setdefault("connect_args", {"check_same_thread": False})
+    elif "poolclass" not in kwargs:
+        kwargs.setdefault("pool_size", 8)
+        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 60})
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # The driver's own transaction handling is switched off so that a write
+        # can start with BEGIN IMMEDIATE: the write lock is taken before the
+        # stream is read, which keeps appends serial and positions gap-free.
+        dbapi_connection.isolation_level = None
+        cur = dbapi_connection.cursor()
+        if ":memory:" not in url:
+            cur.execute("PRAGMA journal_mode=WAL")
+        # FULL: a committed event survives a power cut.
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        if conn.get_execution_options().get("duban_write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+

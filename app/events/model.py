@@ -1,0 +1,74 @@
+"""Events as the rest of duban sees them."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any
+
+INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def format_instant(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime(INSTANT_FORMAT)
+
+
+def parse_instant(text: str) -> datetime:
+    return datetime.strptime(text, INSTANT_FORMAT).replace(tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event a handler decided on, not yet stored."""
+
+    type: str
+    data: dict[str, Any]
+    business_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    position: int
+    stream_id: str
+    stream_type: str
+    version: int
+    type: str
+    schema_version: int
+    data: dict[str, Any]
+    meta_text: str
+    business_date: str | None
+    recorded_at: str
+    prev_hash: str
+    hash: str
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        # Decoded on demand: projections rarely need it and the rebuild reads millions.
+        return json.loads(self.meta_text)
+
+    @property
+    def day(self) -> date | None:
+        return date.fromisoformat(self.business_date) if self.business_date else None
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """Who issued the command that produced the events, and from where."""
+
+    actor: str
+    role: str
+    unit: str | None = None
+    command_id: str | None = None
+    correlation_id: str | None = None
+    causation_id: str | None = None
+    client_address: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        d = {
+            "actor": self.actor, "role": self.role, "unit": self.unit,
+            "command_id": self.command_id, "correlation_id": self.correlation_id,
+            "causation_id": self.causation_id, "client_address": self.client_address,
+        }
+        d.update(self.extra)
+        return d

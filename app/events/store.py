@@ -1,0 +1,212 @@
+"""The event store: the only writer of events.
+
+Appends are serialised (SQLite: BEGIN IMMEDIATE; PostgreSQL: a
+transaction-scoped advisory lock), so positions are assigned head + 1 and become
+visible in order: a follower reading ``position > n`` never misses an event.
+"""
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Callable, Iterator, Sequence
+
+from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy.exc import IntegrityError
+
+from .chain import GENESIS_HASH, canonical_json, event_hash
+from .model import Metadata, NewEvent, RecordedEvent, format_instant
+from .registry import EventRegistry
+from .tables import command_results, events
+
+# Any constant will do; it only has to be the same in every process.
+APPEND_LOCK_KEY = 0x6475_6261_6E
+
+Projector = Callable[[Connection, Sequence[RecordedEvent]], None]
+Clock = Callable[[], datetime]
+
+
+class ConcurrencyConflict(Exception):
+    def __init__(self, stream_id: str, expected: int, actual: int):
+        super().__init__(f"{stream_id}: expected version {expected}, found {actual}")
+        self.stream_id = stream_id
+        self.expected = expected
+        self.actual = actual
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+_COLUMNS = (
+    events.c.position, events.c.stream_id, events.c.stream_type, events.c.version, events.c.type,
+    events.c.schema_version, events.c.data, events.c.meta, events.c.business_date,
+    events.c.recorded_at, events.c.prev_hash, events.c.hash,
+)
+_SELECT = select(*_COLUMNS)
+
+
+class EventStore:
+    def __init__(self, engine: Engine, registry: EventRegistry, clock: Clock = utc_now,
+                 projector: Projector | None = None) -> None:
+        self.engine = engine
+        self.registry = registry
+        self.clock = clock
+        self.projector = projector
+        self._pg = engine.dialect.name == "postgresql"
+
+    # -- writing ---------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator["Transaction"]:
+        """One write transaction holding the append lock from its first statement."""
+        with self.engine.connect() as conn:
+            conn.execution_options(duban_write=True)
+            with conn.begin():
+                if self._pg:
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPEND_LOCK_KEY})
+                yield Transaction(self, conn)
+
+    def append(self, stream_id: str, stream_type: str, new_events: Sequence[NewEvent],
+               expected_version: int | None, meta: Metadata) -> list[RecordedEvent]:
+        with self.transaction() as tx:
+            return tx.append(stream_id, stream_type, new_events, expected_version, meta)
+
+    # -- reading ---------------------------------------------------------
+    def decode(self, row) -> RecordedEvent:
+        data = self.registry.upcast(row[4], json.loads(row[6]), row[5])
+        return RecordedEvent(row[0], row[1], row[2], row[3], row[4], row[5], data, row[7],
+                             row[8], row[9], row[10], row[11])
+
+    def read_stream(self, stream_id: str, conn: Connection | None = None,
+                    until_position: int | None = None) -> list[RecordedEvent]:
+        q = _SELECT.where(events.c.stream_id == stream_id)
+        if until_position is not None:
+            q = q.where(events.c.position <= until_position)
+        q = q.order_by(events.c.version)
+        with self._conn(conn) as c:
+            return [self.decode(r) for r in c.execute(q)]
+
+    def read_all(self, after: int = 0, limit: int | None = None, until_position: int | None = None,
+                 conn: Connection | None = None, batch: int = 5000) -> Iterator[RecordedEvent]:
+        """Events with position > after in order, fetched in batches."""
+        remaining = limit
+        last = after
+        with self._conn(conn) as c:
+            while remaining is None or remaining > 0:
+                size = batch if remaining is None else min(batch, remaining)
+                q = _SELECT.where(events.c.position > last)
+                if until_position is not None:
+                    q = q.where(events.c.position <= until_position)
+                rows = c.execute(q.order_by(events.c.position).limit(size)).fetchall()
+                for r in rows:
+                    yield self.decode(r)
+                if len(rows) < size:
+                    return
+                last = rows[-1][0]
+                if remaining is not None:
+                    remaining -= len(rows)
+
+    def position_at(self, instant: datetime, conn: Connection | None = None) -> int:
+        """The last position recorded at or before an instant (0 if none)."""
+        q = select(func.max(events.c.position)).where(events.c.recorded_at <= format_instant(instant))
+        with self._conn(conn) as c:
+            return c.execute(q).scalar() or 0
+
+    def head(self, conn: Connection | None = None) -> tuple[int, str]:
+        with self._conn(conn) as c:
+            row = c.execute(_HEAD).first()
+        return (row[0], row[1]) if row else (0, GENESIS_HASH)
+
+    @contextmanager
+    def _conn(self, conn: Connection | None) -> Iterator[Connection]:
+        if conn is not None:
+            yield conn
+        else:
+            with self.engine.connect() as c:
+                yield c
+
+
+_HEAD = select(events.c.position, events.c.hash, events.c.recorded_at).order_by(
+    events.c.position.desc()).limit(1)
+
+
+class Transaction:
+    """What a command handler may do inside one write transaction."""
+
+    def __init__(self, store: EventStore, conn: Connection) -> None:
+        self.store = store
+        self.conn = conn
+        self._head: tuple[int, str, str] | None = None
+        self._versions: dict[str, int] = {}
+
+    def read_stream(self, stream_id: str) -> list[RecordedEvent]:
+        evs = self.store.read_stream(stream_id, self.conn)
+        self._versions[stream_id] = evs[-1].version if evs else 0
+        return evs
+
+    def stream_version(self, stream_id: str) -> int:
+        if stream_id not in self._versions:
+            v = self.conn.execute(
+                select(func.max(events.c.version)).where(events.c.stream_id == stream_id)
+            ).scalar()
+            self._versions[stream_id] = v or 0
+        return self._versions[stream_id]
+
+    def append(self, stream_id: str, stream_type: str, new_events: Sequence[NewEvent],
+               expected_version: int | None, meta: Metadata) -> list[RecordedEvent]:
+        if not new_events:
+            return []
+        current = self.stream_version(stream_id)
+        if expected_version is not None and expected_version != current:
+            raise ConcurrencyConflict(stream_id, expected_version, current)
+        position, prev_hash, last_at = self._current_head()
+        now = format_instant(self.store.clock())
+        recorded_at = max(now, last_at)  # instants never go back along the chain
+        meta_text = canonical_json(meta.as_dict())
+        rows, recorded = [], []
+        version = current
+        for ev in new_events:
+            schema_version = self.store.registry.validate(ev.type, ev.data)
+            position += 1
+            version += 1
+            data_text = canonical_json(ev.data)
+            day = ev.business_date.isoformat() if ev.business_date else None
+            h = event_hash(position, stream_id, stream_type, version, ev.type, schema_version,
+                           data_text, meta_text, day, recorded_at, prev_hash)
+            rows.append({
+                "position": position, "stream_id": stream_id, "stream_type": stream_type,
+                "version": version, "type": ev.type, "schema_version": schema_version,
+                "data": data_text, "meta": meta_text, "business_date": day,
+                "recorded_at": recorded_at, "prev_hash": prev_hash, "hash": h,
+            })
+            recorded.append(RecordedEvent(position, stream_id, stream_type, version, ev.type,
+                                          schema_version, json.loads(data_text), meta_text, day,
+                                          recorded_at, prev_hash, h))
+            prev_hash = h
+        try:
+            self.conn.execute(events.insert(), rows)
+        except IntegrityError as exc:  # a writer that bypassed the lock
+            raise ConcurrencyConflict(stream_id, current, -1) from exc
+        self._head = (position, prev_hash, recorded_at)
+        self._versions[stream_id] = version
+        if self.store.projector is not None:
+            self.store.projector(self.conn, recorded)
+        return recorded
+
+    def _current_head(self) -> tuple[int, str, str]:
+        if self._head is None:
+            row = self.conn.execute(_HEAD).first()
+            self._head = (row[0], row[1], row[2]) if row else (0, GENESIS_HASH, "")
+        return self._head
+
+    # -- idempotency -----------------------------------------------------
+    def command_result(self, command_id: str) -> dict | None:
+        row = self.conn.execute(
+            select(command_results.c.result).where(command_results.c.command_id == command_id)
+        ).first()
+        return json.loads(row[0]) if row else None
+
+    def remember_result(self, command_id: str, result: dict) -> None:
+        self.conn.execute(command_results.insert().values(
+            command_id=command_id, result=canonical_json(result),
+            recorded_at=format_instant(self.store.clock())))

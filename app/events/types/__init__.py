@@ -1,0 +1,1 @@
+"""Payload schemas of every event type, one module per area."""

@@ -1,0 +1,22 @@
+"""User events: who was given access, and with which role (the password never enters)."""
+from marshmallow import Schema, fields
+
+from ..registry import EventRegistry
+
+
+class UserCreated(Schema):
+    username = fields.String(required=True)
+    role = fields.String(required=True)
+    unit = fields.String(allow_none=True)
+    display_name = fields.String(allow_none=True)
+
+
+class UserRoleChanged(Schema):
+    username = fields.String(required=True)
+    role = fields.String(required=True)
+    unit = fields.String(allow_none=True)
+
+
+def register(registry: EventRegistry) -> None:
+    registry.register("UserCreated", UserCreated)
+    registry.register("UserRoleChanged", UserRoleChanged)

@@ -1,0 +1,131 @@
+"""Running projections: live in the append's transaction, rebuilt from scratch, or as of a position."""
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from typing import Callable, Iterable, Sequence
+
+from sqlalchemy import Column, Connection, Engine, String, Table, create_engine, inspect, select
+from sqlalchemy.pool import StaticPool
+from sqlalchemy.schema import CreateTable
+
+from ..events.model import RecordedEvent
+from ..events.store import EventStore
+from .base import Apply, MemoryRows, Projection, Rows, SqlRows, metadata
+
+projection_state = Table(
+    "projection_state",
+    metadata,
+    Column("name", String(50), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+)
+
+Progress = Callable[[int], None]
+
+
+class ProjectionSet:
+    def __init__(self, projections: Sequence[Projection]) -> None:
+        self.projections = list(projections)
+        self._dispatch: dict[str, list[Apply]] = {}
+        for p in self.projections:
+            for event_type, fns in p.handlers.items():
+                self._dispatch.setdefault(event_type, []).extend(fns)
+        self._snapshots: OrderedDict[tuple[str, int], Engine] = OrderedDict()
+        self._snap_lock = threading.Lock()
+
+    @property
+    def tables(self) -> list[Table]:
+        return [t for p in self.projections for t in p.tables]
+
+    def apply(self, rows: Rows, event: RecordedEvent) -> None:
+        for fn in self._dispatch.get(event.type, ()):
+            fn(rows, event)
+
+    def live(self, conn: Connection, events: Sequence[RecordedEvent]) -> None:
+        """The store's projector: fold new events into the tables, same transaction."""
+        rows = SqlRows(conn)
+        for ev in events:
+            self.apply(rows, ev)
+        rows.flush()
+
+    def fold(self, events: Iterable[RecordedEvent], progress: Progress | None = None) -> MemoryRows:
+        rows = MemoryRows()
+        dispatch = self._dispatch
+        n = 0
+        for ev in events:
+            fns = dispatch.get(ev.type)
+            if fns:
+                for fn in fns:
+                    fn(rows, ev)
+            n += 1
+            if progress is not None and n % 10000 == 0:
+                progress(10000)
+        if progress is not None:
+            progress(n % 10000)
+        return rows
+
+    # -- schema ----------------------------------------------------------
+    def fingerprint(self, engine: Engine) -> str:
+        ddl = "".join(str(CreateTable(t).compile(dialect=engine.dialect)) for t in self.tables)
+        return hashlib.sha256(ddl.encode()).hexdigest()
+
+    def is_current(self, engine: Engine) -> bool:
+        if not inspect(engine).has_table(projection_state.name):
+            return False
+        with engine.connect() as conn:
+            row = conn.execute(select(projection_state.c.fingerprint)
+                               .where(projection_state.c.name == "all")).first()
+        return row is not None and row[0] == self.fingerprint(engine)
+
+    def rebuild(self, store: EventStore, progress: Progress | None = None) -> int:
+        """Drop every projection table and fold all events into them again.
+
+        Runs under the append lock, so no event can slip between the read and the swap.
+        """
+        with store.transaction() as tx:
+            conn = tx.conn
+            tables = self.tables + [projection_state]
+            metadata.drop_all(conn, tables=tables)
+            metadata.create_all(conn, tables=tables)
+            counter = [0]
+
+            def counted():
+                for ev in store.read_all(conn=conn):
+                    counter[0] += 1
+                    yield ev
+
+            rows = self.fold(counted(), progress)
+            rows.write(conn, self.tables)
+            conn.execute(projection_state.insert().values(name="all",
+                                                          fingerprint=self.fingerprint(store.engine)))
+            return counter[0]
+
+    def ensure(self, store: EventStore, progress: Progress | None = None) -> bool:
+        """Create or rebuild the projections when their definition changed; True if rebuilt."""
+        if self.is_current(store.engine):
+            return False
+        self.rebuild(store, progress)
+        return True
+
+    # -- as of -----------------------------------------------------------
+    def snapshot(self, store: EventStore, position: int) -> Engine:
+        """An in-memory database holding the projections as they stood at a position."""
+        key = (str(store.engine.url), position)
+        with self._snap_lock:
+            cached = self._snapshots.get(key)
+            if cached is not None:
+                self._snapshots.move_to_end(key)
+                return cached
+        engine = create_engine("sqlite://", poolclass=StaticPool,
+                               connect_args={"check_same_thread": False})
+        rows = self.fold(store.read_all(until_position=position))
+        with engine.begin() as conn:
+            metadata.create_all(conn, tables=self.tables)
+            rows.write(conn, self.tables)
+        with self._snap_lock:
+            self._snapshots[key] = engine
+            while len(self._snapshots) > 8:
+                _, old = self._snapshots.popitem(last=False)
+                old.dispose()
+        return engine
