@@ -3,17 +3,29 @@
 # modules with register(registry: EventRegistry)
 EVENT_MODULES = [
     "app.events.types.users",
+    "app.events.types.units",
+    "app.events.types.projects",
+    "app.events.types.problems",
+    "app.events.types.oversight",
 ]
 
 # modules with COMMANDS: list[CommandSpec]
 COMMAND_MODULES = [
     "app.commands.users",
+    "app.commands.units",
 ]
 
 # modules with PROJECTION: Projection
-PROJECTION_MODULES: list[str] = []
+PROJECTION_MODULES = [
+    "app.projections.sequences",
+    "app.projections.units",
+    "app.projections.projects",
+    "app.projections.problems",
+    "app.projections.oversight",
+]
 
 # modules with QUERIES: list[QuerySpec] (GET routes of the API)
 QUERY_MODULES = [
     "app.api.event_queries",
+    "app.api.unit_queries",
 ]

@@ -67,6 +67,20 @@ class Context:
             raise NotFound(message)
         return evs
 
+    def business_date(self, cmd: dict, field: str = "date") -> date:
+        """The day the recorded thing happened: given, or today; never in the future."""
+        day = cmd.get(field) or self.today
+        if day > self.today:
+            raise InvalidCommand("输入有误，请检查标出的字段。",
+                                 {field: [f"业务日期不能晚于今天（{self.today.isoformat()}）。"]})
+        return day
+
+    def next_id(self, stream_type: str, prefix: str, width: int) -> str:
+        """The next sequential id of a kind of stream (safe: the append lock is held)."""
+        from ..projections.sequences import next_number
+
+        return f"{prefix}{next_number(self.conn, stream_type):0{width}d}"
+
 
 Handler = Callable[[Context, dict], Decision]
 

@@ -1,0 +1,24 @@
+"""Domain vocabulary (API.md values) and their Chinese names."""
+from __future__ import annotations
+
+UNIT_KINDS = {"township": "乡镇", "department": "部门", "enterprise": "企业"}
+
+PROJECT_CATEGORIES = {"provincial": "省重点", "municipal": "市重点", "district": "区级重大",
+                      "key_push": "重抓重推"}
+PROJECT_STAGES = {"reserve": "储备", "preliminary": "前期", "planned_new": "计划新开工",
+                  "new_start": "新开工", "continuing": "续建", "completed": "竣工"}
+
+PROBLEM_SOURCES = {"unit_report": "项目单位上报", "meeting": "调度会发现", "inspection": "督查发现"}
+PROBLEM_CATEGORIES = {"preliminary": "前期工作不深不透", "design_change": "规划设计/规模概算/选址调整",
+                      "funding": "资金缺口", "land": "土地指标", "demolition": "征地拆迁",
+                      "environment": "环评", "construction": "施工组织", "other": "其他"}
+PROBLEM_STATUSES = {"raised": "已提出", "in_progress": "办理中", "awaiting_verification": "待核验",
+                    "resolved": "已销号", "withdrawn": "已撤回"}
+LEVELS = {1: "一级调度", 2: "二级调度", 3: "三级调度"}
+
+INSPECTION_KINDS = {"discipline": "纪律作风督查", "project": "项目督查", "self_check": "自查自纠"}
+
+
+def stream(kind: str, key: str) -> str:
+    """Stream ids are '<kind>:<key>' (unit:U01, project:XM001, problem:P00001, ...)."""
+    return f"{kind}:{key}"
