@@ -32,9 +32,13 @@ class QueryView:
     conn: Connection
     actor: Actor
     position: int | None  # None: live
+    as_of: datetime | None = None
 
     @property
     def today(self) -> date:
+        """Today, or the day of the as-of instant: an answer as of then uses that day's defaults."""
+        if self.as_of is not None:
+            return self.as_of.astimezone(self.services.tz).date()
         return self.services.today()
 
 
@@ -75,8 +79,9 @@ def _view(spec: QuerySpec):
         values.update(path_params)
         args = parse_args(spec.args, values)
         svc = services()
-        with reading(svc, args.pop("as_of", None)) as (conn, position):
-            return jsonify(spec.function(QueryView(svc, conn, actor, position), args))
+        as_of = args.pop("as_of", None)
+        with reading(svc, as_of) as (conn, position):
+            return jsonify(spec.function(QueryView(svc, conn, actor, position, as_of), args))
 
     view.__name__ = "query_" + spec.function.__name__
     return view
