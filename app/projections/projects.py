@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Float, Integer, String, Table, Text
 
-from .base import Projection, metadata
+from ..events.model import RecordedEvent
+from .base import Projection, Rows, metadata
 
 # Current state of each project.
 projects = Table(
@@ -68,3 +69,87 @@ monthly_progress = Table(
 
 PROJECTION = Projection("projects", [projects, project_stages, project_leaders, annual_plans,
                                      monthly_progress])
+
+
+def _touch(rows: Rows, ev: RecordedEvent) -> dict:
+    """The project row, its version moved to this event (mutated in place: rebuilds fold millions)."""
+    row = rows.get(projects, ev.data["project"])
+    row["version"] = ev.version
+    return row
+
+
+def _next_seq(rows: Rows, table: Table, code: str) -> int:
+    # Stages and leaders change a handful of times per project, so probing keys stays cheap
+    # and spares the ledger table a counter column.
+    seq = 1
+    while rows.get(table, code, seq) is not None:
+        seq += 1
+    return seq
+
+
+@PROJECTION.on("ProjectRegistered")
+def _registered(rows: Rows, ev: RecordedEvent) -> None:
+    d = ev.data
+    code, leader = d["code"], d.get("leader")
+    rows.put(projects, {
+        "code": code, "name": d["name"], "category": d["category"], "stage": d["stage"],
+        "owner_unit": d["owner_unit"], "responsible_unit": d["responsible_unit"], "leader": leader,
+        "total_investment": d["total_investment"], "planned_start": d.get("planned_start"),
+        "registered_on": ev.business_date, "stats_entry_on": None, "last_period": None,
+        "version": ev.version})
+    rows.put(project_stages, {"project": code, "seq": 1, "stage": d["stage"],
+                              "on_date": ev.business_date})
+    if leader:
+        rows.put(project_leaders, {"project": code, "seq": 1, "leader": leader,
+                                   "on_date": ev.business_date})
+
+
+@PROJECTION.on("AnnualPlanSet")
+def _annual_plan(rows: Rows, ev: RecordedEvent) -> None:
+    d = ev.data
+    rows.put(annual_plans, {"project": d["project"], "year": d["year"],
+                            "planned_investment": d["planned_investment"]})
+    rows.put(projects, _touch(rows, ev))
+
+
+@PROJECTION.on("LeaderAssigned")
+def _leader(rows: Rows, ev: RecordedEvent) -> None:
+    code = ev.data["project"]
+    row = _touch(rows, ev)
+    row["leader"] = ev.data["leader"]
+    rows.put(projects, row)
+    rows.put(project_leaders, {"project": code, "seq": _next_seq(rows, project_leaders, code),
+                               "leader": ev.data["leader"], "on_date": ev.business_date})
+
+
+@PROJECTION.on("StageChanged")
+def _stage(rows: Rows, ev: RecordedEvent) -> None:
+    code = ev.data["project"]
+    row = _touch(rows, ev)
+    row["stage"] = ev.data["stage"]
+    rows.put(projects, row)
+    rows.put(project_stages, {"project": code, "seq": _next_seq(rows, project_stages, code),
+                              "stage": ev.data["stage"], "on_date": ev.business_date})
+
+
+@PROJECTION.on("ProgressSubmitted")
+def _progress(rows: Rows, ev: RecordedEvent) -> None:
+    d = ev.data
+    period = d["period"]
+    row = _touch(rows, ev)
+    if row["last_period"] is None or period > row["last_period"]:
+        row["last_period"] = period
+    rows.put(projects, row)
+    rows.put(monthly_progress, {
+        "project": d["project"], "period": period, "year": int(period[:4]),
+        "month_investment": d["month_investment"], "image_progress": d["image_progress"],
+        "submissions": d["corrects"] + 1, "reason": d.get("reason"),
+        "submitted_on": ev.business_date})
+
+
+@PROJECTION.on("StatsEntryRecorded")
+def _stats_entry(rows: Rows, ev: RecordedEvent) -> None:
+    row = _touch(rows, ev)
+    if row["stats_entry_on"] is None:
+        row["stats_entry_on"] = ev.business_date
+    rows.put(projects, row)
