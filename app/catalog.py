@@ -13,6 +13,7 @@ EVENT_MODULES = [
 COMMAND_MODULES = [
     "app.commands.users",
     "app.commands.units",
+    "app.commands.projects",
 ]
 
 # modules with PROJECTION: Projection
@@ -28,4 +29,5 @@ PROJECTION_MODULES = [
 QUERY_MODULES = [
     "app.api.event_queries",
     "app.api.unit_queries",
+    "app.api.project_queries",
 ]
