@@ -13,6 +13,8 @@ EVENT_MODULES = [
 COMMAND_MODULES = [
     "app.commands.users",
     "app.commands.units",
+    "app.commands.problems",
+    "app.commands.oversight",
     "app.commands.projects",
 ]
 
@@ -29,5 +31,6 @@ PROJECTION_MODULES = [
 QUERY_MODULES = [
     "app.api.event_queries",
     "app.api.unit_queries",
+    "app.api.problem_queries",
     "app.api.project_queries",
 ]

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Integer, String, Table, Text
 
-from .base import Projection, metadata
+from ..events.model import RecordedEvent
+from .base import Projection, Rows, metadata
 
 meetings = Table(
     "proj_meetings",
@@ -37,3 +38,26 @@ bulletins = Table(
 )
 
 PROJECTION = Projection("oversight", [meetings, inspections, bulletins])
+
+
+@PROJECTION.on("MeetingHeld")
+def _meeting(rows: Rows, ev: RecordedEvent) -> None:
+    d = ev.data
+    rows.put(meetings, {"id": d["id"], "level": d["level"], "on_date": ev.business_date,
+                        "chair": d["chair"], "topic": d["topic"],
+                        "attendees": "、".join(d["attendees"])})
+
+
+@PROJECTION.on("InspectionRecorded")
+def _inspection(rows: Rows, ev: RecordedEvent) -> None:
+    d = ev.data
+    rows.put(inspections, {"id": d["id"], "kind": d["kind"], "on_date": ev.business_date,
+                           "inspectors": "、".join(d["inspectors"]), "summary": d["summary"],
+                           "targets": ",".join(d["targets"])})
+
+
+@PROJECTION.on("BulletinIssued")
+def _bulletin(rows: Rows, ev: RecordedEvent) -> None:
+    d = ev.data
+    rows.put(bulletins, {"number": d["number"], "title": d["title"], "on_date": ev.business_date,
+                         "inspections": ",".join(d["inspections"])})

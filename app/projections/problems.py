@@ -1,9 +1,12 @@
 """The problem ledger (问题台账) and rectification tracking (整改跟踪) come from here."""
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import Column, Integer, String, Table, Text
 
-from .base import Projection, metadata
+from ..events.model import RecordedEvent
+from .base import Projection, Row, Rows, metadata
 
 problems = Table(
     "proj_problems",
@@ -67,3 +70,137 @@ problem_verifications = Table(
 )
 
 PROJECTION = Projection("problems", [problems, problem_dispatches, problem_verifications])
+
+
+# -- apply functions: keyed folds only (they also run in the million-event rebuild) --------
+def _pid(ev: RecordedEvent) -> str:
+    return ev.stream_id[8:]  # "problem:P00001"
+
+
+def _touch(rows: Rows, ev: RecordedEvent) -> Row:
+    """The problem's row, stamped with this event's date and version; the caller writes it back."""
+    row = rows.get(problems, _pid(ev))
+    row["last_action_on"] = ev.business_date
+    row["version"] = ev.version
+    return row
+
+
+@PROJECTION.on("ProblemRaised")
+def _raised(rows: Rows, ev: RecordedEvent) -> None:
+    d = ev.data
+    rows.put(problems, {
+        "id": d["id"], "project": d.get("project"), "inspection": d.get("inspection"),
+        "category": d["category"], "description": d["description"], "source": d["source"],
+        "status": "raised", "level": None, "unit": d.get("unit"), "responsible_unit": None,
+        "responsible_person": None, "leader": None, "decision": None, "meeting": None,
+        "deadline": None, "overdue_recorded": None, "raised_on": ev.business_date,
+        "first_dispatched_on": None, "resolution_reported_on": None, "resolved_on": None,
+        "days_to_resolve": None, "dispatch_count": 0, "escalation_count": 0, "urge_count": 0,
+        "extension_count": 0, "note_count": 0, "rejection_count": 0, "reopen_count": 0,
+        "withdrawn_on": None, "last_action_on": ev.business_date, "version": ev.version,
+    })
+
+
+@PROJECTION.on("ProblemDispatched")
+def _dispatched(rows: Rows, ev: RecordedEvent) -> None:
+    d = ev.data
+    row = _touch(rows, ev)
+    row.update(status="in_progress", level=d["level"], responsible_unit=d["responsible_unit"],
+               responsible_person=d.get("responsible_person"), leader=d.get("leader"),
+               decision=d["decision"], meeting=d.get("meeting"), deadline=d["deadline"])
+    row["dispatch_count"] += 1
+    if row["first_dispatched_on"] is None:
+        row["first_dispatched_on"] = ev.business_date
+    rows.put(problems, row)
+    rows.put(problem_dispatches, {
+        "problem": row["id"], "seq": row["dispatch_count"], "project": row["project"],
+        "level": d["level"], "on_date": ev.business_date, "meeting": d.get("meeting"),
+        "responsible_unit": d["responsible_unit"], "deadline": d["deadline"]})
+
+
+@PROJECTION.on("ProblemEscalated")
+def _escalated(rows: Rows, ev: RecordedEvent) -> None:
+    row = _touch(rows, ev)
+    row["level"] = ev.data["to_level"]
+    row["escalation_count"] += 1
+    rows.put(problems, row)
+
+
+def _counter(column: str):
+    def apply(rows: Rows, ev: RecordedEvent) -> None:
+        row = _touch(rows, ev)
+        row[column] += 1
+        rows.put(problems, row)
+    return apply
+
+
+PROJECTION.on("ProblemNoted")(_counter("note_count"))
+PROJECTION.on("ProblemUrged")(_counter("urge_count"))
+
+
+@PROJECTION.on("DeadlineExtended")
+def _extended(rows: Rows, ev: RecordedEvent) -> None:
+    row = _touch(rows, ev)
+    row["deadline"] = ev.data["deadline"]
+    row["extension_count"] += 1
+    rows.put(problems, row)
+
+
+@PROJECTION.on("ResolutionReported")
+def _reported(rows: Rows, ev: RecordedEvent) -> None:
+    row = _touch(rows, ev)
+    row["status"] = "awaiting_verification"
+    row["resolution_reported_on"] = ev.business_date
+    rows.put(problems, row)
+
+
+@PROJECTION.on("ResolutionVerified")
+def _verified(rows: Rows, ev: RecordedEvent) -> None:
+    row = _touch(rows, ev)
+    row["status"] = "resolved"
+    row["resolved_on"] = ev.business_date
+    if ev.business_date and row["raised_on"]:
+        row["days_to_resolve"] = (date.fromisoformat(ev.business_date)
+                                  - date.fromisoformat(row["raised_on"])).days
+    rows.put(problems, row)
+    # Only a reopen leads from resolved back to another verification, so this is verification n+1.
+    rows.put(problem_verifications, {
+        "problem": row["id"], "seq": row["reopen_count"] + 1, "project": row["project"],
+        "verified_on": ev.business_date, "reopened_on": None})
+
+
+@PROJECTION.on("ResolutionRejected")
+def _rejected(rows: Rows, ev: RecordedEvent) -> None:
+    row = _touch(rows, ev)
+    row["status"] = "in_progress"
+    row["rejection_count"] += 1
+    rows.put(problems, row)
+
+
+@PROJECTION.on("ProblemReopened")
+def _reopened(rows: Rows, ev: RecordedEvent) -> None:
+    row = _touch(rows, ev)
+    verification = rows.get(problem_verifications, row["id"], row["reopen_count"] + 1)
+    if verification is not None:
+        verification["reopened_on"] = ev.business_date
+        rows.put(problem_verifications, verification)
+    row.update(status="in_progress", resolved_on=None, days_to_resolve=None)
+    row["reopen_count"] += 1
+    rows.put(problems, row)
+
+
+@PROJECTION.on("ProblemWithdrawn")
+def _withdrawn(rows: Rows, ev: RecordedEvent) -> None:
+    row = _touch(rows, ev)
+    row["status"] = "withdrawn"
+    row["withdrawn_on"] = ev.business_date
+    rows.put(problems, row)
+
+
+@PROJECTION.on("ProblemOverdue")
+def _overdue(rows: Rows, ev: RecordedEvent) -> None:
+    # A fact the scheduler records, not an action on the problem: last_action_on stays.
+    row = rows.get(problems, _pid(ev))
+    row["overdue_recorded"] = ev.data["deadline"]
+    row["version"] = ev.version
+    rows.put(problems, row)
