@@ -32,5 +32,6 @@ QUERY_MODULES = [
     "app.api.event_queries",
     "app.api.unit_queries",
     "app.api.problem_queries",
+    "app.api.report_queries",
     "app.api.project_queries",
 ]

@@ -5,7 +5,7 @@ import sys
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from tqdm import tqdm
 
 from . import schema
@@ -85,8 +85,37 @@ def audit_verify() -> None:
     sys.exit(1)
 
 
+@click.command("demo")
+@with_appcontext  # also under the test runner, which does not push a context for plain commands
+def demo() -> None:
+    """Load the demonstration district (演示数据: 2019 年上半年) into an empty ledger.
+
+    Does nothing on a database that already has projects. Demo users (用户名/密码):
+    admin/admin123, dispatcher/dispatcher123, inspector/inspector123,
+    leader/leader123 (张志强), reporter/reporter123 (区交通运输局).
+    """
+    from .demo.load import load_demo
+
+    svc = services()
+    schema.upgrade(svc.engine)  # a fresh machine may run demo before init-db
+    svc.projections.ensure(svc.store)
+    try:
+        result = load_demo(svc)
+    except CommandError as exc:
+        fail(exc)
+    if not result.loaded:
+        click.echo("数据库中已有项目数据，未加载演示数据。")
+        return
+    click.echo(f"演示数据已加载：{result.commands} 条命令，用时 {result.seconds:.1f} 秒。")
+    click.echo("演示用户（用户名 / 密码 / 角色）：")
+    for username, password, role in result.users:
+        click.echo(f"  {username:<11} {password:<15} {role}")
+    for username in result.existing_users:
+        click.echo(f"  {username:<11} （已存在，未修改其密码）")
+
+
 def init_app(app: Flask) -> None:
-    for cmd in (init_db, users_cli, projections_cli, audit_cli):
+    for cmd in (init_db, users_cli, projections_cli, audit_cli, demo):
         app.cli.add_command(cmd)
 
 

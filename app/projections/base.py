@@ -10,6 +10,7 @@ to a position, then loaded into an in-memory SQLite database).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, Callable, Iterable
 
 from sqlalchemy import Connection, MetaData, Table, and_, bindparam
@@ -39,60 +40,115 @@ class Rows:
         raise NotImplementedError
 
 
-class MemoryRows(Rows):
-    def __init__(self) -> None:
-        self.tables: dict[str, dict[Key, Row]] = {}
-        self._keys: dict[str, list[str]] = {}
+def _insert_sql(table: Table, mark: str) -> str:
+    cols = [c.name for c in table.columns]
+    return (f'INSERT INTO "{table.name}" ({", ".join(chr(34) + c + chr(34) for c in cols)}) '
+            f'VALUES ({", ".join([mark] * len(cols))})')
 
-    def _of(self, table: Table) -> dict[Key, Row]:
+
+def _mark(conn: Connection) -> str:
+    return "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
+
+
+class MemoryRows(Rows):
+    """All rows in dictionaries: the rebuild's and the as-of snapshot's working state."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, dict[Any, Row]] = {}
+        self._keyfn: dict[str, Callable[[Row], Any]] = {}
+
+    def _of(self, table: Table) -> dict[Any, Row]:
         t = self.tables.get(table.name)
         if t is None:
             t = self.tables[table.name] = {}
-            self._keys[table.name] = _key_columns(table)
+            keys = _key_columns(table)
+            self._keyfn[table.name] = (itemgetter(keys[0]) if len(keys) == 1
+                                       else itemgetter(*keys))
         return t
 
     def get(self, table: Table, *key: Any) -> Row | None:
-        return self._of(table).get(key)
+        return self._of(table).get(key[0] if len(key) == 1 else key)
 
     def put(self, table: Table, row: Row) -> None:
-        t = self._of(table)
-        t[tuple(row[k] for k in self._keys[table.name])] = row
+        self._of(table)[self._keyfn[table.name](row)] = row
 
     def delete(self, table: Table, *key: Any) -> None:
-        self._of(table).pop(key, None)
+        self._of(table).pop(key[0] if len(key) == 1 else key, None)
 
     def write(self, conn: Connection, tables: Iterable[Table], chunk: int = 20000) -> None:
-        for table in tables:
-            rows = list(self.tables.get(table.name, {}).values())
-            cols = [c.name for c in table.columns]
-            for i in range(0, len(rows), chunk):
-                conn.execute(table.insert(), [{c: r.get(c) for c in cols} for r in rows[i:i + chunk]])
+        """Insert every row; straight through the driver, as a rebuild writes hundreds of thousands."""
+        cursor = conn.connection.driver_connection.cursor()
+        try:
+            for table in tables:
+                rows = self.tables.get(table.name)
+                if not rows:
+                    continue
+                cols = [c.name for c in table.columns]
+                values = [tuple(r.get(c) for c in cols) for r in rows.values()]
+                if conn.dialect.name == "postgresql":
+                    quoted = ", ".join(f'"{c}"' for c in cols)
+                    with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+                        for v in values:
+                            copy.write_row(v)
+                else:
+                    sql = _insert_sql(table, _mark(conn))
+                    for i in range(0, len(values), chunk):
+                        cursor.executemany(sql, values[i:i + chunk])
+        finally:
+            cursor.close()
+
+
+class _Statements:
+    """Per table: select, update and delete by primary key, and insert, built once."""
+
+    def __init__(self, table: Table) -> None:
+        pk = list(table.primary_key.columns)
+        self.key_names = [c.name for c in pk]
+        by_key = and_(*[c == bindparam(f"k_{c.name}") for c in pk])
+        self.select = table.select().where(by_key)
+        self.delete = table.delete().where(by_key)
+        others = [c for c in table.columns if c.name not in self.key_names]
+        self.update = table.update().where(by_key).values(
+            {c.name: bindparam(f"v_{c.name}") for c in others})
+        self.other_names = [c.name for c in others]
+        self.insert = table.insert()
+        self.columns = [c.name for c in table.columns]
+
+    def key_params(self, key: tuple) -> dict:
+        return {f"k_{n}": v for n, v in zip(self.key_names, key)}
+
+
+_STATEMENTS: dict[Table, _Statements] = {}
+
+
+def _statements(table: Table) -> _Statements:
+    st = _STATEMENTS.get(table)
+    if st is None:
+        st = _STATEMENTS[table] = _Statements(table)
+    return st
 
 
 class SqlRows(Rows):
-    """Rows read from the database on first use and written back on flush."""
+    """Rows read from the database on first use and written back on flush (the live path)."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self._cache: dict[tuple[str, Key], Row | None] = {}
         self._existed: set[tuple[str, Key]] = set()
         self._dirty: dict[tuple[str, Key], Table] = {}
-        self._tables: dict[str, Table] = {}
 
     def get(self, table: Table, *key: Any) -> Row | None:
         ck = (table.name, key)
         if ck not in self._cache:
-            pk = list(table.primary_key.columns)
-            row = self.conn.execute(
-                table.select().where(and_(*[c == v for c, v in zip(pk, key)]))
-            ).mappings().first()
+            st = _statements(table)
+            row = self.conn.execute(st.select, st.key_params(key)).mappings().first()
             self._cache[ck] = dict(row) if row is not None else None
             if row is not None:
                 self._existed.add(ck)
         return self._cache[ck]
 
     def put(self, table: Table, row: Row) -> None:
-        key = tuple(row[k] for k in _key_columns(table))
+        key = tuple(row[k] for k in _statements(table).key_names)
         ck = (table.name, key)
         if ck not in self._cache:
             self.get(table, *key)
@@ -107,25 +163,20 @@ class SqlRows(Rows):
         self._dirty[ck] = table
 
     def flush(self) -> None:
-        by_table: dict[str, tuple[Table, list[Key], list[Row]]] = {}
         for ck, table in self._dirty.items():
-            entry = by_table.setdefault(table.name, (table, [], []))
-            if ck in self._existed:
-                entry[1].append(ck[1])
+            st = _statements(table)
             row = self._cache[ck]
-            if row is not None:
-                entry[2].append(row)
-        for table, stale, fresh in by_table.values():
-            pk = list(table.primary_key.columns)
-            if stale:
-                cond = and_(*[c == bindparam(f"k_{c.name}") for c in pk])
-                self.conn.execute(table.delete().where(cond),
-                                  [{f"k_{c.name}": v for c, v in zip(pk, key)} for key in stale])
-            if fresh:
-                cols = [c.name for c in table.columns]
-                self.conn.execute(table.insert(), [{c: r.get(c) for c in cols} for r in fresh])
-        self._existed.update(k for k, v in self._dirty.items() if self._cache[k] is not None)
-        self._existed.difference_update(k for k in self._dirty if self._cache[k] is None)
+            if ck in self._existed:
+                if row is None:
+                    self.conn.execute(st.delete, st.key_params(ck[1]))
+                    self._existed.discard(ck)
+                else:
+                    params = st.key_params(ck[1])
+                    params.update({f"v_{n}": row.get(n) for n in st.other_names})
+                    self.conn.execute(st.update, params)
+            elif row is not None:
+                self.conn.execute(st.insert, {c: row.get(c) for c in st.columns})
+                self._existed.add(ck)
         self._dirty.clear()
 
 

@@ -1,0 +1,1 @@
+"""Reports: figures computed from the projection tables (no HTTP, no Flask)."""

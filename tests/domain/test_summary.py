@@ -1,0 +1,331 @@
+"""The summary's definitions (API.md, GET /reports/summary) on small hand-made ledgers.
+
+The ledgers are written as events straight into the store: each case states exactly the
+history it is about, and the projections fold it as they would any command's events.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from app.domain import stream
+from app.events.model import Metadata, NewEvent
+from app.reports.summary import summary
+from tests.conftest import make_user, token_for
+
+META = Metadata(actor="t", role="dispatcher")
+
+
+def d(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+class Ledger:
+    """Appends the events of a hand-made history."""
+
+    def __init__(self, svc) -> None:
+        self.svc = svc
+        self.stages: dict[str, str] = {}
+        self.submissions: dict[tuple[str, str], int] = {}
+
+    def add(self, kind: str, key: str, type_: str, data: dict, day: str) -> None:
+        self.svc.store.append(stream(kind, key), kind, [NewEvent(type_, data, d(day))], None, META)
+
+    def project(self, code: str, stage: str = "continuing", day: str = "2019-01-05",
+                category: str = "district", unit: str = "U1", leader: str | None = "张志强",
+                total: float = 1000.0) -> None:
+        self.stages[code] = stage
+        self.add("project", code, "ProjectRegistered", {
+            "code": code, "name": f"项目{code}", "category": category, "stage": stage,
+            "owner_unit": unit, "responsible_unit": unit, "total_investment": total,
+            "leader": leader, "planned_start": None}, day)
+
+    def stage(self, code: str, stage: str, day: str) -> None:
+        self.add("project", code, "StageChanged",
+                 {"project": code, "stage": stage, "previous": self.stages[code]}, day)
+        self.stages[code] = stage
+
+    def leader(self, code: str, name: str, day: str) -> None:
+        self.add("project", code, "LeaderAssigned",
+                 {"project": code, "leader": name, "previous": None}, day)
+
+    def plan(self, code: str, year: int, amount: float) -> None:
+        self.add("project", code, "AnnualPlanSet",
+                 {"project": code, "year": year, "planned_investment": amount}, f"{year}-01-10")
+
+    def progress(self, code: str, period: str, amount: float, day: str | None = None) -> None:
+        n = self.submissions.get((code, period), 0)
+        self.submissions[(code, period)] = n + 1
+        self.add("project", code, "ProgressSubmitted", {
+            "project": code, "period": period, "month_investment": amount,
+            "image_progress": "按计划推进", "corrects": n, "reason": "数据更正" if n else None},
+            day or f"{period}-25")
+
+    def stats(self, code: str, day: str) -> None:
+        self.add("project", code, "StatsEntryRecorded", {"project": code}, day)
+
+    def unit(self, code: str, tasks: dict[int, float]) -> None:
+        self.add("unit", code, "UnitRegistered", {"code": code, "name": f"单位{code}",
+                                                  "kind": "township"}, "2019-01-02")
+        for year, amount in tasks.items():
+            self.add("unit", code, "InvestmentTaskSet",
+                     {"unit": code, "year": year, "amount": amount}, "2019-01-03")
+
+    def meeting(self, mid: str, day: str, level: int = 2) -> None:
+        self.add("meeting", mid, "MeetingHeld", {"id": mid, "level": level, "chair": "张志强",
+                                                 "topic": "调度会", "attendees": []}, day)
+
+    def problem(self, pid: str, project: str | None, day: str) -> None:
+        self.add("problem", pid, "ProblemRaised", {
+            "id": pid, "category": "land", "description": "用地指标未落实", "source": "unit_report",
+            "project": project, "inspection": None, "unit": "U1"}, day)
+
+    def dispatch(self, pid: str, day: str, level: int = 1) -> None:
+        self.add("problem", pid, "ProblemDispatched", {
+            "level": level, "decision": "限期解决", "responsible_unit": "U1",
+            "deadline": "2019-12-31"}, day)
+
+    def verify(self, pid: str, day: str) -> None:
+        self.add("problem", pid, "ResolutionReported", {"description": "已解决"}, day)
+        self.add("problem", pid, "ResolutionVerified", {"note": "核验属实"}, day)
+
+    def reopen(self, pid: str, day: str) -> None:
+        self.add("problem", pid, "ProblemReopened", {"reason": "问题反弹"}, day)
+
+    def inspection(self, iid: str, day: str) -> None:
+        self.add("inspection", iid, "InspectionRecorded", {
+            "id": iid, "kind": "discipline", "inspectors": ["李四"], "summary": "纪律作风督查",
+            "targets": ["U1"]}, day)
+
+    def bulletin(self, number: str, day: str) -> None:
+        self.add("bulletin", number, "BulletinIssued",
+                 {"number": number, "title": "督查通报", "inspections": []}, day)
+
+    def figures(self, through: int, year: int = 2019) -> dict:
+        with self.svc.engine.connect() as conn:
+            return summary(conn, year, through)
+
+
+@pytest.fixture
+def ledger(services) -> Ledger:
+    return Ledger(services)
+
+
+def test_empty_ledger_is_all_zero(ledger):
+    f = ledger.figures(6)
+    assert f["projects"] == {"major": 0, "with_leader": 0, "leader_coverage": 0.0}
+    assert f["investment"]["ratio"] == 0.0 and f["investment"]["plan"] == 0.0
+    assert set(f["investment"]["by_category"]) == {"provincial", "municipal", "district", "key_push"}
+    assert f["new_starts"] == {"planned": 0, "started": 0, "rate": 0.0}
+    assert f["double_half"] == {"units_with_task": 0, "units_behind": 0, "behind_ratio": 0.0}
+    assert f["reserve"] == {"count": 0, "total_investment": 0.0}
+
+
+def test_major_leaders_and_reserve_at_period_end(ledger):
+    ledger.project("A", "continuing")                                # major, leader
+    ledger.project("B", "reserve", total=300.5)                     # reserve: not major
+    ledger.project("C", "preliminary", leader=None)                  # major, leader only in July
+    ledger.leader("C", "李明华", "2019-07-01")
+    ledger.project("D", "preliminary", day="2019-08-01")             # registered after June
+    ledger.project("E", "reserve", total=200.25)                     # promoted in March
+    ledger.stage("E", "preliminary", "2019-03-01")
+    ledger.project("F", "preliminary", total=100.0)                  # back to reserve in May
+    ledger.stage("F", "reserve", "2019-05-01")
+
+    june = ledger.figures(6)
+    assert june["projects"] == {"major": 3, "with_leader": 2, "leader_coverage": 0.6667}
+    assert june["reserve"] == {"count": 2, "total_investment": 400.5}
+
+    feb = ledger.figures(2)  # E still in reserve, F still major
+    assert feb["projects"]["major"] == 3
+    assert feb["reserve"] == {"count": 2, "total_investment": 500.75}
+
+    august = ledger.figures(8)  # C now has its leader; D counts
+    assert august["projects"] == {"major": 4, "with_leader": 4, "leader_coverage": 1.0}
+
+
+def test_investment_over_major_projects_with_a_plan(ledger):
+    ledger.project("A", category="provincial")
+    ledger.plan("A", 2019, 1000)
+    ledger.plan("A", 2018, 99999)                # another year's plan: ignored
+    ledger.progress("A", "2019-01", 100)
+    ledger.progress("A", "2019-02", 200)
+    ledger.progress("A", "2019-02", 150, "2019-03-05")  # correction supersedes
+    ledger.progress("A", "2019-07", 500)         # after `through`
+    ledger.progress("A", "2018-12", 999)         # another year
+    ledger.project("B", category="municipal")
+    ledger.plan("B", 2019, 333.333)              # planned, nothing done yet
+    ledger.project("C", category="key_push")
+    ledger.plan("C", 2020, 500)                  # no plan for 2019: not counted
+    ledger.progress("C", "2019-03", 80)
+    ledger.project("R", "reserve", category="district")
+    ledger.plan("R", 2019, 700)                  # reserve: not a major project
+    ledger.progress("R", "2019-03", 70)
+
+    inv = ledger.figures(6)["investment"]
+    assert inv["plan"] == 1333.33 and inv["completed"] == 250.0
+    assert inv["ratio"] == round(250 / 1333.333, 4)
+    assert inv["by_category"]["provincial"] == {"plan": 1000.0, "completed": 250.0, "ratio": 0.25}
+    assert inv["by_category"]["municipal"] == {"plan": 333.33, "completed": 0.0, "ratio": 0.0}
+    assert inv["by_category"]["key_push"] == {"plan": 0.0, "completed": 0.0, "ratio": 0.0}
+    assert inv["by_category"]["district"] == {"plan": 0.0, "completed": 0.0, "ratio": 0.0}
+    assert ledger.figures(1)["investment"]["completed"] == 100.0
+
+
+def test_new_starts_planned_in_the_year_and_started_in_the_period(ledger):
+    ledger.project("P1", "planned_new", day="2018-11-01")   # planned; starts in March
+    ledger.stage("P1", "new_start", "2019-03-10")
+    ledger.project("P2", "planned_new", day="2019-02-01")   # planned; not started
+    ledger.project("P3", "planned_new", day="2018-05-01")   # started in 2018: not this year's
+    ledger.stage("P3", "new_start", "2018-12-20")
+    ledger.project("P4", "preliminary", day="2019-01-08")   # planned from April; starts in July
+    ledger.stage("P4", "planned_new", "2019-04-01")
+    ledger.stage("P4", "new_start", "2019-07-02")
+    ledger.project("P5", "new_start", day="2019-03-01")     # never planned_new
+    ledger.project("P6", "planned_new", day="2018-06-01")   # left it on Y-01-01: still in Y
+    ledger.stage("P6", "preliminary", "2019-01-01")
+    ledger.project("P7", "planned_new", day="2019-08-01")   # only after the period
+
+    assert ledger.figures(6)["new_starts"] == {"planned": 4, "started": 1, "rate": 0.25}
+    assert ledger.figures(7)["new_starts"] == {"planned": 4, "started": 2, "rate": 0.5}
+    assert ledger.figures(2)["new_starts"] == {"planned": 3, "started": 0, "rate": 0.0}
+
+
+def test_dispatch_meetings_problems_and_resolutions(ledger):
+    ledger.meeting("M0001", "2019-03-12")
+    ledger.meeting("M0002", "2019-07-01")          # after May
+    ledger.meeting("M0003", "2018-12-28")          # before the year
+    for code in ("XM1", "XM2", "XM3", "XM4"):
+        ledger.project(code)
+    ledger.problem("P00001", "XM1", "2019-02-01")
+    ledger.dispatch("P00001", "2019-02-02")
+    ledger.verify("P00001", "2019-04-01")          # resolved
+    ledger.problem("P00002", "XM1", "2019-03-01")
+    ledger.dispatch("P00002", "2019-03-02", level=2)
+    ledger.verify("P00002", "2019-04-10")
+    ledger.reopen("P00002", "2019-05-06")          # reopened: not resolved
+    ledger.problem("P00003", "XM2", "2018-12-01")
+    ledger.dispatch("P00003", "2018-12-02")        # dispatch outside the period
+    ledger.verify("P00003", "2019-02-15")          # ... but resolved within it
+    ledger.problem("P00004", "XM3", "2019-06-20")
+    ledger.dispatch("P00004", "2019-07-01", level=3)  # after May
+    ledger.problem("P00005", None, "2019-05-01")   # no project (an inspection finding)
+    ledger.dispatch("P00005", "2019-05-02")
+    ledger.problem("P00006", "XM4", "2019-01-05")
+    ledger.dispatch("P00006", "2019-01-06")
+    ledger.verify("P00006", "2019-02-01")
+    ledger.reopen("P00006", "2019-03-01")
+    ledger.verify("P00006", "2019-05-31")          # verified again: counts once
+
+    may = ledger.figures(5)["dispatch"]
+    assert may == {"meetings": 1, "problems_dispatched": 4, "problem_projects": 2,
+                   "problems_resolved": 3}
+    july = ledger.figures(7)["dispatch"]
+    assert july == {"meetings": 2, "problems_dispatched": 5, "problem_projects": 3,
+                    "problems_resolved": 3}
+
+
+def test_stats_entries_first_dated_in_the_period(ledger):
+    for code in "ABCD":
+        ledger.project(code)
+    ledger.stats("A", "2019-02-11")
+    ledger.stats("B", "2018-11-20")    # first entry last year ...
+    ledger.stats("B", "2019-03-01")    # ... so a second one is not new
+    ledger.stats("C", "2019-07-01")    # after June
+    ledger.stats("D", "2019-06-30")    # last day of the period
+    assert ledger.figures(6)["stats_entry"] == {"new_entries": 2}
+
+
+def test_double_half_units_behind(ledger):
+    ledger.unit("U1", {2019: 1200})    # due by June: 600
+    ledger.unit("U2", {2019: 1000})    # due by June: 500
+    ledger.unit("U3", {2018: 800})     # no task this year: not counted
+    ledger.unit("U4", {2019: 50})      # no projects at all: behind
+    ledger.project("A", unit="U1")
+    for period, amount in [("2019-01", 100.1), ("2019-02", 100.2), ("2019-03", 99.7),
+                           ("2019-04", 100.0), ("2019-06", 100.0), ("2018-12", 5000)]:
+        ledger.progress("A", period, amount)
+    ledger.project("B", "reserve", unit="U1")  # any project it is responsible for counts
+    ledger.progress("B", "2019-05", 100.0)
+    ledger.project("C", unit="U2")
+    ledger.progress("C", "2019-02", 499.99)   # a hair below the threshold
+    ledger.progress("C", "2019-07", 900)      # after June
+
+    june = ledger.figures(6)["double_half"]
+    assert june == {"units_with_task": 3, "units_behind": 2, "behind_ratio": 0.6667}  # U1 at it
+    may = ledger.figures(5)["double_half"]  # U1 500 done of 500 due; U2 499.99 of 416.67
+    assert may == {"units_with_task": 3, "units_behind": 1, "behind_ratio": 0.3333}
+    assert ledger.figures(7)["double_half"]["units_behind"] == 2  # U1: 600 < 700
+
+
+def test_inspections_and_bulletins_in_the_period(ledger):
+    for iid, day in [("I0001", "2019-01-15"), ("I0002", "2019-06-30"), ("I0003", "2019-07-01"),
+                     ("I0004", "2018-12-31")]:
+        ledger.inspection(iid, day)
+    ledger.bulletin("2019-1", "2019-03-20")
+    ledger.bulletin("2019-2", "2019-09-20")
+    assert ledger.figures(6)["inspections"] == {"count": 2, "bulletins": 1}
+    assert ledger.figures(12)["inspections"] == {"count": 3, "bulletins": 2}
+
+
+# -- through the API -------------------------------------------------------------
+
+@pytest.fixture
+def viewer(app, client):
+    make_user(app.extensions["duban"], "disp", "dispatcher")
+    return token_for(client, "disp")
+
+
+def test_api_answers_with_defaults_and_as_of(app, client, viewer, clock):
+    ledger = Ledger(app.extensions["duban"])
+    ledger.project("A", category="municipal")
+    ledger.plan("A", 2019, 800)
+    ledger.progress("A", "2019-03", 200)
+    then = clock.now.isoformat()
+    clock.advance(seconds=5)
+    ledger.progress("A", "2019-03", 300, "2019-04-02")
+
+    r = client.get("/api/v1/reports/summary?year=2019&through=2019-06", headers=viewer)
+    assert r.status_code == 200, r.get_json()
+    body = r.get_json()
+    assert body["year"] == 2019 and body["through"] == "2019-06"
+    assert set(body) >= {"projects", "investment", "new_starts", "dispatch", "stats_entry",
+                         "double_half", "reserve", "inspections"}
+    assert body["investment"]["completed"] == 300.0 and body["investment"]["ratio"] == 0.375
+    past = client.get("/api/v1/reports/summary", headers=viewer,
+                      query_string={"year": 2019, "through": "2019-06", "as_of": then}).get_json()
+    assert past["investment"]["completed"] == 200.0
+
+    # the test clock stands in November 2026
+    assert client.get("/api/v1/reports/summary", headers=viewer).get_json()["through"] == "2026-11"
+    assert client.get("/api/v1/reports/summary?year=2019",
+                      headers=viewer).get_json()["through"] == "2019-12"
+    only = client.get("/api/v1/reports/summary?through=2019-05", headers=viewer).get_json()
+    assert only["year"] == 2019 and only["through"] == "2019-05"
+
+
+@pytest.mark.parametrize("query, field", [
+    ("year=abc", "year"), ("year=1999", "year"), ("through=2019-13", "through"),
+    ("through=2019-6", "through"), ("year=2019&through=2018-05", "through"),
+    ("as_of=yesterday", "as_of"),
+])
+def test_api_refuses_bad_values(client, viewer, query, field):
+    r = client.get(f"/api/v1/reports/summary?{query}", headers=viewer)
+    assert r.status_code == 400
+    assert field in r.get_json()["error"]["fields"]
+
+
+def test_api_access_and_openapi(app, client):
+    svc = app.extensions["duban"]
+    Ledger(svc).unit("U1", {})
+    make_user(svc, "rep", "unit_reporter", unit="U1")
+    make_user(svc, "insp", "inspector")
+    assert client.get("/api/v1/reports/summary").status_code == 401
+    assert client.get("/api/v1/reports/summary",
+                      headers=token_for(client, "rep")).status_code == 403
+    assert client.get("/api/v1/reports/summary",
+                      headers=token_for(client, "insp")).status_code == 200
+    doc = client.get("/api/v1/openapi.json").get_json()
+    op = doc["paths"]["/reports/summary"]["get"]
+    assert "200" in op["responses"] and "400" in op["responses"]
