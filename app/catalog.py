@@ -7,6 +7,7 @@ EVENT_MODULES = [
     "app.events.types.projects",
     "app.events.types.problems",
     "app.events.types.oversight",
+    "app.events.types.jobs",
 ]
 
 # modules with COMMANDS: list[CommandSpec]
@@ -16,6 +17,7 @@ COMMAND_MODULES = [
     "app.commands.problems",
     "app.commands.oversight",
     "app.commands.projects",
+    "app.commands.jobs",
 ]
 
 # modules with PROJECTION: Projection
@@ -25,6 +27,7 @@ PROJECTION_MODULES = [
     "app.projections.projects",
     "app.projections.problems",
     "app.projections.oversight",
+    "app.projections.jobs",
 ]
 
 # modules with QUERIES: list[QuerySpec] (GET routes of the API)
@@ -34,4 +37,5 @@ QUERY_MODULES = [
     "app.api.problem_queries",
     "app.api.report_queries",
     "app.api.project_queries",
+    "app.api.job_queries",
 ]

@@ -13,6 +13,7 @@ from .bootstrap import Services
 from .commands.base import ADMIN, ROLES, Actor
 from .commands.errors import CommandError
 from .events.audit import verify_chain
+from .scheduler.cli import scheduler_cli
 
 
 def services() -> Services:
@@ -115,7 +116,7 @@ def demo() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for cmd in (init_db, users_cli, projections_cli, audit_cli, demo):
+    for cmd in (init_db, users_cli, projections_cli, audit_cli, scheduler_cli, demo):
         app.cli.add_command(cmd)
 
 

@@ -140,41 +140,64 @@ class CommandBus:
     def execute(self, name: str, payload: dict[str, Any], actor: Actor, *,
                 command_id: str | None = None, expected_version: int | None = None,
                 correlation_id: str | None = None, causation_id: str | None = None) -> dict:
+        """Validate, decide and append one command in a transaction of its own."""
         spec = self.registry[name]
         cmd = self.load(name, payload)
-        if actor.role not in spec.roles and actor.role != "system":
-            raise Forbidden("您的角色无权执行此操作。")
+        _check_role(spec, actor)
         with self.store.transaction() as tx:
-            if command_id:
-                earlier = tx.command_result(command_id)
-                if earlier is not None:
-                    return earlier
-            if expected_version is not None and spec.stream is not None:
-                stream_id = spec.stream(cmd)
-                current = tx.stream_version(stream_id)
-                if current == 0:
-                    raise NotFound("要操作的对象不存在。")
-                if current != expected_version:
-                    raise Conflict(f"数据已被他人更新（当前版本 {current}，您提交的版本 "
-                                   f"{expected_version}），请刷新后重试。")
-            now = self.store.clock()
-            ctx = Context(tx, actor, self.today(), now)
-            decision = spec.handler(ctx, cmd)
-            meta = Metadata(actor=actor.username, role=actor.role, unit=actor.unit,
-                            command_id=command_id, correlation_id=correlation_id or command_id,
-                            causation_id=causation_id, client_address=actor.client_address,
-                            extra={"command": name})
-            try:
-                recorded = tx.append(decision.stream_id, decision.stream_type, decision.events,
-                                     tx.stream_version(decision.stream_id), meta)
-            except ConcurrencyConflict:
-                raise Conflict("数据已被他人更新，请刷新后重试。") from None
-            result = {
-                "id": decision.id,
-                "version": recorded[-1].version if recorded else tx.stream_version(decision.stream_id),
-                "position": recorded[-1].position if recorded else None,
-                "events": [{"type": e.type, "position": e.position} for e in recorded],
-            }
-            if command_id:
-                tx.remember_result(command_id, result)
-            return result
+            return self._decide_and_append(tx, spec, cmd, actor, command_id, expected_version,
+                                           correlation_id, causation_id, None)
+
+    def execute_in(self, tx: Transaction, name: str, payload: dict[str, Any], actor: Actor, *,
+                   command_id: str | None = None, expected_version: int | None = None,
+                   correlation_id: str | None = None, causation_id: str | None = None,
+                   extra: dict[str, Any] | None = None) -> dict:
+        """The same inside a transaction the caller holds, so that several commands (an Excel
+        import, a scheduled job) commit together or not at all."""
+        spec = self.registry[name]
+        cmd = self.load(name, payload)
+        _check_role(spec, actor)
+        return self._decide_and_append(tx, spec, cmd, actor, command_id, expected_version,
+                                       correlation_id, causation_id, extra)
+
+    def _decide_and_append(self, tx: Transaction, spec: CommandSpec, cmd: dict, actor: Actor,
+                           command_id: str | None, expected_version: int | None,
+                           correlation_id: str | None, causation_id: str | None,
+                           extra: dict[str, Any] | None) -> dict:
+        if command_id:
+            earlier = tx.command_result(command_id)
+            if earlier is not None:
+                return earlier
+        if expected_version is not None and spec.stream is not None:
+            stream_id = spec.stream(cmd)
+            current = tx.stream_version(stream_id)
+            if current == 0:
+                raise NotFound("要操作的对象不存在。")
+            if current != expected_version:
+                raise Conflict(f"数据已被他人更新（当前版本 {current}，您提交的版本 "
+                               f"{expected_version}），请刷新后重试。")
+        ctx = Context(tx, actor, self.today(), self.store.clock())
+        decision = spec.handler(ctx, cmd)
+        meta = Metadata(actor=actor.username, role=actor.role, unit=actor.unit,
+                        command_id=command_id, correlation_id=correlation_id or command_id,
+                        causation_id=causation_id, client_address=actor.client_address,
+                        extra={"command": spec.name, **(extra or {})})
+        try:
+            recorded = tx.append(decision.stream_id, decision.stream_type, decision.events,
+                                 tx.stream_version(decision.stream_id), meta)
+        except ConcurrencyConflict:
+            raise Conflict("数据已被他人更新，请刷新后重试。") from None
+        result = {
+            "id": decision.id,
+            "version": recorded[-1].version if recorded else tx.stream_version(decision.stream_id),
+            "position": recorded[-1].position if recorded else None,
+            "events": [{"type": e.type, "position": e.position} for e in recorded],
+        }
+        if command_id:
+            tx.remember_result(command_id, result)
+        return result
+
+
+def _check_role(spec: CommandSpec, actor: Actor) -> None:
+    if actor.role not in spec.roles and actor.role != SYSTEM.role:
+        raise Forbidden("您的角色无权执行此操作。")

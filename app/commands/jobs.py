@@ -1,0 +1,220 @@
+"""System-only commands of the scheduled jobs: reminders (催报), the fast/slow list (红黑榜), anchors.
+
+No role may issue them (roles=()); only the system actor passes. Each handler decides from the
+ledger as it stands inside the write transaction, so the figures recorded are exactly the ones
+the append saw. Running one again for the same period or day decides no events: that is what
+makes the jobs idempotent.
+"""
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+from marshmallow import Schema, fields, validate
+from sqlalchemy import Connection, func, select
+
+from ..events.model import NewEvent
+from ..projections.projects import annual_plans, monthly_progress, projects
+from ..projections.units import units
+from .base import CommandSpec, Context, Decision
+from .errors import NotAllowed
+
+PERIOD = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="月份格式应为 YYYY-MM。")
+# Projects that owe no monthly progress: not yet approved, or finished.
+NOT_REPORTING = ("reserve", "completed")
+
+
+def reminder_stream(period: str) -> str:
+    return f"job:reminders:{period}"
+
+
+def publicity_stream(period: str) -> str:
+    return f"publicity:{period}"
+
+
+def anchor_stream(day: date) -> str:
+    return f"anchor:{day.isoformat()}"
+
+
+def period_end(period: str) -> date:
+    year, month = int(period[:4]), int(period[5:7])
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def previous_period(day: date) -> str:
+    """The month before the one a day falls in (上月)."""
+    year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
+    return f"{year:04d}-{month:02d}"
+
+
+def _ended(ctx: Context, period: str) -> None:
+    if period_end(period) >= ctx.today:
+        raise NotAllowed(f"{period} 尚未结束，不能对该月份执行此操作。")
+
+
+# -- reading the ledger --------------------------------------------------------------------
+def unit_names(conn: Connection, codes: set[str]) -> dict[str, str]:
+    if not codes:
+        return {}
+    return dict(conn.execute(select(units.c.code, units.c.name).where(units.c.code.in_(codes))).all())
+
+
+def missing_progress(conn: Connection, period: str) -> dict[str, list[tuple[str, str]]]:
+    """Per responsible unit, the projects that owe progress for a month and have none."""
+    reported = (select(monthly_progress.c.project)
+                .where(monthly_progress.c.project == projects.c.code,
+                       monthly_progress.c.period == period).exists())
+    q = (select(projects.c.code, projects.c.name, projects.c.responsible_unit)
+         .where(projects.c.stage.notin_(NOT_REPORTING), ~reported,
+                # a project registered after the month cannot owe it
+                (projects.c.registered_on.is_(None))
+                | (projects.c.registered_on <= period_end(period).isoformat()))
+         .order_by(projects.c.responsible_unit, projects.c.code))
+    out: dict[str, list[tuple[str, str]]] = {}
+    for code, name, unit in conn.execute(q):
+        out.setdefault(unit, []).append((code, name))
+    return out
+
+
+def plan_progress(conn: Connection, period: str) -> list[dict]:
+    """Each major project with a plan for the period's year: plan and investment through the period."""
+    year = int(period[:4])
+    ytd = (select(monthly_progress.c.project,
+                  func.sum(monthly_progress.c.month_investment).label("ytd"))
+           .where(monthly_progress.c.year == year, monthly_progress.c.period <= period)
+           .group_by(monthly_progress.c.project).subquery())
+    q = (select(projects.c.code, projects.c.name, projects.c.responsible_unit,
+                annual_plans.c.planned_investment, ytd.c.ytd)
+         .join(annual_plans, (annual_plans.c.project == projects.c.code)
+               & (annual_plans.c.year == year))
+         .outerjoin(ytd, ytd.c.project == projects.c.code)
+         .where(projects.c.stage != "reserve", annual_plans.c.planned_investment > 0)
+         .order_by(projects.c.code))
+    return [{"project": r[0], "name": r[1], "unit": r[2], "plan": float(r[3]),
+             "ytd": float(r[4] or 0)} for r in conn.execute(q)]
+
+
+def rank_fast_slow(rows: list[dict], months: int, fast_points: float,
+                   slow_points: float) -> tuple[list[dict], list[dict]]:
+    """Fast: ratio ≥ elapsed + fast_points; slow: ratio < elapsed − slow_points (percentage points).
+
+    Fast ones are ranked fastest first, slow ones slowest first.
+    """
+    expected = months / 12
+    fast, slow = [], []
+    for r in rows:
+        ratio = r["ytd"] / r["plan"]
+        # compare in rounded points, so that 60% vs 50% + 10 is not lost to float error
+        gap = round((ratio - expected) * 100, 6)
+        entry = {**r, "ytd": round(r["ytd"], 4), "plan": round(r["plan"], 4),
+                 "ratio": round(ratio, 4), "expected": round(expected, 4)}
+        if gap >= fast_points:
+            fast.append(entry)
+        elif gap < -slow_points:
+            slow.append(entry)
+    fast.sort(key=lambda e: (-e["ratio"], e["project"]))
+    slow.sort(key=lambda e: (e["ratio"], e["project"]))
+    for ranked in (fast, slow):
+        for i, e in enumerate(ranked, 1):
+            e["rank"] = i
+    return fast, slow
+
+
+# -- commands ------------------------------------------------------------------------------
+class PeriodCommand(Schema):
+    period = fields.String(required=True, validate=PERIOD)
+
+
+class PublishFastSlowList(PeriodCommand):
+    fast_points = fields.Float(load_default=10.0, validate=validate.Range(min=0, max=100))
+    slow_points = fields.Float(load_default=10.0, validate=validate.Range(min=0, max=100))
+
+
+class AnchorChain(Schema):
+    pass
+
+
+def issue_progress_reminders(ctx: Context, cmd: dict) -> Decision:
+    """催报: one reminder per unit and month, listing its projects with no progress."""
+    period = cmd["period"]
+    _ended(ctx, period)
+    sid = reminder_stream(period)
+    reminded = {e.data["unit"] for e in ctx.load(sid) if e.type == "ProgressReminderIssued"}
+    missing = {u: ps for u, ps in missing_progress(ctx.conn, period).items() if u not in reminded}
+    names = unit_names(ctx.conn, set(missing))
+    events = [NewEvent("ProgressReminderIssued",
+                       {"period": period, "unit": unit, "unit_name": names.get(unit),
+                        "projects": [{"project": c, "name": n} for c, n in ps]}, ctx.today)
+              for unit, ps in sorted(missing.items())]
+    return Decision(period, sid, "job", events)
+
+
+def flag_missing_reports(ctx: Context, cmd: dict) -> Decision:
+    """Units reminded before today and still missing progress, flagged once per month."""
+    period = cmd["period"]
+    _ended(ctx, period)
+    sid = reminder_stream(period)
+    earlier = ctx.load(sid)
+    if any(e.type == "MissingReportsFlagged" for e in earlier):
+        return Decision(period, sid, "job", [])
+    today = ctx.today.isoformat()
+    # a unit reminded today gets its day of grace before it is reported to the dispatcher
+    reminded = {e.data["unit"] for e in earlier
+                if e.type == "ProgressReminderIssued" and (e.business_date or today) < today}
+    missing = {u: ps for u, ps in missing_progress(ctx.conn, period).items() if u in reminded}
+    if not missing:
+        return Decision(period, sid, "job", [])
+    names = unit_names(ctx.conn, set(missing))
+    flagged = [{"unit": u, "unit_name": names.get(u), "projects": [c for c, _ in ps]}
+               for u, ps in sorted(missing.items())]
+    return Decision(period, sid, "job",
+                    [NewEvent("MissingReportsFlagged", {"period": period, "units": flagged},
+                              ctx.today)])
+
+
+def publish_fast_slow_list(ctx: Context, cmd: dict) -> Decision:
+    """The month's fast and slow projects (红黑榜), published once per month."""
+    period = cmd["period"]
+    _ended(ctx, period)
+    sid = publicity_stream(period)
+    if ctx.exists(sid):
+        return Decision(period, sid, "publicity", [])
+    rows = plan_progress(ctx.conn, period)
+    names = unit_names(ctx.conn, {r["unit"] for r in rows})
+    for r in rows:
+        r["unit_name"] = names.get(r["unit"])
+    months = int(period[5:7])
+    fast, slow = rank_fast_slow(rows, months, cmd["fast_points"], cmd["slow_points"])
+    basis = {"year": int(period[:4]), "through": period, "months": months,
+             "expected": round(months / 12, 4), "fast_points": cmd["fast_points"],
+             "slow_points": cmd["slow_points"], "ranked": len(rows),
+             "head_position": ctx.tx.store.head(ctx.conn)[0]}
+    return Decision(period, sid, "publicity",
+                    [NewEvent("FastSlowListPublished",
+                              {"period": period, "fast": fast, "slow": slow, "basis": basis},
+                              ctx.today)])
+
+
+def anchor_chain(ctx: Context, cmd: dict) -> Decision:
+    """Record the chain's head once a day (its position and hash), read under the append lock."""
+    sid = anchor_stream(ctx.today)
+    day = ctx.today.isoformat()
+    if ctx.exists(sid):
+        return Decision(day, sid, "anchor", [])
+    position, head_hash = ctx.tx.store.head(ctx.conn)
+    if position == 0:  # an empty chain has nothing to anchor
+        return Decision(day, sid, "anchor", [])
+    return Decision(day, sid, "anchor",
+                    [NewEvent("ChainAnchored", {"position": position, "hash": head_hash},
+                              ctx.today)])
+
+
+COMMANDS = [
+    CommandSpec("issue_progress_reminders", PeriodCommand, issue_progress_reminders, (),
+                "催报：列出上月未填报进度的项目", stream=lambda c: reminder_stream(c["period"])),
+    CommandSpec("flag_missing_reports", PeriodCommand, flag_missing_reports, (),
+                "通报催报后仍未填报的单位", stream=lambda c: reminder_stream(c["period"])),
+    CommandSpec("publish_fast_slow_list", PublishFastSlowList, publish_fast_slow_list, (),
+                "发布月度项目进展快慢榜", stream=lambda c: publicity_stream(c["period"])),
+    CommandSpec("anchor_chain", AnchorChain, anchor_chain, (), "锚定哈希链链头"),
+]
