@@ -13,6 +13,7 @@ from .bootstrap import Services
 from .commands.base import ADMIN, ROLES, Actor
 from .commands.errors import CommandError
 from .events.audit import verify_chain
+from .excel.cli import export_cli, import_cli, template_cli
 from .scheduler.cli import scheduler_cli
 
 
@@ -116,7 +117,8 @@ def demo() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for cmd in (init_db, users_cli, projections_cli, audit_cli, scheduler_cli, demo):
+    for cmd in (init_db, users_cli, projections_cli, audit_cli, scheduler_cli, demo,
+                import_cli, export_cli, template_cli):
         app.cli.add_command(cmd)
 
 

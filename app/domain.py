@@ -18,6 +18,22 @@ LEVELS = {1: "一级调度", 2: "二级调度", 3: "三级调度"}
 
 INSPECTION_KINDS = {"discipline": "纪律作风督查", "project": "项目督查", "self_check": "自查自纠"}
 
+EVENT_NAMES = {
+    "UserCreated": "创建用户", "UserRoleChanged": "变更用户角色",
+    "UnitRegistered": "登记单位", "InvestmentTaskSet": "下达年度投资任务",
+    "ProjectRegistered": "登记项目", "AnnualPlanSet": "下达年度计划投资",
+    "LeaderAssigned": "确定挂联领导", "StageChanged": "变更项目阶段",
+    "ProgressSubmitted": "月度进度填报", "StatsEntryRecorded": "入统计库",
+    "ProblemRaised": "提出问题", "ProblemDispatched": "调度交办", "ProblemEscalated": "提级调度",
+    "ProblemNoted": "进展备注", "ProblemUrged": "催办督办", "DeadlineExtended": "延长完成时限",
+    "ResolutionReported": "报告解决", "ResolutionVerified": "核验销号",
+    "ResolutionRejected": "退回重办", "ProblemReopened": "重新打开", "ProblemWithdrawn": "撤回问题",
+    "ProblemOverdue": "逾期", "MeetingHeld": "召开调度会", "InspectionRecorded": "记录督查",
+    "BulletinIssued": "发布督查通报", "LoginFailed": "登录失败", "AccessRefused": "拒绝越权操作",
+    "FastSlowListPublished": "发布红黑榜", "ProgressReminderIssued": "催报进度",
+    "MissingReportsFlagged": "未报单位提示", "ChainAnchored": "哈希链锚定",
+}
+
 
 def stream(kind: str, key: str) -> str:
     """Stream ids are '<kind>:<key>' (unit:U01, project:XM001, problem:P00001, ...)."""

@@ -5,6 +5,7 @@ from flask import Flask
 
 from .blueprint import create_blueprint
 from .commands import register_command_routes
+from .excel_routes import register_excel_routes
 from .queries import register_query_routes
 from .routes import register_routes
 
@@ -14,4 +15,5 @@ def init_app(app: Flask) -> None:
     register_routes(bp)
     register_command_routes(bp, app.extensions["duban"].commands)
     register_query_routes(bp)
+    register_excel_routes(bp)
     app.register_blueprint(bp)

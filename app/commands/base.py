@@ -126,14 +126,17 @@ class CommandBus:
         self.registry = registry
         self.store = store
         self.today = today
+        self._schemas: dict[str, Schema] = {}
 
     def load(self, name: str, payload: dict[str, Any]) -> dict:
         """Validate a payload against the command's schema (400 with per-field messages)."""
-        spec = self.registry[name]
         if not isinstance(payload, dict):
             raise InvalidCommand("请求内容必须是一个 JSON 对象。")
+        schema = self._schemas.get(name)
+        if schema is None:  # one instance per command: building a schema costs more than loading
+            schema = self._schemas[name] = self.registry[name].schema()
         try:
-            return spec.schema().load(payload)
+            return schema.load(payload)
         except ValidationError as exc:
             raise InvalidCommand("输入有误，请检查标出的字段。", translate_errors(exc.messages)) from None
 
@@ -154,8 +157,19 @@ class CommandBus:
                    extra: dict[str, Any] | None = None) -> dict:
         """The same inside a transaction the caller holds, so that several commands (an Excel
         import, a scheduled job) commit together or not at all."""
+        return self.decide_in(tx, name, self.load(name, payload), actor, command_id=command_id,
+                              expected_version=expected_version, correlation_id=correlation_id,
+                              causation_id=causation_id, extra=extra)
+
+    def decide_in(self, tx: Transaction, name: str, cmd: dict, actor: Actor, *,
+                  command_id: str | None = None, expected_version: int | None = None,
+                  correlation_id: str | None = None, causation_id: str | None = None,
+                  extra: dict[str, Any] | None = None) -> dict:
+        """Decide and append a command already loaded by ``load``, inside ``tx``.
+
+        A refusal appends nothing, so the transaction stays usable for further commands.
+        """
         spec = self.registry[name]
-        cmd = self.load(name, payload)
         _check_role(spec, actor)
         return self._decide_and_append(tx, spec, cmd, actor, command_id, expected_version,
                                        correlation_id, causation_id, extra)

@@ -1,0 +1,141 @@
+"""Excel over HTTP: upload an import, download an export or a template.
+
+POST /api/v1/imports/{projects|progress}          multipart ``file``: check and apply, or nothing
+POST /api/v1/imports/{projects|progress}/check    the same check, never applied
+POST /api/v1/imports/{projects|progress}/marked   the upload back with its bad cells marked
+GET  /api/v1/exports                              the exports there are
+GET  /api/v1/exports/{name}.xlsx?as_of=&month=    an export, as of an instant
+GET  /api/v1/templates/{projects|progress}.xlsx   an import template
+"""
+from __future__ import annotations
+
+import io
+import tempfile
+
+from flask import Blueprint, Response, current_app, jsonify, request, send_file
+from marshmallow import fields, validate
+
+from ..commands.errors import InvalidCommand, NotFound
+from ..excel import import_kinds, limits_from
+from ..excel.importing import import_file
+from .blueprint import current_actor, services
+from .queries import AsOfArgs, parse_args
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_FORM_OVERHEAD = 64 * 1024  # multipart boundaries and headers around the file itself
+
+
+class ExportArgs(AsOfArgs):
+    month = fields.String(load_default=None, validate=validate.Regexp(
+        r"^\d{4}-(0[1-9]|1[0-2])$", error="月份格式应为 YYYY-MM。"))
+    stream = fields.String(load_default=None, validate=validate.Length(max=120))
+
+
+def _kind(kind: str):
+    kinds = import_kinds()
+    if kind not in kinds:
+        raise NotFound(f"没有名为“{kind}”的导入，可选：projects（项目清单）、progress（月度进度）。")
+    return kinds[kind]
+
+
+def _upload() -> bytes:
+    limits = limits_from(current_app.config)
+    too_big = InvalidCommand(f"文件过大，上限为 {limits.max_bytes / 1048576:.0f} MB，请分批导入。")
+    if request.content_length is not None and request.content_length > limits.max_bytes + _FORM_OVERHEAD:
+        raise too_big  # refused before the body is read
+    upload = request.files.get("file")
+    if upload is None:
+        raise InvalidCommand("请以 multipart/form-data 上传文件，字段名为 file。",
+                             {"file": ["必填项，不能为空。"]})
+    data = upload.stream.read(limits.max_bytes + 1)
+    if len(data) > limits.max_bytes:
+        raise too_big
+    return data
+
+
+def _run(kind: str, dry_run: bool):
+    actor = current_actor()
+    spec = _kind(kind)
+    data = _upload()
+    return import_file(services(), spec, data, actor, limits=limits_from(current_app.config),
+                       dry_run=dry_run)
+
+
+def import_upload(kind: str):
+    result = _run(kind, dry_run=False)
+    report = result.report
+    if not result.ok:
+        return jsonify({"error": {"code": "import_rejected", "message": report["message"]},
+                        "report": report}), 400
+    return jsonify(report), 201 if report["events"] else 200
+
+
+def import_check(kind: str):
+    result = _run(kind, dry_run=True)
+    return jsonify(result.report), 200
+
+
+def import_marked(kind: str):
+    result = _run(kind, dry_run=True)
+    if result.ok:
+        return jsonify(result.report), 200  # nothing to mark
+    marked = result.marked_copy()
+    if marked is None:  # not a workbook: nothing to mark, the report says why
+        return jsonify({"error": {"code": "import_rejected", "message": result.report["message"]},
+                        "report": result.report}), 400
+    name = (request.files["file"].filename or f"{kind}.xlsx").rsplit(".", 1)[0]
+    return _xlsx_bytes(marked, f"{name}.错误标注.xlsx")
+
+
+def _xlsx_bytes(data: bytes, filename: str) -> Response:
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=filename)
+
+
+def export_list():
+    from ..excel.exports import export_specs
+
+    return jsonify([{"name": s.name, "title": s.title, "summary": s.summary,
+                     "month": s.uses_month, "options": list(s.options)}
+                    for s in export_specs().values()])
+
+
+def export_download(name: str):
+    from ..excel.exports import export_specs, run_export
+
+    actor = current_actor()
+    args = parse_args(ExportArgs, dict(request.args))
+    specs = export_specs()
+    if name not in specs:
+        raise NotFound(f"没有名为“{name}”的导出，可选：{'、'.join(specs)}。")
+    svc = services()
+    # a big ledger goes to disk, not memory; the file disappears when the response is closed
+    fh = tempfile.TemporaryFile(suffix=".xlsx")
+    try:
+        run_export(svc, name, fh, actor, as_of=args["as_of"],
+                   params={k: args[k] for k in ("month", "stream") if args.get(k)},
+                   org=current_app.config.get("EXCEL_ORG_NAME"))
+    except BaseException:
+        fh.close()
+        raise
+    fh.seek(0)
+    stamp = (args["as_of"] or svc.clock()).astimezone(svc.tz).strftime("%Y%m%d")
+    return send_file(fh, mimetype=XLSX, as_attachment=True,
+                     download_name=f"{specs[name].title}-{stamp}.xlsx")
+
+
+def template_download(kind: str):
+    from ..excel.templates import build_template
+
+    actor = current_actor()
+    spec = _kind(kind)
+    data = build_template(services(), kind, actor)
+    return _xlsx_bytes(data, f"{spec.title}导入模板.xlsx")
+
+
+def register_excel_routes(bp: Blueprint) -> None:
+    bp.add_url_rule("/imports/<kind>", view_func=import_upload, methods=["POST"])
+    bp.add_url_rule("/imports/<kind>/check", view_func=import_check, methods=["POST"])
+    bp.add_url_rule("/imports/<kind>/marked", view_func=import_marked, methods=["POST"])
+    bp.add_url_rule("/exports", view_func=export_list, methods=["GET"])
+    bp.add_url_rule("/exports/<name>.xlsx", view_func=export_download, methods=["GET"])
+    bp.add_url_rule("/templates/<kind>.xlsx", view_func=template_download, methods=["GET"])

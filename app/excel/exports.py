@@ -1,0 +1,164 @@
+"""Ledger exports (台账导出): what each one is, who may take it, and how it is run as of an instant.
+
+Every export reads the projection tables through ``reading(services, as_of)``: live, or a
+snapshot folded from the events recorded up to the instant, so a sheet can be reproduced as it
+stood on the day it was sent. The sheets themselves are built in ``sheets_problems`` and
+``sheets_projects``.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import IO, Any, Callable, Mapping
+
+from sqlalchemy import select
+
+from ..api.event_queries import FEED_ROLES
+from ..api.queries import QueryView, reading
+from ..bootstrap import Services
+from ..commands.base import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER, Actor
+from ..commands.errors import Forbidden, InvalidCommand
+from ..projections.units import units
+from .ledger import Sheet, write_ledger
+
+ALL = (ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER)
+REPORTS = (ADMIN, DISPATCHER, INSPECTOR, LEADER)
+DEFAULT_ORG = "区发展和改革局（区重大项目办）"
+
+
+@dataclass
+class ExportContext:
+    """What a sheet builder sees: the view it reads from, the period and the header texts."""
+
+    view: QueryView
+    params: dict[str, Any]
+    org: str
+    instant: datetime  # the as-of instant, or now
+    _units: dict[str, str] | None = field(default=None, repr=False)
+
+    @property
+    def conn(self):
+        return self.view.conn
+
+    @property
+    def actor(self) -> Actor:
+        return self.view.actor
+
+    @property
+    def unit_scope(self) -> str | None:
+        """A unit reporter's exports cover their own unit only."""
+        return self.actor.unit if self.actor.role == UNIT_REPORTER else None
+
+    @property
+    def month(self) -> str:
+        """The month the sheet is for (YYYY-MM): as asked, or the month of the as-of day."""
+        return self.params.get("month") or self.view.today.strftime("%Y-%m")
+
+    @property
+    def year(self) -> int:
+        return int(self.month[:4])
+
+    @property
+    def through(self) -> int:
+        return int(self.month[5:7])
+
+    def subtitle(self, period: bool = False, extra: str = "") -> str:
+        tz = self.view.services.tz
+        parts = [f"填报单位：{self.org}",
+                 f"数据截至：{self.instant.astimezone(tz):%Y年%m月%d日 %H:%M}"]
+        if period:
+            parts.append(f"统计期间：{self.year}年1—{self.through}月")
+        if extra:
+            parts.append(extra)
+        return "　　".join(parts)
+
+    def unit_names(self) -> dict[str, str]:
+        if self._units is None:
+            self._units = dict(self.conn.execute(select(units.c.code, units.c.name)).all())
+        return self._units
+
+    def unit_name(self, code: str | None) -> str | None:
+        return self.unit_names().get(code, code) if code else None
+
+
+Builder = Callable[[ExportContext], list[Sheet]]
+
+
+@dataclass(frozen=True)
+class ExportSpec:
+    name: str
+    title: str
+    roles: tuple[str, ...]
+    build: Builder
+    summary: str
+    uses_month: bool = False
+    # False: reads the event log itself, so no snapshot of the projections is needed
+    uses_projections: bool = True
+    options: tuple[str, ...] = field(default=())
+
+
+def export_specs() -> dict[str, ExportSpec]:
+    from . import sheets_problems as p
+    from . import sheets_projects as q
+
+    specs = [
+        ExportSpec("ledger", "问题台账", ALL, p.problem_ledger, "问题台账（全部问题及其办理情况）"),
+        ExportSpec("rectification", "整改台账", ALL, p.rectification,
+                   "整改台账（督查发现问题逐条及按责任单位汇总）"),
+        ExportSpec("progress", "重大项目推进情况表", ALL, q.progress_table,
+                   "重大项目推进情况表（某月，可作为月度进度表重新导入）", uses_month=True),
+        ExportSpec("dispatch", "调度统计表", ALL, p.dispatch_statistics,
+                   "调度统计（按调度级别、按责任单位）"),
+        ExportSpec("double-half", "双过半情况表", REPORTS, q.double_half,
+                   "各单位“双过半”完成情况（截至某月）", uses_month=True),
+        ExportSpec("fast-slow", "重大项目进展情况公示", ALL, q.fast_slow,
+                   "某月已发布的快慢榜（红黑榜）", uses_month=True),
+        ExportSpec("events", "事件日志摘录", FEED_ROLES, p.event_log,
+                   "事件日志摘录（供纪检督查，含操作人与哈希）", uses_projections=False,
+                   options=("stream",)),
+        ExportSpec("projects", "重大项目清单", ALL, q.project_list,
+                   "重大项目清单（导入格式，可重新导入）", uses_month=True),
+    ]
+    return {s.name: s for s in specs}
+
+
+def run_export(services: Services, name: str, target: str | IO[bytes], actor: Actor, *,
+               as_of: datetime | None = None, params: Mapping[str, Any] | None = None,
+               org: str | None = None) -> int:
+    """Write export ``name`` to ``target`` as of ``as_of`` (None: now); returns data rows written."""
+    specs = export_specs()
+    if name not in specs:
+        raise InvalidCommand(f"没有名为“{name}”的导出，可选：{'、'.join(specs)}。")
+    spec = specs[name]
+    if actor.role not in spec.roles and actor.role != "system":
+        raise Forbidden(f"您的角色无权导出{spec.title}。")
+    params = dict(params or {})
+    month = params.get("month")
+    if month is not None and not _is_month(month):
+        raise InvalidCommand("输入有误，请检查标出的字段。", {"month": ["月份格式应为 YYYY-MM。"]})
+    now = services.clock()
+    if as_of is not None and as_of > now:
+        raise InvalidCommand("输入有误，请检查标出的字段。", {"as_of": ["时点不能晚于现在。"]})
+    instant = as_of or now
+    if spec.uses_projections:
+        with reading(services, as_of) as (conn, position):
+            return _write(services, spec, conn, position, actor, as_of, instant, params, org, target)
+    position = services.store.position_at(as_of) if as_of is not None else None
+    with services.engine.connect() as conn:
+        return _write(services, spec, conn, position, actor, as_of, instant, params, org, target)
+
+
+def _write(services, spec, conn, position, actor, as_of, instant, params, org, target) -> int:
+    view = QueryView(services, conn, actor, position, as_of)
+    ctx = ExportContext(view, params, org or os.environ.get("EXCEL_ORG_NAME") or DEFAULT_ORG,
+                        instant)
+    if ctx.unit_scope:
+        ctx.org = ctx.unit_name(ctx.unit_scope) or ctx.org
+    # the rows are generators reading from conn: written while it is still open
+    return write_ledger(spec.build(ctx), target)
+
+
+def _is_month(text: str) -> bool:
+    return (isinstance(text, str) and len(text) == 7 and text[4] == "-" and text[:4].isdigit()
+            and text[5:].isdigit() and 1 <= int(text[5:]) <= 12)

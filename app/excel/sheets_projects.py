@@ -1,0 +1,152 @@
+"""Project-side ledgers: the monthly progress table (重大项目推进情况表), double-over-half per unit
+(双过半), the published fast/slow list (红黑榜) and the project list in its import form."""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Iterator
+
+from sqlalchemy import select
+
+from ..api.job_queries import publicity_for_period, publicity_latest
+from ..api.problem_queries import OPEN
+from ..api.project_queries import annual_plan_amounts, plan_ratio, ytd_investment
+from ..domain import PROJECT_CATEGORIES, PROJECT_STAGES
+from ..projections.problems import problems
+from ..projections.projects import monthly_progress, projects
+from ..reports.summary import Period, unit_standings
+from .exports import ExportContext
+from .ledger import Col, Sheet
+
+CATEGORY_ORDER = {c: i for i, c in enumerate(PROJECT_CATEGORIES)}
+
+
+def _scoped_projects(ctx: ExportContext, query):
+    unit = ctx.unit_scope
+    if unit is None:
+        return query
+    return query.where((projects.c.owner_unit == unit) | (projects.c.responsible_unit == unit))
+
+
+def _sum(values) -> float:
+    return round(sum(v for v in values if v is not None), 4)
+
+
+PROGRESS_COLUMNS = [
+    Col("序号", 6, "int"), Col("项目编码", 12), Col("项目名称", 24, "wrap"), Col("项目类别", 10),
+    Col("项目阶段", 10), Col("责任单位", 16, "wrap"), Col("联系县级领导", 10),
+    Col("总投资（万元）", 13, "money"), Col("年度计划投资（万元）", 13, "money"),
+    Col("填报月份", 9), Col("本月完成投资（万元）", 13, "money"),
+    Col("年度累计完成投资（万元）", 14, "money"), Col("占年度计划", 9, "pct"),
+    Col("形象进度", 34, "wrap"), Col("存在问题", 30, "wrap"),
+]
+
+
+def progress_table(ctx: ExportContext) -> list[Sheet]:
+    """Major projects (every one not in the reserve) with the month's progress.
+
+    Its columns include those of the progress import, so the sheet can be filled in and
+    imported back; rows without the month's figures import as nothing.
+    """
+    month, year = ctx.month, ctx.year
+    conn = ctx.conn
+    rows = conn.execute(_scoped_projects(ctx, select(projects)
+                                         .where(projects.c.stage != "reserve"))).all()
+    rows.sort(key=lambda r: (CATEGORY_ORDER.get(r.category, 9), r.code))
+    codes = [r.code for r in rows]
+    plans = annual_plan_amounts(conn, year, codes)
+    ytd = ytd_investment(conn, year, through=month, codes=codes)
+    this = {r.project: r for r in conn.execute(
+        select(monthly_progress).where(monthly_progress.c.period == month))}
+    open_problems: dict[str, list[str]] = defaultdict(list)
+    for r in conn.execute(select(problems.c.project, problems.c.description)
+                          .where(problems.c.status.in_(OPEN), problems.c.project.is_not(None))
+                          .order_by(problems.c.id)):
+        open_problems[r.project].append(r.description)
+    out = []
+    for i, r in enumerate(rows, 1):
+        p = this.get(r.code)
+        done = ytd.get(r.code, 0.0)
+        out.append([i, r.code, r.name, PROJECT_CATEGORIES.get(r.category),
+                    PROJECT_STAGES.get(r.stage), ctx.unit_name(r.responsible_unit), r.leader,
+                    r.total_investment, plans.get(r.code), month,
+                    p.month_investment if p else None, done, plan_ratio(done, plans.get(r.code)),
+                    p.image_progress if p else None, "\n".join(open_problems.get(r.code, []))])
+    plan_total = _sum(plans.values())
+    done_total = _sum(ytd.get(c, 0.0) for c in codes)
+    totals = [None, "合计", f"{len(rows)} 个项目", None, None, None, None,
+              _sum(r.total_investment for r in rows), plan_total, None,
+              _sum(p.month_investment for c, p in this.items() if c in set(codes)), done_total,
+              done_total / plan_total if plan_total else None, None, None]
+    title = f"{year}年{ctx.through}月重大项目推进情况表"
+    return [Sheet("推进情况", title, ctx.subtitle(period=True), PROGRESS_COLUMNS, out,
+                  totals=totals,
+                  notes=["说明：金额单位为万元；年度累计完成投资为当年各月最新填报之和；"
+                         "存在问题为尚未销号的问题。本表可填写后作为月度进度表导入。"])]
+
+
+def double_half(ctx: ExportContext) -> list[Sheet]:
+    period = Period(ctx.year, ctx.through)
+    standings = unit_standings(ctx.conn, period)
+    if ctx.unit_scope:
+        standings = [s for s in standings if s.unit == ctx.unit_scope]
+    cols = [Col("序号", 6, "int"), Col("单位", 24, "wrap"), Col("年度投资任务（万元）", 14, "money"),
+            Col("时序进度应完成（万元）", 15, "money"), Col("累计完成投资（万元）", 14, "money"),
+            Col("完成年度任务", 12, "pct"), Col("时序进度", 10, "pct"), Col("是否达到时序进度", 12)]
+    elapsed = period.through / 12
+    rows = [[i, ctx.unit_name(s.unit), s.task, s.due, s.completed,
+             s.completed / s.task if s.task else None, elapsed, "落后" if s.behind else "达到"]
+            for i, s in enumerate(standings, 1)]
+    behind = sum(1 for s in standings if s.behind)
+    task, due, done = (_sum(getattr(s, k) for s in standings) for k in ("task", "due", "completed"))
+    totals = ["合计", f"{len(standings)} 个单位", task, due, done, done / task if task else None,
+              elapsed, f"落后 {behind} 个"]
+    share = f"{behind / len(standings):.0%}" if standings else "—"
+    return [Sheet("双过半", f"{period.year}年各单位“双过半”完成情况表", ctx.subtitle(period=True),
+                  cols, rows, totals=totals,
+                  notes=[f"说明：时序进度 = 已过月数 ÷ 12；累计完成低于“年度任务 × 时序进度”的单位为落后。"
+                         f"有投资任务的单位 {len(standings)} 个，落后 {behind} 个，占 {share}。"])]
+
+
+def fast_slow(ctx: ExportContext) -> list[Sheet]:
+    """The list as it was published (the FastSlowListPublished event), not recomputed."""
+    month = ctx.params.get("month")
+    listed = (publicity_for_period(ctx.view, {"period": month}) if month
+              else publicity_latest(ctx.view, {}))
+    basis = listed["basis"]
+    cols = [Col("榜单", 12), Col("排名", 6, "int"), Col("项目编码", 12), Col("项目名称", 26, "wrap"),
+            Col("责任单位", 18, "wrap"), Col("年度计划投资（万元）", 14, "money"),
+            Col("累计完成投资（万元）", 14, "money"), Col("完成年度计划", 12, "pct"),
+            Col("时序进度", 10, "pct")]
+
+    def rows() -> Iterator[list]:
+        for label, entries in (("进展较快（红榜）", listed["fast"]), ("进展较慢（黑榜）", listed["slow"])):
+            for e in entries:
+                yield [label, e["rank"], e["project"], e["name"], e.get("unit_name") or e["unit"],
+                       e["plan"], e["ytd"], e["ratio"], e["expected"]]
+
+    period = listed["period"]
+    rule = (f"说明：时序进度 {basis.get('expected', 0):.1%}；完成年度计划快于时序进度 "
+            f"{basis.get('fast_points')} 个百分点及以上为进展较快，慢于 {basis.get('slow_points')} "
+            f"个百分点以上为进展较慢。本表为 {listed['published_on']} 发布的公示内容（事件位置 "
+            f"{listed['position']}）。")
+    return [Sheet("快慢榜", f"{period[:4]}年{int(period[5:])}月重大项目进展情况公示",
+                  ctx.subtitle(), cols, rows(), notes=[rule])]
+
+
+def project_list(ctx: ExportContext) -> list[Sheet]:
+    """The project list in the import's columns: imported back, it changes nothing."""
+    from .project_import import HEADERS
+
+    year = ctx.year
+    conn = ctx.conn
+    rows = conn.execute(_scoped_projects(ctx, select(projects)).order_by(projects.c.code)).all()
+    plans = annual_plan_amounts(conn, year, [r.code for r in rows])
+    widths = (12, 26, 10, 10, 18, 18, 10, 13, 7, 14, 12)
+    kinds = ("text", "wrap", "text", "text", "wrap", "wrap", "text", "money", "int", "money",
+             "date")
+    cols = [Col(h, w, k) for h, w, k in zip(HEADERS, widths, kinds)]
+    out = ([r.code, r.name, PROJECT_CATEGORIES.get(r.category), PROJECT_STAGES.get(r.stage),
+            ctx.unit_name(r.owner_unit), ctx.unit_name(r.responsible_unit), r.leader,
+            r.total_investment, year if r.code in plans else None, plans.get(r.code),
+            r.planned_start] for r in rows)
+    return [Sheet("项目清单", f"重大项目清单（{year}年）", ctx.subtitle(), cols, out)]

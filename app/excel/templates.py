@@ -1,0 +1,189 @@
+"""Import templates (导入模板): the two sheets with dropdowns, an example row and column notes.
+
+Dropdown lists live on a hidden second sheet (选项): inline lists are limited to 255 characters,
+which the units alone exceed. Imports read only the first sheet, so the lists are never imported.
+"""
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Sequence
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.datavalidation import DataValidation
+from sqlalchemy import or_, select
+
+from ..bootstrap import Services
+from ..commands.base import UNIT_REPORTER, Actor
+from ..commands.errors import InvalidCommand
+from ..domain import PROBLEM_CATEGORIES, PROJECT_CATEGORIES, PROJECT_STAGES
+from ..projections.projects import projects
+from ..projections.units import units
+from . import progress_import, project_import
+
+DATA_ROWS = 1000  # rows below the header that carry the dropdowns
+_THIN = Side(style="thin")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+REQUIRED_FILL, OPTIONAL_FILL = "F8CBAD", "D9D9D9"
+LISTS = "选项"
+
+
+def _column_notes(year: int) -> dict[str, tuple[bool, str]]:
+    """Column -> (required, note shown as the header's comment)."""
+    return {
+        "项目编码": (True, "必填。字母、数字、下划线、点或连字符，1–50 位，全区唯一。"),
+        "项目名称": (True, "必填。项目全称。"),
+        "项目类别": (True, "必填。从下拉列表选择：" + "、".join(PROJECT_CATEGORIES.values()) + "。"),
+        "项目阶段": (True, "必填。从下拉列表选择：" + "、".join(PROJECT_STAGES.values())
+                     + "。已登记项目的阶段可通过重新导入更新。"),
+        "业主单位": (True, "必填。从下拉列表选择已登记的单位（也可填单位编码）。"),
+        "责任单位": (True, "必填。从下拉列表选择已登记的单位（也可填单位编码）。"),
+        "联系县级领导": (False, "选填。挂联县级领导姓名；已登记项目可通过重新导入更换。"),
+        "总投资（万元）": (True, "必填。数字，单位万元，不要填公式或文字。"),
+        "年度": (False, f"选填。下达计划投资的年度，如 {year}；与“年度计划投资”同时填写。"),
+        "年度计划投资（万元）": (False, "选填。数字，单位万元；与“年度”同时填写。"),
+        "计划开工日期": (False, "选填。日期，如 2026-03-15。"),
+        "填报月份": (True, "必填。从下拉列表选择，格式 YYYY-MM，不能晚于本月。"),
+        "本月完成投资（万元）": (True, "必填。本月完成的投资（不是累计），数字，单位万元。"),
+        "形象进度": (True, "必填。本月末的形象进度（文字）。"),
+        "存在问题": (False, "选填。每行一个问题，将作为项目单位上报的问题登记；没有问题留空或填“无”。"),
+        "更正原因": (False, "选填。已填报过的月份再次导入不同数值即为更正，必须在此说明原因。"),
+        "问题类别": (False, "选填。“存在问题”的类别，默认“其他”。从下拉列表选择。"),
+        "项目名称（核对用）": (False, "仅供核对，导入时不读取。"),
+    }
+
+
+def build_template(services: Services, kind: str, actor: Actor) -> bytes:
+    """The template for ``projects`` or ``progress`` as xlsx bytes, with the actor's lists."""
+    today = services.today()
+    with services.engine.connect() as conn:
+        unit_rows = conn.execute(select(units.c.code, units.c.name).order_by(units.c.code)).all()
+        q = select(projects.c.code, projects.c.name).order_by(projects.c.code)
+        if actor.role == UNIT_REPORTER:
+            q = q.where(or_(projects.c.owner_unit == actor.unit,
+                            projects.c.responsible_unit == actor.unit))
+        project_rows = conn.execute(q).all()
+    months = _recent_months(today, 12)
+    if kind == "projects":
+        headers = list(project_import.HEADERS)
+        unit = unit_rows[0].name if unit_rows else "区住房和城乡建设局"
+        example = ["示例-XM2026001", "（示例）城区污水管网改造工程", "区级重大", "续建", unit, unit,
+                   "张某某", 12000, today.year, 3000, date(today.year, 3, 15)]
+        title = "重大项目清单（导入模板）"
+        lists = {"类别": list(PROJECT_CATEGORIES.values()), "阶段": list(PROJECT_STAGES.values()),
+                 "单位": [r.name for r in unit_rows]}
+        drops = {"项目类别": "类别", "项目阶段": "阶段", "业主单位": "单位", "责任单位": "单位"}
+    elif kind == "progress":
+        headers = [*progress_import.HEADERS, *progress_import.OPTIONAL, "项目名称（核对用）"]
+        example = ["示例-XM2026001", months[0], 350.5, "主体结构完成 60%，正在进行二层浇筑。",
+                   "1. 施工用地尚有 2 户未完成征迁", None, "征地拆迁", "（示例）城区污水管网改造工程"]
+        title = "重大项目月度进度填报表（导入模板）"
+        lists = {"月份": months, "项目": [r.code for r in project_rows],
+                 "问题类别": list(PROBLEM_CATEGORIES.values())}
+        drops = {"填报月份": "月份", "项目编码": "项目", "问题类别": "问题类别"}
+    else:
+        raise InvalidCommand(f"没有名为“{kind}”的模板，可选：projects（项目清单）、progress（月度进度）。")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title[:title.index("（")][:31]
+    _layout(ws, title, headers, example, today.year)
+    _dropdowns(wb, ws, headers, lists, drops)
+    if kind == "progress":
+        # one row per project, ready to fill in: blank rows are skipped by the import
+        for i, r in enumerate(project_rows, start=5):
+            ws.cell(i, 1, r.code)
+            ws.cell(i, 2, months[0])
+            ws.cell(i, len(headers), r.name)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _recent_months(today: date, n: int) -> list[str]:
+    y, m = today.year, today.month
+    out = []
+    for _ in range(n):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    return out
+
+
+def _layout(ws, title: str, headers: Sequence[str], example: Sequence, year: int) -> None:
+    notes = _column_notes(year)
+    last = get_column_letter(len(headers))
+    ws.merge_cells(f"A1:{last}1")
+    ws["A1"] = title
+    ws["A1"].font = Font(name="宋体", size=16, bold=True)
+    ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
+    ws.row_dimensions[1].height = 30
+    ws.merge_cells(f"A2:{last}2")
+    ws["A2"] = ("填写说明：第 3 行为表头，列名不要修改（列的顺序可以调整）；橙色列为必填；"
+                "类别、阶段、单位、月份请从下拉列表选择；金额单位为万元，只填数字，不用公式；"
+                "以“示例”开头的行为示例，导入时自动跳过。表头上的批注是各列的填写要求。")
+    ws["A2"].alignment = Alignment(wrap_text=True, vertical="center")
+    ws["A2"].font = Font(name="宋体", size=10, color="C00000")
+    ws.row_dimensions[2].height = 45
+    for i, header in enumerate(headers, 1):
+        required, note = notes.get(header, (False, ""))
+        c = ws.cell(3, i, header)
+        c.font = Font(name="宋体", size=11, bold=True)
+        c.fill = PatternFill("solid", fgColor=REQUIRED_FILL if required else OPTIONAL_FILL)
+        c.border = _BORDER
+        c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        if note:
+            c.comment = Comment(note, "督办系统")
+        ws.column_dimensions[get_column_letter(i)].width = max(12, min(40, len(header) * 2 + 4))
+        e = ws.cell(4, i, example[i - 1] if i - 1 < len(example) else None)
+        e.font = Font(name="宋体", italic=True, color="808080")
+        e.border = _BORDER
+    for i, header in enumerate(headers, 1):
+        letter = get_column_letter(i)
+        fmt = ("#,##0.00" if "万元" in header else "yyyy-mm-dd" if "日期" in header
+               else "@" if header in ("项目编码", "填报月份") else None)
+        if fmt:
+            # text format keeps 2026-03 a month and 001 a code instead of Excel's guesses
+            for r in range(4, 5 + DATA_ROWS):
+                ws[f"{letter}{r}"].number_format = fmt
+    ws.row_dimensions[3].height = 32
+    ws.freeze_panes = "A4"
+
+
+def _dropdowns(wb: Workbook, ws, headers: Sequence[str], lists: dict[str, list],
+               drops: dict[str, str]) -> None:
+    sheet = wb.create_sheet(LISTS)
+    sheet.sheet_state = "hidden"
+    where: dict[str, str] = {}
+    for col, (name, values) in enumerate(lists.items(), 1):
+        letter = get_column_letter(col)
+        sheet.cell(1, col, name)
+        for r, value in enumerate(values, 2):
+            sheet.cell(r, col, value)
+        end = max(2, len(values) + 1)
+        where[name] = f"{quote_sheetname(LISTS)}!${letter}$2:${letter}${end}"
+    last_row = 4 + DATA_ROWS
+    for i, header in enumerate(headers, 1):
+        letter = get_column_letter(i)
+        cells = f"{letter}4:{letter}{last_row}"
+        if header in drops and lists.get(drops[header]):
+            dv = DataValidation(type="list", formula1=where[drops[header]], allow_blank=True,
+                                showErrorMessage=header not in ("业主单位", "责任单位", "项目编码"),
+                                errorTitle="输入有误", error="请从下拉列表中选择。")
+        elif "万元" in header:
+            dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
+                                allow_blank=True, showErrorMessage=True, errorTitle="输入有误",
+                                error="请填写不小于 0 的数字（万元）。")
+        elif header == "年度":
+            dv = DataValidation(type="whole", operator="between", formula1="2000",
+                                formula2="2100", allow_blank=True, showErrorMessage=True,
+                                errorTitle="输入有误", error="请填写四位年份，如 2026。")
+        elif "日期" in header:
+            dv = DataValidation(type="date", operator="greaterThan", formula1="36526",
+                                allow_blank=True, showErrorMessage=True, errorTitle="输入有误",
+                                error="请填写日期，如 2026-03-15。")
+        else:
+            continue
+        dv.add(cells)
+        ws.add_data_validation(dv)

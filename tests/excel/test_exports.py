@@ -1,0 +1,225 @@
+"""Exports: the ledger format, as of a past instant, unit scoping, and the round trips."""
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from app import schema
+from app.bootstrap import bootstrap
+from app.commands.base import SYSTEM, Actor
+from app.commands.errors import Forbidden, InvalidCommand, NotFound
+from app.excel.exports import export_specs, run_export
+from app.projections.projects import annual_plans, monthly_progress, projects
+
+from .conftest import (ADMIN_ACTOR, PROGRESS_HEADER, event_count, progress_row, run, xlsx)
+
+NAMES = list(export_specs())
+
+
+@pytest.fixture
+def ledger(with_projects):
+    """Projects with progress, problems at several stages, an inspection, tasks, a published list."""
+    svc = with_projects
+    bus = svc.bus
+    data = xlsx([progress_row("XM001", "2026-09", 900, "基础完工"),
+                 progress_row("XM001", "2026-10", 1000, "主体完成", "二期用地未报批"),
+                 progress_row("XM002", "2026-10", 10, "手续办理中")], PROGRESS_HEADER)
+    assert run(svc, "progress", data).ok
+    p2 = bus.execute("raise_problem", {"category": "funding", "description": "资金缺口 500 万元",
+                                       "source": "unit_report", "project": "XM002",
+                                       "date": "2026-10-20"}, SYSTEM)["id"]
+    bus.execute("dispatch_problem", {"id": p2, "level": 2, "decision": "财政局牵头协调",
+                                     "responsible_unit": "U02", "deadline": "2026-11-01",
+                                     "date": "2026-10-25"}, SYSTEM)
+    insp = bus.execute("record_inspection", {"kind": "project", "date": "2026-10-20",
+                                             "inspectors": ["李纪"], "summary": "项目督查",
+                                             "targets": ["U01"]}, SYSTEM)["id"]
+    p3 = bus.execute("raise_problem", {"category": "construction", "description": "安全围挡缺失",
+                                       "source": "inspection", "inspection": insp,
+                                       "project": "XM001"}, SYSTEM)["id"]
+    bus.execute("dispatch_problem", {"id": p3, "level": 1, "decision": "限期整改",
+                                     "responsible_unit": "U01", "deadline": "2026-11-30"}, SYSTEM)
+    bus.execute("report_resolution", {"id": p3, "description": "已整改"}, SYSTEM)
+    bus.execute("verify_resolution", {"id": p3, "note": "现场核实"}, SYSTEM)
+    for unit, amount in (("U01", 2000), ("U02", 500)):
+        bus.execute("set_investment_task", {"code": unit, "year": 2026, "amount": amount}, SYSTEM)
+    bus.execute("publish_fast_slow_list", {"period": "2026-10"}, SYSTEM)
+    return svc
+
+
+def export(svc, name: str, actor: Actor = ADMIN_ACTOR, **kw):
+    buf = io.BytesIO()
+    n = run_export(svc, name, buf, actor, **kw)
+    return n, load_workbook(io.BytesIO(buf.getvalue()))
+
+
+def data_rows(ws, first: int = 4) -> list[tuple]:
+    return [r for r in ws.iter_rows(min_row=first, values_only=True)]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_export_is_a_government_ledger(ledger, name):
+    n, wb = export(ledger, name, params={"month": "2026-10"} if export_specs()[name].uses_month
+                   else None)
+    assert n > 0
+    for ws in wb.worksheets:
+        width = ws.max_column
+        assert f"A1:{ws.cell(3, width).column_letter}1" in {str(r) for r in ws.merged_cells.ranges}
+        assert ws["A1"].font.b and ws["A1"].font.sz == 16
+        assert "填报单位：" in ws["A2"].value and "数据截至：" in ws["A2"].value
+        header = [ws.cell(3, c) for c in range(1, width + 1)]
+        assert all(c.font.b and c.border.left.style == "thin" for c in header)
+        assert ws.freeze_panes == "A4"
+        assert ws.print_title_rows == "$3:$3"
+        assert ws.page_setup.orientation == "landscape"
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert all(ws.column_dimensions[c.column_letter].width for c in header)
+        body = ws.cell(4, 1)
+        assert body.border.left.style == "thin"
+        formats = {ws.cell(3, c).value: ws.cell(4, c).number_format for c in range(1, width + 1)}
+        for title, fmt in formats.items():
+            if "万元" in title:
+                assert fmt == "#,##0.00", title
+            if title in ("占年度计划", "整改率", "解决率", "完成年度计划", "时序进度", "完成年度任务"):
+                assert fmt == "0.0%", title
+
+
+def test_problem_ledger_rows(ledger):
+    n, wb = export(ledger, "ledger")
+    ws = wb.worksheets[0]
+    assert n == 3
+    header = [c.value for c in ws[3]]
+    rows = [dict(zip(header, r)) for r in data_rows(ws)[:n]]
+    assert [r["问题编号"] for r in rows] == ["P00001", "P00002", "P00003"]
+    funding = rows[1]
+    assert funding["问题类别"] == "资金缺口" and funding["调度级别"] == "二级调度"
+    assert funding["责任单位"] == "城关镇" and funding["办理状态"] == "办理中"
+    assert funding["逾期天数"] == 24  # deadline 2026-11-01, today 2026-11-25
+    assert funding["完成时限"].date().isoformat() == "2026-11-01"
+    assert rows[2]["办理状态"] == "已销号" and rows[2]["逾期天数"] is None
+    assert rows[0]["调度级别"] == "未调度"
+
+
+def test_exports_as_of_a_past_instant(ledger, clock):
+    svc = ledger
+    before = clock.now
+    clock.advance(hours=1)
+    svc.bus.execute("raise_problem", {"category": "land", "description": "新问题",
+                                      "source": "unit_report", "project": "XM001"}, SYSTEM)
+    assert export(svc, "ledger")[0] == 4
+    n, wb = export(svc, "ledger", as_of=before)
+    assert n == 3
+    assert "2026年11月25日" in wb.worksheets[0]["A2"].value
+    n, _ = export(svc, "events", as_of=before)
+    assert n == event_count(svc) - 1
+    with pytest.raises(InvalidCommand):
+        run_export(svc, "ledger", io.BytesIO(), ADMIN_ACTOR, as_of=clock.now + timedelta(days=1))
+    early = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    assert export(svc, "projects", as_of=early)[0] == 0
+
+
+def test_progress_table_figures(ledger):
+    n, wb = export(ledger, "progress", params={"month": "2026-10"})
+    ws = wb.worksheets[0]
+    header = [c.value for c in ws[3]]
+    rows = [dict(zip(header, r)) for r in data_rows(ws)]
+    one = rows[0]
+    assert one["项目编码"] == "XM001" and one["填报月份"] == "2026-10"
+    assert one["本月完成投资（万元）"] == 1000 and one["年度累计完成投资（万元）"] == 1900
+    assert one["占年度计划"] == pytest.approx(1900 / 3000)
+    assert one["存在问题"] == "二期用地未报批"  # open problems; the verified one is not listed
+    total = rows[n]
+    assert total["项目编码"] == "合计" and total["年度累计完成投资（万元）"] == 1910
+
+
+def test_double_half_and_fast_slow(ledger):
+    _, wb = export(ledger, "double-half", params={"month": "2026-10"})
+    rows = data_rows(wb.worksheets[0])
+    assert rows[0][1:5] == ("区住建局", 2000, pytest.approx(2000 * 10 / 12), 1900)
+    assert rows[0][7] == "达到" and rows[1][7] == "落后"
+    n, wb = export(ledger, "fast-slow")
+    assert "2026年10月" in wb.worksheets[0]["A1"].value
+    with pytest.raises(NotFound):
+        run_export(ledger, "fast-slow", io.BytesIO(), ADMIN_ACTOR, params={"month": "2026-09"})
+
+
+def test_unit_reporters_see_their_own_unit(ledger):
+    reporter = Actor("r2", "unit_reporter", "U02")
+    n, wb = export(ledger, "ledger", reporter)
+    assert n == 1
+    assert "填报单位：城关镇" in wb.worksheets[0]["A2"].value
+    assert export(ledger, "progress", reporter, params={"month": "2026-10"})[0] == 1
+    with pytest.raises(Forbidden):
+        run_export(ledger, "events", io.BytesIO(), reporter)
+    with pytest.raises(Forbidden):
+        run_export(ledger, "double-half", io.BytesIO(), reporter)
+
+
+def test_events_extract_for_one_stream(ledger):
+    n, wb = export(ledger, "events", Actor("i", "inspector"), params={"stream": "problem:P00003"})
+    rows = data_rows(wb.worksheets[0])[:n]
+    assert [r[5] for r in rows][:1] == ["提出问题"] or [r[6] for r in rows][0] == "ProblemRaised"
+    assert [r[6] for r in rows] == ["ProblemRaised", "ProblemDispatched", "ResolutionReported",
+                                    "ResolutionVerified"]
+    assert all(len(r[11]) == 64 for r in rows)
+
+
+def test_progress_round_trip_changes_nothing(ledger):
+    buf = io.BytesIO()
+    run_export(ledger, "progress", buf, ADMIN_ACTOR, params={"month": "2026-10"})
+    before = event_count(ledger)
+    result = run(ledger, "progress", buf.getvalue())
+    assert result.ok, result.report
+    assert result.report["events"] == 0 and result.report["unchanged_rows"] == 2
+    assert event_count(ledger) == before
+
+
+def test_progress_table_filled_in_and_imported(ledger):
+    """The month's table is the form units fill: a figure typed into it is imported."""
+    buf = io.BytesIO()
+    run_export(ledger, "progress", buf, ADMIN_ACTOR, params={"month": "2026-11"})
+    wb = load_workbook(io.BytesIO(buf.getvalue()))
+    ws = wb.worksheets[0]
+    header = [c.value for c in ws[3]]
+    ws.cell(4, header.index("本月完成投资（万元）") + 1, 300)
+    ws.cell(4, header.index("形象进度") + 1, "二层完成")
+    out = io.BytesIO()
+    wb.save(out)
+    result = run(ledger, "progress", out.getvalue())
+    assert result.ok, result.report
+    assert result.report["commands"] == {"submit_progress": 1}
+
+
+def test_project_list_round_trip_into_a_fresh_ledger(ledger, tmp_path):
+    buf = io.BytesIO()
+    run_export(ledger, "projects", buf, ADMIN_ACTOR, params={"month": "2026-10"})
+    assert run(ledger, "projects", buf.getvalue()).report["events"] == 0
+    fresh = bootstrap(f"sqlite:///{tmp_path / 'fresh.sqlite3'}", clock=ledger.clock)
+    schema.upgrade(fresh.engine)
+    fresh.projections.ensure(fresh.store)
+    for code, name, kind in (("U01", "区住建局", "department"), ("U02", "城关镇", "township")):
+        fresh.bus.execute("register_unit", {"code": code, "name": name, "kind": kind}, SYSTEM)
+    result = run(fresh, "projects", buf.getvalue())
+    assert result.ok, result.report
+
+    def state(svc):
+        with svc.engine.connect() as conn:
+            cols = [c for c in projects.c if c.name not in ("registered_on", "version", "last_period")]
+            return (sorted(tuple(r) for r in conn.execute(select(*cols))),
+                    sorted(tuple(r) for r in conn.execute(select(annual_plans))))
+
+    assert state(fresh) == state(ledger)
+    fresh.engine.dispose()
+    with ledger.engine.connect() as conn:  # progress is not part of the list
+        assert conn.execute(select(monthly_progress)).first() is not None
+
+
+def test_unknown_export_and_bad_month(ledger):
+    with pytest.raises(InvalidCommand, match="没有名为"):
+        run_export(ledger, "nothing", io.BytesIO(), ADMIN_ACTOR)
+    with pytest.raises(InvalidCommand):
+        run_export(ledger, "progress", io.BytesIO(), ADMIN_ACTOR, params={"month": "2026-13"})
