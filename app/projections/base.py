@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import Connection, MetaData, Table, and_, bindparam
+from sqlalchemy import Connection, MetaData, Table
 
 from ..events.model import RecordedEvent
 
@@ -99,32 +99,34 @@ class MemoryRows(Rows):
 
 
 class _Statements:
-    """Per table: select, update and delete by primary key, and insert, built once."""
+    """Per table and parameter style: select, update, delete by primary key, and insert.
 
-    def __init__(self, table: Table) -> None:
-        pk = list(table.primary_key.columns)
-        self.key_names = [c.name for c in pk]
-        by_key = and_(*[c == bindparam(f"k_{c.name}") for c in pk])
-        self.select = table.select().where(by_key)
-        self.delete = table.delete().where(by_key)
-        others = [c for c in table.columns if c.name not in self.key_names]
-        self.update = table.update().where(by_key).values(
-            {c.name: bindparam(f"v_{c.name}") for c in others})
-        self.other_names = [c.name for c in others]
-        self.insert = table.insert()
+    The live path runs them on the DB-API cursor of the append's own connection (same
+    transaction): a command touches a handful of rows, and SQLAlchemy's per-statement work would
+    cost more than the database's.
+    """
+
+    def __init__(self, table: Table, mark: str) -> None:
+        q = '"{}"'.format
         self.columns = [c.name for c in table.columns]
+        self.key_names = [c.name for c in table.primary_key.columns]
+        self.other_names = [n for n in self.columns if n not in self.key_names]
+        where = " AND ".join(f"{q(n)} = {mark}" for n in self.key_names)
+        name = q(table.name)
+        self.select = f"SELECT {', '.join(map(q, self.columns))} FROM {name} WHERE {where}"
+        self.delete = f"DELETE FROM {name} WHERE {where}"
+        self.update = (f"UPDATE {name} SET {', '.join(f'{q(n)} = {mark}' for n in self.other_names)}"
+                       f" WHERE {where}")
+        self.insert = _insert_sql(table, mark)
 
-    def key_params(self, key: tuple) -> dict:
-        return {f"k_{n}": v for n, v in zip(self.key_names, key)}
+
+_STATEMENTS: dict[tuple[Table, str], _Statements] = {}
 
 
-_STATEMENTS: dict[Table, _Statements] = {}
-
-
-def _statements(table: Table) -> _Statements:
-    st = _STATEMENTS.get(table)
+def _statements(table: Table, mark: str) -> _Statements:
+    st = _STATEMENTS.get((table, mark))
     if st is None:
-        st = _STATEMENTS[table] = _Statements(table)
+        st = _STATEMENTS[(table, mark)] = _Statements(table, mark)
     return st
 
 
@@ -133,6 +135,8 @@ class SqlRows(Rows):
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self._mark = _mark(conn)
+        self._cursor = conn.connection.driver_connection.cursor()
         self._cache: dict[tuple[str, Key], Row | None] = {}
         self._existed: set[tuple[str, Key]] = set()
         self._dirty: dict[tuple[str, Key], Table] = {}
@@ -140,15 +144,16 @@ class SqlRows(Rows):
     def get(self, table: Table, *key: Any) -> Row | None:
         ck = (table.name, key)
         if ck not in self._cache:
-            st = _statements(table)
-            row = self.conn.execute(st.select, st.key_params(key)).mappings().first()
-            self._cache[ck] = dict(row) if row is not None else None
-            if row is not None:
+            st = _statements(table, self._mark)
+            self._cursor.execute(st.select, key)
+            found = self._cursor.fetchone()
+            self._cache[ck] = dict(zip(st.columns, found)) if found is not None else None
+            if found is not None:
                 self._existed.add(ck)
         return self._cache[ck]
 
     def put(self, table: Table, row: Row) -> None:
-        key = tuple(row[k] for k in _statements(table).key_names)
+        key = tuple(row[k] for k in _statements(table, self._mark).key_names)
         ck = (table.name, key)
         if ck not in self._cache:
             self.get(table, *key)
@@ -163,21 +168,23 @@ class SqlRows(Rows):
         self._dirty[ck] = table
 
     def flush(self) -> None:
+        cur = self._cursor
         for ck, table in self._dirty.items():
-            st = _statements(table)
+            st = _statements(table, self._mark)
             row = self._cache[ck]
             if ck in self._existed:
                 if row is None:
-                    self.conn.execute(st.delete, st.key_params(ck[1]))
+                    cur.execute(st.delete, ck[1])
                     self._existed.discard(ck)
                 else:
-                    params = st.key_params(ck[1])
-                    params.update({f"v_{n}": row.get(n) for n in st.other_names})
-                    self.conn.execute(st.update, params)
+                    cur.execute(st.update, [row.get(n) for n in st.other_names] + list(ck[1]))
             elif row is not None:
-                self.conn.execute(st.insert, {c: row.get(c) for c in st.columns})
+                cur.execute(st.insert, [row.get(c) for c in st.columns])
                 self._existed.add(ck)
         self._dirty.clear()
+
+    def close(self) -> None:
+        self._cursor.close()
 
 
 Apply = Callable[[Rows, RecordedEvent], None]

@@ -45,9 +45,12 @@ class ProjectionSet:
     def live(self, conn: Connection, events: Sequence[RecordedEvent]) -> None:
         """The store's projector: fold new events into the tables, same transaction."""
         rows = SqlRows(conn)
-        for ev in events:
-            self.apply(rows, ev)
-        rows.flush()
+        try:
+            for ev in events:
+                self.apply(rows, ev)
+            rows.flush()
+        finally:
+            rows.close()
 
     def fold(self, events: Iterable[RecordedEvent], progress: Progress | None = None) -> MemoryRows:
         rows = MemoryRows()
