@@ -25,6 +25,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     api.init_app(app)
     cli.init_app(app)
+    from . import admin; admin.init_app(app)  # noqa: E702  the staff UI and the LED board
 
     @app.errorhandler(404)
     def _not_found(exc):

@@ -8,6 +8,7 @@ EVENT_MODULES = [
     "app.events.types.problems",
     "app.events.types.oversight",
     "app.events.types.jobs",
+    "app.events.types.security",
 ]
 
 # modules with COMMANDS: list[CommandSpec]

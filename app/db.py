@@ -8,7 +8,10 @@ from sqlalchemy import Engine, create_engine, event
 def make_engine(url: str, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url, **kwargs)
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # No pre-ping: it costs a round trip per transaction; connections are recycled instead, and
+    # one that the server dropped fails once and is replaced.
+    kwargs.setdefault("pool_recycle", 1800)
+    return create_engine(url, **kwargs)
 
 
 def is_sqlite(engine: Engine) -> bool:

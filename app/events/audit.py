@@ -32,13 +32,18 @@ def verify_chain(engine: Engine, until_position: int | None = None, batch: int =
         "position", "stream_id", "stream_type", "version", "type", "schema_version", "data",
         "meta", "business_date", "recorded_at", "prev_hash", "hash")]
     with engine.connect() as conn:
-        last = 0
+        last = None  # no lower bound at first: a row forged below position 1 must be seen too
         while True:
-            q = select(*cols).where(events.c.position > last)
+            q = select(*cols)
+            if last is not None:
+                q = q.where(events.c.position > last)
             if until_position is not None:
                 q = q.where(events.c.position <= until_position)
             rows = conn.execute(q.order_by(events.c.position).limit(batch)).fetchall()
             for row in rows:
+                if row.position < expected_position:
+                    # a row below the chain's first position: inserted behind the store's back
+                    return AuditResult(False, checked, prev_hash, row.position, "多出事件")
                 if row.position != expected_position:
                     # a missing position: deleted (or a row inserted with a gap)
                     return AuditResult(False, checked, prev_hash, expected_position, "缺少事件")

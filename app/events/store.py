@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Callable, Iterator, Sequence
 
-from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy import Connection, Engine, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from .chain import GENESIS_HASH, canonical_json, event_hash
@@ -46,6 +46,31 @@ _COLUMNS = (
 _SELECT = select(*_COLUMNS)
 
 
+class _DriverSQL:
+    """The statements of the two hot paths, in the driver's own parameter style.
+
+    Appending one event and reading many are what the store does most; running them on the
+    DB-API cursor of the SQLAlchemy connection (same connection, same transaction) skips
+    SQLAlchemy's per-statement and per-row work, which costs more than the database does.
+    """
+
+    def __init__(self, paramstyle: str) -> None:
+        mark = "%s" if paramstyle in ("format", "pyformat") else "?"
+        columns = ", ".join(c.name for c in _COLUMNS)
+        self.lock = f"SELECT pg_advisory_xact_lock({mark})"
+        self.read_after = (f"SELECT {columns} FROM events WHERE position > {mark} "
+                           f"ORDER BY position LIMIT {mark}")
+        self.read_after_until = (f"SELECT {columns} FROM events WHERE position > {mark} "
+                                 f"AND position <= {mark} ORDER BY position LIMIT {mark}")
+        # The head, and a stream's version on the way. No row at all means no event at all:
+        # the stream's version is 0 then too.
+        self.version_and_head = (
+            f"SELECT (SELECT max(version) FROM events WHERE stream_id = {mark}), "
+            f"position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1")
+        self.insert = (f"INSERT INTO events ({columns}) "
+                       f"VALUES ({', '.join([mark] * len(_COLUMNS))})")
+
+
 class EventStore:
     def __init__(self, engine: Engine, registry: EventRegistry, clock: Clock = utc_now,
                  projector: Projector | None = None) -> None:
@@ -54,6 +79,8 @@ class EventStore:
         self.clock = clock
         self.projector = projector
         self._pg = engine.dialect.name == "postgresql"
+        self._sql = _DriverSQL(engine.dialect.paramstyle)
+        self._integrity_errors = (IntegrityError, engine.dialect.loaded_dbapi.IntegrityError)
 
     # -- writing ---------------------------------------------------------
     @contextmanager
@@ -62,9 +89,13 @@ class EventStore:
         with self.engine.connect() as conn:
             conn.execution_options(duban_write=True)
             with conn.begin():
-                if self._pg:
-                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPEND_LOCK_KEY})
-                yield Transaction(self, conn)
+                tx = Transaction(self, conn)
+                try:
+                    if self._pg:
+                        tx._driver_cursor().execute(self._sql.lock, (APPEND_LOCK_KEY,))
+                    yield tx
+                finally:
+                    tx.close()
 
     def append(self, stream_id: str, stream_type: str, new_events: Sequence[NewEvent],
                expected_version: int | None, meta: Metadata) -> list[RecordedEvent]:
@@ -88,23 +119,30 @@ class EventStore:
 
     def read_all(self, after: int = 0, limit: int | None = None, until_position: int | None = None,
                  conn: Connection | None = None, batch: int = 5000) -> Iterator[RecordedEvent]:
-        """Events with position > after in order, fetched in batches."""
+        """Events with position > after in order, fetched in batches (on the driver's cursor)."""
         remaining = limit
         last = after
+        sql = self._sql.read_after if until_position is None else self._sql.read_after_until
+        decode = self.decode
         with self._conn(conn) as c:
-            while remaining is None or remaining > 0:
-                size = batch if remaining is None else min(batch, remaining)
-                q = _SELECT.where(events.c.position > last)
-                if until_position is not None:
-                    q = q.where(events.c.position <= until_position)
-                rows = c.execute(q.order_by(events.c.position).limit(size)).fetchall()
-                for r in rows:
-                    yield self.decode(r)
-                if len(rows) < size:
-                    return
-                last = rows[-1][0]
-                if remaining is not None:
-                    remaining -= len(rows)
+            if not c.in_transaction():
+                c.begin()  # as c.execute() would: SQLite then reads one snapshot throughout
+            cursor = c.connection.cursor()
+            try:
+                while remaining is None or remaining > 0:
+                    size = batch if remaining is None else min(batch, remaining)
+                    cursor.execute(sql, (last, size) if until_position is None
+                                   else (last, until_position, size))
+                    rows = cursor.fetchall()
+                    for r in rows:
+                        yield decode(r)
+                    if len(rows) < size:
+                        return
+                    last = rows[-1][0]
+                    if remaining is not None:
+                        remaining -= len(rows)
+            finally:
+                cursor.close()
 
     def position_at(self, instant: datetime, conn: Connection | None = None) -> int:
         """The last position recorded at or before an instant (0 if none)."""
@@ -128,6 +166,8 @@ class EventStore:
 
 _HEAD = select(events.c.position, events.c.hash, events.c.recorded_at).order_by(
     events.c.position.desc()).limit(1)
+_STREAM_VERSION = select(func.max(events.c.version)).where(
+    events.c.stream_id == bindparam("stream_id"))
 
 
 class Transaction:
@@ -138,6 +178,17 @@ class Transaction:
         self.conn = conn
         self._head: tuple[int, str, str] | None = None
         self._versions: dict[str, int] = {}
+        self._cursor = None  # the driver's cursor for the append's own statements
+
+    def close(self) -> None:
+        if self._cursor is not None:
+            self._cursor.close()
+            self._cursor = None
+
+    def _driver_cursor(self):
+        if self._cursor is None:
+            self._cursor = self.conn.connection.cursor()
+        return self._cursor
 
     def read_stream(self, stream_id: str) -> list[RecordedEvent]:
         evs = self.store.read_stream(stream_id, self.conn)
@@ -146,9 +197,7 @@ class Transaction:
 
     def stream_version(self, stream_id: str) -> int:
         if stream_id not in self._versions:
-            v = self.conn.execute(
-                select(func.max(events.c.version)).where(events.c.stream_id == stream_id)
-            ).scalar()
+            v = self.conn.execute(_STREAM_VERSION, {"stream_id": stream_id}).scalar()
             self._versions[stream_id] = v or 0
         return self._versions[stream_id]
 
@@ -156,10 +205,12 @@ class Transaction:
                expected_version: int | None, meta: Metadata) -> list[RecordedEvent]:
         if not new_events:
             return []
+        if self._head is None:
+            self._load_head(stream_id)
         current = self.stream_version(stream_id)
         if expected_version is not None and expected_version != current:
             raise ConcurrencyConflict(stream_id, expected_version, current)
-        position, prev_hash, last_at = self._current_head()
+        position, prev_hash, last_at = self._head
         now = format_instant(self.store.clock())
         recorded_at = max(now, last_at)  # instants never go back along the chain
         meta_text = canonical_json(meta.as_dict())
@@ -173,19 +224,19 @@ class Transaction:
             day = ev.business_date.isoformat() if ev.business_date else None
             h = event_hash(position, stream_id, stream_type, version, ev.type, schema_version,
                            data_text, meta_text, day, recorded_at, prev_hash)
-            rows.append({
-                "position": position, "stream_id": stream_id, "stream_type": stream_type,
-                "version": version, "type": ev.type, "schema_version": schema_version,
-                "data": data_text, "meta": meta_text, "business_date": day,
-                "recorded_at": recorded_at, "prev_hash": prev_hash, "hash": h,
-            })
+            rows.append((position, stream_id, stream_type, version, ev.type, schema_version,
+                         data_text, meta_text, day, recorded_at, prev_hash, h))  # _COLUMNS' order
             recorded.append(RecordedEvent(position, stream_id, stream_type, version, ev.type,
                                           schema_version, json.loads(data_text), meta_text, day,
                                           recorded_at, prev_hash, h))
             prev_hash = h
         try:
-            self.conn.execute(events.insert(), rows)
-        except IntegrityError as exc:  # a writer that bypassed the lock
+            cursor = self._driver_cursor()
+            if len(rows) == 1:
+                cursor.execute(self.store._sql.insert, rows[0])
+            else:
+                cursor.executemany(self.store._sql.insert, rows)
+        except self.store._integrity_errors as exc:  # a writer that bypassed the lock
             raise ConcurrencyConflict(stream_id, current, -1) from exc
         self._head = (position, prev_hash, recorded_at)
         self._versions[stream_id] = version
@@ -193,11 +244,13 @@ class Transaction:
             self.store.projector(self.conn, recorded)
         return recorded
 
-    def _current_head(self) -> tuple[int, str, str]:
-        if self._head is None:
-            row = self.conn.execute(_HEAD).first()
-            self._head = (row[0], row[1], row[2]) if row else (0, GENESIS_HASH, "")
-        return self._head
+    def _load_head(self, stream_id: str) -> None:
+        """The head, and the stream's version with it: one statement for both."""
+        cursor = self._driver_cursor()
+        cursor.execute(self.store._sql.version_and_head, (stream_id,))
+        row = cursor.fetchone()
+        self._versions.setdefault(stream_id, (row[0] or 0) if row else 0)
+        self._head = (row[1], row[2], row[3]) if row else (0, GENESIS_HASH, "")
 
     # -- idempotency -----------------------------------------------------
     def command_result(self, command_id: str) -> dict | None:

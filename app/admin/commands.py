@@ -1,0 +1,184 @@
+"""Command forms: every command a role may issue, through the same bus as the API.
+
+A form carries a command id (a double click records once) and, when it acts on an existing
+thing, the stream version it was opened at: if someone else acted in between, the bus refuses
+with 409 and the page says so instead of overwriting. Handler refusals come back as Chinese
+errors on the fields they concern.
+"""
+from __future__ import annotations
+
+import uuid
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import BaseView, expose
+from sqlalchemy import func, select
+
+from ..commands.base import ROLE_NAMES
+from ..commands.errors import CommandError, Conflict, Forbidden
+from ..events.tables import events
+from ..projections.problems import problems
+from ..projections.projects import projects
+from ..projections.units import units
+from . import links, security
+from .access import SecuredView
+from .auth import _safe_next
+from .forms import FORMS, CommandForm, form_class, payload
+from .queries import Scope, problem_rows, project_rows
+
+
+def menu_commands() -> list[tuple[str, str]]:
+    return [(f.menu, f.command) for f in FORMS.values() if f.menu]
+
+
+class CommandView(SecuredView, BaseView):
+    """One screen per command form, at /admin/commands/<command>/."""
+
+    def is_visible(self) -> bool:
+        return False  # reached from the 办理 menu and from row buttons
+
+    @expose("/")
+    def index(self):
+        available = [(f.menu, f.command) for f in FORMS.values() if f.menu and links.can(f.command)]
+        return self.render("duban/command_index.html", available=available)
+
+    @expose("/<command>/", methods=("GET", "POST"))
+    def form(self, command: str):
+        # (the URL part is "command": Flask-Admin's _handle_view already takes "name")
+        name = command
+        spec = FORMS.get(name)
+        if spec is None:
+            abort(404)
+        spec_of_bus = self.svc.commands.specs.get(name)
+        if spec_of_bus is None:
+            return self.render("duban/message.html", title=spec.title,
+                               message="该功能尚未启用。"), 404
+        actor = self.actor()
+        if actor.role not in spec_of_bus.roles:
+            return self.forbid(f"您的角色（{ROLE_NAMES.get(actor.role, actor.role)}）无权办理"
+                               f"“{spec.title}”。", action=name)
+        key = spec.target[0] if spec.target else None
+        given = request.args.get(key) if key else None
+        form = form_class(spec, bool(given))()
+        subject = self._subject(spec, given) if given else None
+        if given and subject is None:
+            return self.render("duban/message.html", title=spec.title,
+                               message=f"{spec.target[2]}“{given}”不存在或不在您的办理范围内。"), 404
+        errors: list[str] = []
+        stale = False
+        if request.method == "GET":
+            self._prefill(spec, form, given)
+        elif form.validate_on_submit():
+            try:
+                body = payload(spec, form)
+                if given:  # the page's subject, not whatever a hidden input was changed to
+                    body[key] = given
+                version = form.expected_version.data
+                result = self.svc.bus.execute(
+                    name, body, actor, command_id=form.command_id.data or None,
+                    expected_version=int(version) if version.isdigit() else None)
+            except CommandError as exc:
+                stale = isinstance(exc, Conflict) and bool(form.expected_version.data)
+                errors = self._attach(form, exc)
+                if isinstance(exc, Forbidden):
+                    security.record_refusal(self.svc, actor, request.path, request.method, name,
+                                            exc.message)
+            else:
+                flash(f"已办理“{spec.title}”：{result['id']}（记录第 {result['version']} 版，"
+                      f"事件位置 {result['position']}）。", "success")
+                return redirect(self._after(spec, result))
+        return self.render("duban/command_form.html", spec=spec, form=form, subject=subject,
+                           errors=errors, stale=stale, suggestions=self._suggestions(spec),
+                           timeline=self._timeline(spec, given),
+                           back=_safe_next(request.args.get("next")))
+
+    # -- helpers -----------------------------------------------------------
+    def _prefill(self, spec: CommandForm, form, given: str | None) -> None:
+        form.command_id.data = uuid.uuid4().hex
+        if given:
+            key, kind, _label = spec.target
+            form[key].data = given
+            with self.svc.engine.connect() as conn:
+                version = conn.execute(select(func.max(events.c.version)).where(
+                    events.c.stream_id == f"{kind}:{given}")).scalar()
+            form.expected_version.data = str(version or "")
+        today = self.svc.today()
+        for inp in spec.inputs:
+            if inp.name in request.args:
+                form[inp.name].data = request.args[inp.name]
+            elif inp.name == "date":  # the business date: today unless history is entered
+                form[inp.name].data = today.isoformat()
+            elif inp.kind == "month":
+                form[inp.name].data = today.strftime("%Y-%m")
+
+    def _attach(self, form, exc: CommandError) -> list[str]:
+        """Put each field's messages on its input; what belongs to no input goes on top."""
+        general = [exc.message]
+        for field, messages in (exc.fields or {}).items():
+            if field in form and field not in ("command_id", "expected_version", "csrf_token") \
+                    and form[field].type != "HiddenField":
+                form[field].errors = list(form[field].errors) + list(messages)
+            else:
+                general.extend(messages)
+        return general
+
+    def _after(self, spec: CommandForm, result: dict) -> str:
+        target = request.args.get("next")
+        if target:
+            return _safe_next(target)
+        kind = spec.target[1] if spec.target else {"register_project": "project",
+                                                    "raise_problem": "problem"}.get(spec.command)
+        if kind == "problem":
+            return links.problem_timeline(result["id"])
+        if kind == "project":
+            return links.project_timeline(result["id"])
+        return url_for("admin.index")
+
+    def _subject(self, spec: CommandForm, key: str):
+        """The row the command acts on, if it exists and the actor may act on it."""
+        kind = spec.target[1]
+        scope = Scope(self.actor())
+        with self.svc.engine.connect() as conn:
+            if kind == "problem":
+                src = problem_rows(self.svc.today().isoformat()).subquery()
+                cond = scope.problems(src.c.unit, src.c.responsible_unit, src.c.leader,
+                                      src.c.project)
+                return conn.execute(select(src).where(src.c.id == key, cond)).first()
+            if kind == "project":
+                src = project_rows(self.svc.today().year, self.svc.today().strftime("%Y-%m")).subquery()
+                cond = scope.projects(src.c.owner_unit, src.c.responsible_unit, src.c.leader)
+                return conn.execute(select(src).where(src.c.code == key, cond)).first()
+            if kind == "unit":
+                return conn.execute(select(units).where(units.c.code == key)).first()
+        return None
+
+    def _suggestions(self, spec: CommandForm) -> dict[str, list[tuple[str, str]]]:
+        wanted = {i.suggest for i in spec.inputs if i.suggest}
+        if spec.target and not request.args.get(spec.target[0]):
+            wanted.add(spec.target[1])
+        out: dict[str, list[tuple[str, str]]] = {}
+        with self.svc.engine.connect() as conn:
+            if "unit" in wanted:
+                out["unit"] = [(r.code, r.name) for r in conn.execute(
+                    select(units.c.code, units.c.name).order_by(units.c.code))]
+            if "project" in wanted:
+                cond = Scope(self.actor()).projects(projects.c.owner_unit,
+                                                    projects.c.responsible_unit, projects.c.leader)
+                out["project"] = [(r.code, r.name) for r in conn.execute(
+                    select(projects.c.code, projects.c.name).where(cond, projects.c.stage != "reserve")
+                    .order_by(projects.c.code).limit(2000))]
+            if "problem" in wanted:
+                cond = Scope(self.actor()).problems(problems.c.unit, problems.c.responsible_unit,
+                                                    problems.c.leader, problems.c.project)
+                out["problem"] = [(r.id, r.description[:30]) for r in conn.execute(
+                    select(problems.c.id, problems.c.description).where(cond)
+                    .order_by(problems.c.id.desc()).limit(500))]
+        return out
+
+    def _timeline(self, spec: CommandForm, given: str | None) -> str | None:
+        if not (spec.target and given):
+            return None
+        if spec.target[1] == "problem":
+            return links.problem_timeline(given)
+        if spec.target[1] == "project":
+            return links.project_timeline(given)
+        return None

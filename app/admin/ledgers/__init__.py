@@ -1,0 +1,1 @@
+"""The ledger screens: one view class per ledger."""

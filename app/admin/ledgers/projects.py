@@ -1,0 +1,113 @@
+"""The project ledger (重大项目台账) and the project reserve (项目储备库)."""
+from __future__ import annotations
+
+from markupsafe import Markup
+from sqlalchemy import Select, func, select
+
+from ...commands.base import ADMIN, DISPATCHER, INSPECTOR, LEADER
+from ..ledger import Equals, Flag, LedgerView, ReadContext, formatter
+from ..links import project_buttons, project_timeline
+from ..queries import Scope, leader_choices, project_rows, unit_choices
+from ..vocab import PROJECT_CATEGORIES, PROJECT_STAGES, link, money, percent
+
+LABELS = {
+    "actions": "操作", "code": "项目编码", "name": "项目名称", "category": "项目类别",
+    "stage": "项目阶段", "owner_unit_name": "业主单位", "responsible_unit_name": "责任单位",
+    "leader": "联系县级领导", "total_investment": "总投资（万元）", "plan": "年度计划（万元）",
+    "ytd": "年度完成（万元）", "plan_ratio": "占计划", "last_period": "最近填报月份",
+    "missing_progress": "当月未填报", "registered_on": "登记日期", "planned_start": "计划开工",
+    "stats_entry_on": "入库日期",
+}
+
+
+class ProjectLedgerView(LedgerView):
+    """Every project with this year's plan and completion, scoped to the reader's unit."""
+
+    pk = "code"
+    default_order = ("code", False)
+    uses_year = True
+    column_list = ["actions", "code", "name", "category", "stage", "responsible_unit_name",
+                   "leader", "total_investment", "plan", "ytd", "plan_ratio", "last_period",
+                   "missing_progress"]
+    column_export_list = ["code", "name", "category", "stage", "owner_unit_name",
+                          "responsible_unit_name", "leader", "total_investment", "plan", "ytd",
+                          "plan_ratio", "last_period", "missing_progress", "planned_start",
+                          "registered_on", "stats_entry_on"]
+    column_labels = LABELS
+    column_searchable_list = ["code", "name", "leader", "responsible_unit_name"]
+    column_choices = {"category": list(PROJECT_CATEGORIES.items()),
+                      "stage": list(PROJECT_STAGES.items()),
+                      "missing_progress": [(1, "是"), (0, "否")]}
+    column_filters = [
+        Equals("category", "项目类别", list(PROJECT_CATEGORIES.items())),
+        Equals("stage", "项目阶段", list(PROJECT_STAGES.items())),
+        Equals("responsible_unit", "责任单位", unit_choices, key="unit"),
+        Equals("owner_unit", "业主单位", unit_choices, key="owner"),
+        Equals("leader", "联系县级领导", leader_choices),
+        Flag("missing_progress", "当月未填报", key="missing"),
+    ]
+    column_formatters = {
+        "actions": formatter(lambda r: project_buttons(r.code)),
+        "code": formatter(lambda r: link(project_timeline(r.code), r.code)),
+        "total_investment": formatter(lambda r: money(r.total_investment)),
+        "plan": formatter(lambda r: money(r.plan)),
+        "ytd": formatter(lambda r: money(r.ytd)),
+        "plan_ratio": formatter(lambda r: percent(r.plan_ratio)),
+        "missing_progress": formatter(lambda r: Markup('<span class="badge badge-warning">未填报</span>')
+                                      if r.missing_progress else ""),
+    }
+
+    def source(self, ctx: ReadContext) -> Select:
+        return project_rows(ctx.year, ctx.through)
+
+    def scope_condition(self, src):
+        return Scope(self.actor()).projects(src.c.owner_unit, src.c.responsible_unit, src.c.leader)
+
+    def banner(self, conn, src, where, ctx: ReadContext) -> Markup:
+        row = conn.execute(select(func.count(), func.sum(src.c.total_investment),
+                                  func.sum(src.c.plan), func.sum(src.c.ytd),
+                                  func.sum(src.c.missing_progress))
+                           .where(*where)).one()
+        ratio = (row[3] or 0) / row[2] if row[2] else None
+        return Markup("共 <b>{}</b> 个项目，总投资 <b>{}</b> 万元；{} 年计划投资 <b>{}</b> 万元，"
+                      "已完成 <b>{}</b> 万元，占计划 <b>{}</b>；{} 进度未填报 <b>{}</b> 个。").format(
+            row[0], money(row[1] or 0), ctx.year, money(row[2] or 0), money(row[3] or 0),
+            percent(ratio) or "—", ctx.through, row[4] or 0)
+
+
+class ReserveView(LedgerView):
+    """Projects in stage 储备: count and planned total investment."""
+
+    roles = (ADMIN, DISPATCHER, LEADER, INSPECTOR)
+    pk = "code"
+    default_order = ("code", False)
+    column_list = ["actions", "code", "name", "category", "owner_unit_name",
+                   "responsible_unit_name", "leader", "total_investment", "planned_start",
+                   "registered_on"]
+    column_export_list = [c for c in column_list if c != "actions"]
+    column_labels = LABELS
+    column_searchable_list = ["code", "name", "owner_unit_name", "responsible_unit_name"]
+    column_choices = {"category": list(PROJECT_CATEGORIES.items())}
+    column_filters = [
+        Equals("category", "项目类别", list(PROJECT_CATEGORIES.items())),
+        Equals("responsible_unit", "责任单位", unit_choices, key="unit"),
+        Equals("owner_unit", "业主单位", unit_choices, key="owner"),
+    ]
+    column_formatters = {
+        "actions": formatter(lambda r: project_buttons(r.code)),
+        "code": formatter(lambda r: link(project_timeline(r.code), r.code)),
+        "total_investment": formatter(lambda r: money(r.total_investment)),
+    }
+
+    def source(self, ctx: ReadContext) -> Select:
+        rows = project_rows(ctx.year, ctx.through).subquery("projects")
+        return select(rows).where(rows.c.stage == "reserve")
+
+    def scope_condition(self, src):
+        return Scope(self.actor()).projects(src.c.owner_unit, src.c.responsible_unit, src.c.leader)
+
+    def banner(self, conn, src, where, ctx: ReadContext) -> Markup:
+        count, total = conn.execute(select(func.count(), func.sum(src.c.total_investment))
+                                    .where(*where)).one()
+        return Markup("储备项目 <b>{}</b> 个，计划总投资 <b>{}</b> 万元。").format(
+            count, money(total or 0))

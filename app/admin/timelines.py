@@ -1,0 +1,205 @@
+"""A problem's and a project's timeline: every event of its stream, in order, with who, when
+(business date and recorded instant), the level, the decision text and what changed."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import flash, request
+from flask_admin import BaseView, expose
+from sqlalchemy import select
+
+from ..api.queries import reading
+from ..commands.base import ROLE_NAMES
+from ..events.model import RecordedEvent
+from ..projections.problems import problems
+from .access import SecuredView
+from .ledger import parse_as_of
+from .links import problem_buttons, problem_timeline, project_buttons
+from .queries import Scope, problem_rows, project_rows
+from .vocab import LEVELS, PROBLEM_STATUSES, PROJECT_STAGES, event_name, local_instant, money
+
+# What each field is called when a change to it is shown.
+PROBLEM_FIELDS = {"status": "状态", "level": "调度级别", "responsible_unit": "责任单位",
+                  "responsible_person": "责任人", "leader": "分管领导", "deadline": "完成时限",
+                  "overdue": "逾期"}
+PROBLEM_STATUS_AFTER = {"ProblemRaised": "raised", "ProblemDispatched": "in_progress",
+                        "ResolutionReported": "awaiting_verification",
+                        "ResolutionVerified": "resolved", "ResolutionRejected": "in_progress",
+                        "ProblemReopened": "in_progress", "ProblemWithdrawn": "withdrawn"}
+# The words of an event worth reading in the timeline, by payload key, first found wins.
+TEXT_KEYS = ("decision", "description", "note", "reason", "image_progress", "summary", "topic")
+
+
+@dataclass
+class Entry:
+    event: RecordedEvent
+    name: str
+    actor: str
+    business_date: str
+    recorded: str
+    level: str = ""
+    text: str = ""
+    changes: list[str] = field(default_factory=list)
+
+
+def _shown(key: str, value: Any) -> str:
+    if value is None or value == "":
+        return "（无）"
+    if key == "status":
+        return PROBLEM_STATUSES.get(value, value)
+    if key == "level":
+        return LEVELS.get(value, str(value))
+    if key == "stage":
+        return PROJECT_STAGES.get(value, value)
+    return str(value)
+
+
+def _diff(before: dict, after: dict, labels: dict[str, str]) -> list[str]:
+    return [f"{labels[k]}：{_shown(k, before.get(k))} → {_shown(k, after.get(k))}"
+            for k in labels if before.get(k) != after.get(k)]
+
+
+def _entry(ev: RecordedEvent, tz) -> Entry:
+    meta = ev.meta
+    who = meta.get("actor") or ""
+    role = ROLE_NAMES.get(meta.get("role"), meta.get("role") or "")
+    unit = meta.get("unit")
+    text = next((str(ev.data[k]) for k in TEXT_KEYS if ev.data.get(k)), "")
+    return Entry(ev, event_name(ev.type), f"{who}（{role}{'·' + unit if unit else ''}）",
+                 ev.business_date or "", local_instant(ev.recorded_at, tz), text=text)
+
+
+def problem_entries(evs: list[RecordedEvent], tz) -> list[Entry]:
+    state: dict[str, Any] = {}
+    out = []
+    for ev in evs:
+        d = ev.data
+        after = dict(state)
+        if ev.type in PROBLEM_STATUS_AFTER:
+            after["status"] = PROBLEM_STATUS_AFTER[ev.type]
+        if ev.type == "ProblemRaised":
+            after["responsible_unit"] = d.get("unit")
+        elif ev.type == "ProblemDispatched":
+            after.update(level=d["level"], responsible_unit=d["responsible_unit"],
+                         responsible_person=d.get("responsible_person"), leader=d.get("leader"),
+                         deadline=d["deadline"], overdue=None)
+        elif ev.type == "ProblemEscalated":
+            after["level"] = d["to_level"]
+        elif ev.type == "DeadlineExtended":
+            after.update(deadline=d["deadline"], overdue=None)
+        elif ev.type == "ProblemOverdue":
+            after["overdue"] = f"已逾期（时限 {d['deadline']}）"
+        entry = _entry(ev, tz)
+        entry.changes = _diff(state, after, PROBLEM_FIELDS) if ev.type != "ProblemRaised" else \
+            [f"状态：{_shown('status', 'raised')}"]
+        entry.level = LEVELS.get(after.get("level"), "") if after.get("level") else ""
+        state = after
+        out.append(entry)
+    return out
+
+
+def project_entries(evs: list[RecordedEvent], tz) -> list[Entry]:
+    plans: dict[int, float] = {}
+    months: dict[str, float] = {}
+    out = []
+    for ev in evs:
+        d = ev.data
+        entry = _entry(ev, tz)
+        if ev.type == "ProjectRegistered":
+            entry.changes = [f"阶段：{_shown('stage', d['stage'])}", f"总投资：{money(d['total_investment'])} 万元",
+                             f"联系领导：{_shown('leader', d.get('leader'))}"]
+            entry.text = d["name"]
+        elif ev.type == "AnnualPlanSet":
+            old = plans.get(d["year"])
+            plans[d["year"]] = d["planned_investment"]
+            entry.changes = [f"{d['year']} 年计划投资：{money(old) or '（无）'} → "
+                             f"{money(d['planned_investment'])} 万元"]
+        elif ev.type == "LeaderAssigned":
+            entry.changes = [f"联系领导：{_shown('leader', d.get('previous'))} → {d['leader']}"]
+        elif ev.type == "StageChanged":
+            entry.changes = [f"阶段：{_shown('stage', d['previous'])} → {_shown('stage', d['stage'])}"]
+        elif ev.type == "ProgressSubmitted":
+            old = months.get(d["period"])
+            months[d["period"]] = d["month_investment"]
+            kind = f"更正（第 {d['corrects']} 次）" if d.get("corrects") else "首次填报"
+            entry.changes = [f"{d['period']} 本月完成投资：{money(old) or '（无）'} → "
+                             f"{money(d['month_investment'])} 万元（{kind}）"]
+            if d.get("reason"):
+                entry.changes.append(f"更正原因：{d['reason']}")
+        elif ev.type == "StatsEntryRecorded":
+            entry.changes = [f"入统计库：{ev.business_date}"]
+        out.append(entry)
+    return out
+
+
+class _TimelineView(SecuredView, BaseView):
+    kind = ""
+    key = ""
+
+    def is_visible(self) -> bool:
+        return False  # opened from a ledger row or a link, never from the menu
+
+    def _as_of(self):
+        try:
+            return parse_as_of(request.args.get("as_of"))
+        except ValueError:
+            flash("“时点”格式不正确，已显示当前情况。", "error")
+            return None
+
+    def _render(self, subject_key: str, row, entries: list[Entry], position, as_of, **extra):
+        return self.render("duban/timeline.html", kind=self.kind, subject_key=subject_key,
+                           row=row, entries=entries, as_of=as_of, position=position, **extra)
+
+
+class ProblemTimelineView(_TimelineView):
+    kind = "problem"
+
+    @expose("/")
+    def index(self):
+        pid = request.args.get("id", "")
+        as_of = self._as_of()
+        day = as_of.astimezone(self.svc.tz).date() if as_of else self.svc.today()
+        with reading(self.svc, as_of) as (conn, position):
+            src = problem_rows(day.isoformat()).subquery()
+            scope = Scope(self.actor()).problems(src.c.unit, src.c.responsible_unit,
+                                                 src.c.leader, src.c.project)
+            row = conn.execute(select(src).where(src.c.id == pid)).first()
+            allowed = conn.execute(select(src.c.id).where(src.c.id == pid, scope)).first()
+        if row is None:
+            return self.render("duban/message.html", title="问题时间线",
+                               message=f"问题“{pid}”不存在{'（在该时点）' if as_of else ''}。"), 404
+        if allowed is None:
+            return self.forbid(f"问题“{pid}”不在您的查看范围内。", action="problem_timeline")
+        evs = self.svc.store.read_stream(f"problem:{pid}", until_position=position)
+        buttons = problem_buttons(pid, row.status, timeline=False) if as_of is None else ""
+        return self._render(pid, row, problem_entries(evs, self.svc.tz), position, as_of,
+                            buttons=buttons)
+
+
+class ProjectTimelineView(_TimelineView):
+    kind = "project"
+
+    @expose("/")
+    def index(self):
+        code = request.args.get("code", "")
+        as_of = self._as_of()
+        today = as_of.astimezone(self.svc.tz).date() if as_of else self.svc.today()
+        with reading(self.svc, as_of) as (conn, position):
+            src = project_rows(today.year, today.strftime("%Y-%m")).subquery()
+            scope = Scope(self.actor()).projects(src.c.owner_unit, src.c.responsible_unit,
+                                                 src.c.leader)
+            row = conn.execute(select(src).where(src.c.code == code)).first()
+            allowed = conn.execute(select(src.c.code).where(src.c.code == code, scope)).first()
+            related = conn.execute(select(problems.c.id, problems.c.status, problems.c.description)
+                                   .where(problems.c.project == code)
+                                   .order_by(problems.c.id)).fetchall()
+        if row is None:
+            return self.render("duban/message.html", title="项目时间线",
+                               message=f"项目“{code}”不存在{'（在该时点）' if as_of else ''}。"), 404
+        if allowed is None:
+            return self.forbid(f"项目“{code}”不在您的查看范围内。", action="project_timeline")
+        evs = self.svc.store.read_stream(f"project:{code}", until_position=position)
+        buttons = project_buttons(code, timeline=False) if as_of is None else ""
+        return self._render(code, row, project_entries(evs, self.svc.tz), position, as_of,
+                            buttons=buttons, related=related, problem_url=problem_timeline)

@@ -1,0 +1,72 @@
+"""Chinese names for the domain's values and event types, and small display helpers.
+
+The domain's own dictionaries (app.domain) are the source; this module adds what only the UI
+needs: event type names, yes/no, money and instant formatting.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from markupsafe import Markup, escape
+
+from ..commands.base import ROLE_NAMES
+from ..domain import (EVENT_NAMES, INSPECTION_KINDS, LEVELS, PROBLEM_CATEGORIES, PROBLEM_SOURCES,
+                      PROBLEM_STATUSES, PROJECT_CATEGORIES, PROJECT_STAGES, UNIT_KINDS)
+from ..events.model import parse_instant
+
+__all__ = ["INSPECTION_KINDS", "LEVELS", "PROBLEM_CATEGORIES", "PROBLEM_SOURCES",
+           "PROBLEM_STATUSES", "PROJECT_CATEGORIES", "PROJECT_STAGES", "ROLE_NAMES", "UNIT_KINDS",
+           "EVENT_NAMES", "event_name", "money", "percent", "yes_no", "local_instant",
+           "status_badge", "month_of"]
+
+
+STATUS_STYLES = {"raised": "secondary", "in_progress": "primary",
+                 "awaiting_verification": "warning", "resolved": "success",
+                 "withdrawn": "light"}
+
+
+def event_name(event_type: str) -> str:
+    return EVENT_NAMES.get(event_type, event_type)
+
+
+def money(value: float | None) -> str:
+    """万元 with two decimals; blank when unknown."""
+    return "" if value is None else f"{value:,.2f}"
+
+
+def percent(value: float | None) -> str:
+    return "" if value is None else f"{value * 100:.1f}%"
+
+
+def yes_no(value) -> str:
+    return "是" if value else "否"
+
+
+def local_instant(text: str | None, tz: ZoneInfo) -> str:
+    """A stored UTC instant shown in the business time zone, to the second."""
+    if not text:
+        return ""
+    return parse_instant(text).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def status_badge(status: str | None) -> Markup:
+    if not status:
+        return Markup("")
+    style = STATUS_STYLES.get(status, "secondary")
+    return Markup('<span class="badge badge-{}">{}</span>').format(
+        style, PROBLEM_STATUSES.get(status, status))
+
+
+def overdue_badge(days: int | None) -> Markup:
+    if not days:
+        return Markup("")
+    return Markup('<span class="badge badge-danger">逾期 {} 天</span>').format(days)
+
+
+def month_of(day: date | datetime) -> str:
+    return day.strftime("%Y-%m")
+
+
+def link(url: str, text: str) -> Markup:
+    return Markup('<a href="{}">{}</a>').format(url, escape(text))

@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench [name ...]` (or `./dev bench`). Each module has a `run()`."""
