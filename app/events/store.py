@@ -43,7 +43,6 @@ _COLUMNS = (
     events.c.schema_version, events.c.data, events.c.meta, events.c.business_date,
     events.c.recorded_at, events.c.prev_hash, events.c.hash,
 )
-_SELECT = select(*_COLUMNS)
 
 
 class _DriverSQL:
@@ -67,6 +66,10 @@ class _DriverSQL:
         self.version_and_head = (
             f"SELECT (SELECT max(version) FROM events WHERE stream_id = {mark}), "
             f"position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1")
+        self.read_stream = (f"SELECT {columns} FROM events WHERE stream_id = {mark} "
+                            f"ORDER BY version")
+        self.read_stream_until = (f"SELECT {columns} FROM events WHERE stream_id = {mark} "
+                                  f"AND position <= {mark} ORDER BY version")
         self.insert = (f"INSERT INTO events ({columns}) "
                        f"VALUES ({', '.join([mark] * len(_COLUMNS))})")
 
@@ -110,12 +113,19 @@ class EventStore:
 
     def read_stream(self, stream_id: str, conn: Connection | None = None,
                     until_position: int | None = None) -> list[RecordedEvent]:
-        q = _SELECT.where(events.c.stream_id == stream_id)
-        if until_position is not None:
-            q = q.where(events.c.position <= until_position)
-        q = q.order_by(events.c.version)
+        # Every command loads its stream first: on the driver's cursor, as read_all.
         with self._conn(conn) as c:
-            return [self.decode(r) for r in c.execute(q)]
+            if not c.in_transaction():
+                c.begin()
+            cursor = c.connection.cursor()
+            try:
+                if until_position is None:
+                    cursor.execute(self._sql.read_stream, (stream_id,))
+                else:
+                    cursor.execute(self._sql.read_stream_until, (stream_id, until_position))
+                return [self.decode(r) for r in cursor.fetchall()]
+            finally:
+                cursor.close()
 
     def read_all(self, after: int = 0, limit: int | None = None, until_position: int | None = None,
                  conn: Connection | None = None, batch: int = 5000) -> Iterator[RecordedEvent]:
