@@ -70,6 +70,11 @@ class _DriverSQL:
                             f"ORDER BY version")
         self.read_stream_until = (f"SELECT {columns} FROM events WHERE stream_id = {mark} "
                                   f"AND position <= {mark} ORDER BY version")
+        # A command's first read inside the lock: its stream, and the head with it (part 1).
+        self.stream_and_head = (
+            f"SELECT 0 AS part, {columns} FROM events WHERE stream_id = {mark} UNION ALL "
+            f"SELECT 1 AS part, {columns} FROM (SELECT {columns} FROM events "
+            f"ORDER BY position DESC LIMIT 1) AS head ORDER BY part, version")
         self.insert = (f"INSERT INTO events ({columns}) "
                        f"VALUES ({', '.join([mark] * len(_COLUMNS))})")
 
@@ -201,7 +206,15 @@ class Transaction:
         return self._cursor
 
     def read_stream(self, stream_id: str) -> list[RecordedEvent]:
-        evs = self.store.read_stream(stream_id, self.conn)
+        if self._head is not None:
+            evs = self.store.read_stream(stream_id, self.conn)
+        else:  # the first read of the transaction brings the head along: one round trip less
+            cursor = self._driver_cursor()
+            cursor.execute(self.store._sql.stream_and_head, (stream_id,))
+            rows = cursor.fetchall()
+            head = rows.pop() if rows and rows[-1][0] == 1 else None
+            self._head = (head[1], head[12], head[10]) if head else (0, GENESIS_HASH, "")
+            evs = [self.store.decode(r[1:]) for r in rows]
         self._versions[stream_id] = evs[-1].version if evs else 0
         return evs
 

@@ -9,6 +9,7 @@ to a position, then loaded into an in-memory SQLite database).
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, Callable, Iterable
@@ -168,6 +169,12 @@ class SqlRows(Rows):
         self._dirty[ck] = table
 
     def flush(self) -> None:
+        # PostgreSQL: the writes need no answer, so they go out together in one round trip.
+        pipelined = self.conn.dialect.name == "postgresql" and len(self._dirty) > 1
+        with self.conn.connection.driver_connection.pipeline() if pipelined else nullcontext():
+            self._write()
+
+    def _write(self) -> None:
         cur = self._cursor
         for ck, table in self._dirty.items():
             st = _statements(table, self._mark)
