@@ -99,8 +99,6 @@ class EventStore:
             with conn.begin():
                 tx = Transaction(self, conn)
                 try:
-                    if self._pg:
-                        tx._driver_cursor().execute(self._sql.lock, (APPEND_LOCK_KEY,))
                     yield tx
                 finally:
                     tx.close()
@@ -190,28 +188,44 @@ class Transaction:
 
     def __init__(self, store: EventStore, conn: Connection) -> None:
         self.store = store
-        self.conn = conn
+        self._conn = conn
+        # SQLite took its write lock with BEGIN IMMEDIATE; PostgreSQL takes the advisory lock
+        # before the transaction's first statement (see conn and read_stream).
+        self._locked = not store._pg
         self._head: tuple[int, str, str] | None = None
         self._versions: dict[str, int] = {}
         self._cursor = None  # the driver's cursor for the append's own statements
+
+    @property
+    def conn(self) -> Connection:
+        """The transaction's connection; nothing reads through it before the lock is held."""
+        self._take_lock()
+        return self._conn
 
     def close(self) -> None:
         if self._cursor is not None:
             self._cursor.close()
             self._cursor = None
 
-    def _driver_cursor(self):
+    def _raw_cursor(self):
         if self._cursor is None:
-            self._cursor = self.conn.connection.cursor()
+            self._cursor = self._conn.connection.cursor()
         return self._cursor
+
+    def _take_lock(self) -> None:
+        if not self._locked:
+            self._raw_cursor().execute(self.store._sql.lock, (APPEND_LOCK_KEY,))
+            self._locked = True
+
+    def _driver_cursor(self):
+        self._take_lock()
+        return self._raw_cursor()
 
     def read_stream(self, stream_id: str) -> list[RecordedEvent]:
         if self._head is not None:
             evs = self.store.read_stream(stream_id, self.conn)
         else:  # the first read of the transaction brings the head along: one round trip less
-            cursor = self._driver_cursor()
-            cursor.execute(self.store._sql.stream_and_head, (stream_id,))
-            rows = cursor.fetchall()
+            rows = self._read_locked(self.store._sql.stream_and_head, (stream_id,))
             head = rows.pop() if rows and rows[-1][0] == 1 else None
             self._head = (head[1], head[12], head[10]) if head else (0, GENESIS_HASH, "")
             evs = [self.store.decode(r[1:]) for r in rows]
@@ -267,11 +281,28 @@ class Transaction:
             self.store.projector(self.conn, recorded)
         return recorded
 
+    def _read_locked(self, sql: str, params: tuple) -> list[tuple]:
+        """Rows of a query that must see everything appended before the lock was granted."""
+        if self._locked:
+            cursor = self._raw_cursor()
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+        # BEGIN, the lock and the read travel together; the server still runs them in order,
+        # and the read's snapshot is taken after the lock is granted.
+        lock, cursor = self._raw_cursor(), self._conn.connection.cursor()
+        try:
+            with self._conn.connection.driver_connection.pipeline():
+                lock.execute(self.store._sql.lock, (APPEND_LOCK_KEY,))
+                cursor.execute(sql, params)
+            self._locked = True
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
     def _load_head(self, stream_id: str) -> None:
         """The head, and the stream's version with it: one statement for both."""
-        cursor = self._driver_cursor()
-        cursor.execute(self.store._sql.version_and_head, (stream_id,))
-        row = cursor.fetchone()
+        rows = self._read_locked(self.store._sql.version_and_head, (stream_id,))
+        row = rows[0] if rows else None
         self._versions.setdefault(stream_id, (row[0] or 0) if row else 0)
         self._head = (row[1], row[2], row[3]) if row else (0, GENESIS_HASH, "")
 
