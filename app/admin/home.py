@@ -7,7 +7,7 @@ from typing import Any
 from flask import request, url_for
 from flask_admin import AdminIndexView, expose
 from markupsafe import Markup
-from sqlalchemy import and_, case, func, literal_column, select
+from sqlalchemy import and_, func, literal_column, select
 
 from ..commands.base import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER
 from ..projections.problems import problems
@@ -15,8 +15,8 @@ from .access import SecuredView
 from .charts import Series, bar_chart, line_chart
 from .links import problem_timeline, project_timeline
 from .cache import cached
-from .queries import (REPORTING_STAGES, Scope, default_period, problem_rows, project_rows,
-                      scope_key)
+from .queries import (OPEN_STATUSES, REPORTING_STAGES, Scope, default_period, problem_rows,
+                      project_rows, scope_key)
 from .vocab import LEVELS, PROBLEM_STATUSES, PROJECT_CATEGORIES, percent, status_badge
 
 ITEMS = 6  # rows shown per to-do list; the rest is one click away in the ledger
@@ -66,52 +66,55 @@ class HomeView(SecuredView, AdminIndexView):
                            year=year, through=through, percent=percent)
 
     # -- to-dos ------------------------------------------------------------
-    def _problem_sections(self) -> list[tuple[str, Any, dict]]:
+    def _problem_sections(self, today: str) -> list[tuple[str, Any, dict]]:
+        """(title, condition on proj_problems, ledger filter); conditions on the table's own
+        columns (overdue spelled out as the ledger's flag computes it), so indexes serve them."""
         role = self.actor().role
+        p = problems
+        overdue = and_(p.c.status.in_(OPEN_STATUSES), p.c.deadline.is_not(None), p.c.deadline < today)
         if role == UNIT_REPORTER:
-            return [("本单位待办的问题", lambda s: s.c.status == "in_progress", {"flt0_status": "in_progress"}),
-                    ("本单位逾期事项", lambda s: s.c.overdue == 1, {"flt0_overdue": "1"})]
+            return [("本单位待办的问题", p.c.status == "in_progress", {"flt0_status": "in_progress"}),
+                    ("本单位逾期事项", overdue, {"flt0_overdue": "1"})]
         if role in (DISPATCHER, ADMIN):
-            return [("待核验的解决情况", lambda s: s.c.status == "awaiting_verification",
+            return [("待核验的解决情况", p.c.status == "awaiting_verification",
                      {"flt0_status": "awaiting_verification"}),
-                    ("待调度的问题", lambda s: s.c.status == "raised", {"flt0_status": "raised"}),
-                    ("逾期事项", lambda s: s.c.overdue == 1, {"flt0_overdue": "1"})]
+                    ("待调度的问题", p.c.status == "raised", {"flt0_status": "raised"}),
+                    ("逾期事项", overdue, {"flt0_overdue": "1"})]
         if role == LEADER:
-            return [("我联系的问题（办理中）", lambda s: s.c.status == "in_progress", {}),
-                    ("我联系的逾期事项", lambda s: s.c.overdue == 1, {})]
+            return [("我联系的问题（办理中）", p.c.status == "in_progress", {}),
+                    ("我联系的逾期事项", overdue, {})]
         if role == INSPECTOR:
-            return [("逾期事项", lambda s: s.c.overdue == 1, {"flt0_overdue": "1"}),
-                    ("督查发现问题整改中", lambda s: and_(s.c.source == "inspection",
-                                                   s.c.status.in_(("raised", "in_progress",
-                                                                   "awaiting_verification"))),
+            return [("逾期事项", overdue, {"flt0_overdue": "1"}),
+                    ("督查发现问题整改中", and_(p.c.source == "inspection",
+                                                p.c.status.in_(("raised", "in_progress",
+                                                                "awaiting_verification"))),
                      {"flt0_source": "inspection"})]
         return []
 
     def _todos(self, conn, today: str, year: int, through: str) -> list[Todo]:
         scope = Scope(self.actor())
-        src = problem_rows(today).subquery("p")
-        mine = scope.problems(src.c.unit, src.c.responsible_unit, src.c.leader, src.c.project,
-                              mine=True)
-        sections = self._problem_sections()
+        p = problems
+        mine = scope.problems(p.c.unit, p.c.responsible_unit, p.c.leader, p.c.project, mine=True)
         out: list[Todo] = []
-        if sections:
-            # one pass for every count: the problem table is the big one
-            counts = conn.execute(select(*[func.sum(case((cond(src), 1), else_=0))
-                                           for _t, cond, _a in sections]).where(mine)).one()
-            for (title, cond, args), count in zip(sections, counts):
-                todo = Todo(title, count or 0, more=url_for("problems.index_view", **args))
-                if count:
-                    rows = conn.execute(
-                        select(src.c.id, src.c.description, src.c.status, src.c.deadline,
-                               src.c.responsible_unit_name)
-                        .where(mine, cond(src))
-                        .order_by(src.c.deadline.is_(None), src.c.deadline, src.c.id)
-                        .limit(ITEMS)).fetchall()
-                    todo.items = [(problem_timeline(r.id),
-                                   f"{r.id} {r.description[:28]}"
-                                   + (f"（时限 {r.deadline}）" if r.deadline else ""),
-                                   status_badge(r.status)) for r in rows]
-                out.append(todo)
+        order = (p.c.deadline.is_(None), p.c.deadline, p.c.id)
+        for title, cond, args in self._problem_sections(today):
+            # one count per section, each over an index rather than a pass over every problem
+            count = conn.execute(select(func.count()).select_from(p).where(mine, cond)).scalar()
+            todo = Todo(title, count or 0, more=url_for("problems.index_view", **args))
+            if count:
+                # the first few by deadline: keys first (from the index), then their rows
+                ids = list(conn.execute(select(p.c.id).where(mine, cond).order_by(*order)
+                                        .limit(ITEMS)).scalars())
+                src = problem_rows(today).where(p.c.id.in_(ids)).subquery("p")
+                rows = conn.execute(
+                    select(src.c.id, src.c.description, src.c.status, src.c.deadline,
+                           src.c.responsible_unit_name)
+                    .order_by(src.c.deadline.is_(None), src.c.deadline, src.c.id)).fetchall()
+                todo.items = [(problem_timeline(r.id),
+                               f"{r.id} {r.description[:28]}"
+                               + (f"（时限 {r.deadline}）" if r.deadline else ""),
+                               status_badge(r.status)) for r in rows]
+            out.append(todo)
         if self.actor().role != INSPECTOR:
             out.append(self._missing_progress(conn, scope, year, through))
         return out

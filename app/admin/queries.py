@@ -174,14 +174,17 @@ def rectification_rows(today: str) -> Select:
 def dispatch_rows(today: str, start: str, end: str) -> Select:
     """Dispatch statistics (调度统计): decisions dated in [start, end], per level and unit."""
     d, p = problem_dispatches, problems
-    overdue = overdue_flag(p.c.status, p.c.deadline, today)
+    # A problem's standing comes from two id lists read off the (status, deadline, id) index,
+    # not from a join per decision: on SQLite the join looks up every problem's row.
+    resolved = select(p.c.id).where(p.c.status == "resolved")
+    overdue = select(p.c.id).where(p.c.status.in_(OPEN_STATUSES), p.c.deadline.is_not(None),
+                                   p.c.deadline < today)
     inner = (select(
         d.c.level, d.c.responsible_unit.label("unit"), func.count().label("decisions"),
         func.count(d.c.problem.distinct()).label("problems"),
         func.count(d.c.project.distinct()).label("projects"),
-        func.count(case((p.c.status == "resolved", d.c.problem)).distinct()).label("resolved"),
-        func.count(case((overdue == 1, d.c.problem)).distinct()).label("overdue"))
-        .select_from(d.join(p, p.c.id == d.c.problem))
+        func.count(case((d.c.problem.in_(resolved), d.c.problem)).distinct()).label("resolved"),
+        func.count(case((d.c.problem.in_(overdue), d.c.problem)).distinct()).label("overdue"))
         .where(d.c.on_date >= start, d.c.on_date <= end)
         .group_by(d.c.level, d.c.responsible_unit).subquery("disp"))
     return (select(inner, units.c.name.label("unit_name"))

@@ -8,7 +8,7 @@ from typing import Callable, Iterable, Sequence
 
 from sqlalchemy import Column, Connection, Engine, String, Table, create_engine, inspect, select
 from sqlalchemy.pool import StaticPool
-from sqlalchemy.schema import CreateTable
+from sqlalchemy.schema import CreateIndex, CreateTable
 
 from ..events.model import RecordedEvent
 from ..events.store import EventStore
@@ -70,7 +70,11 @@ class ProjectionSet:
 
     # -- schema ----------------------------------------------------------
     def fingerprint(self, engine: Engine) -> str:
-        ddl = "".join(str(CreateTable(t).compile(dialect=engine.dialect)) for t in self.tables)
+        # indexes are part of the definition: adding or changing one rebuilds the tables
+        ddl = "".join(str(CreateTable(t).compile(dialect=engine.dialect))
+                      + "".join(str(CreateIndex(i).compile(dialect=engine.dialect))
+                                for i in sorted(t.indexes, key=lambda i: i.name or ""))
+                      for t in self.tables)
         return hashlib.sha256(ddl.encode()).hexdigest()
 
     def is_current(self, engine: Engine) -> bool:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Column, Integer, String, Table, Text
+from sqlalchemy import Column, Index, Integer, String, Table, Text
 
 from ..events.model import RecordedEvent
 from .base import Projection, Row, Rows, metadata
@@ -42,6 +42,18 @@ problems = Table(
     Column("withdrawn_on", String(10)),
     Column("last_action_on", String(10)),
     Column("version", Integer, nullable=False),
+    # the admin pages' reads: to-dos by status (ordered by deadline), overdue (open and past
+    # its deadline), counts by level and status, problems raised and resolved per month
+    Index("ix_proj_problems_status_deadline", "status", "deadline", "id"),
+    Index("ix_proj_problems_level_status", "level", "status"),
+    Index("ix_proj_problems_raised_on", "raised_on"),
+    Index("ix_proj_problems_resolved_on", "resolved_on"),
+    Index("ix_proj_problems_source_status", "source", "status"),
+    # a unit reporter's problems (raised by or assigned to the unit), a leader's, a project's
+    Index("ix_proj_problems_responsible_unit", "responsible_unit"),
+    Index("ix_proj_problems_unit", "unit"),
+    Index("ix_proj_problems_leader", "leader"),
+    Index("ix_proj_problems_project", "project"),
 )
 
 # Every dispatch decision (调度意见) with its level and business date.
@@ -56,6 +68,9 @@ problem_dispatches = Table(
     Column("meeting", String(20)),
     Column("responsible_unit", String(50), nullable=False),
     Column("deadline", String(10), nullable=False),
+    # dispatch statistics: per level and unit, every column it reads (grouped without sorting)
+    Index("ix_proj_problem_dispatches_level_unit", "level", "responsible_unit", "problem",
+          "project", "on_date"),
 )
 
 # Every verification (销号); reopened_on is set when the problem was reopened after it.
@@ -67,6 +82,7 @@ problem_verifications = Table(
     Column("project", String(50)),
     Column("verified_on", String(10), nullable=False),
     Column("reopened_on", String(10)),
+    Index("ix_proj_problem_verifications_verified_on", "verified_on", "reopened_on", "problem"),
 )
 
 PROJECTION = Projection("problems", [problems, problem_dispatches, problem_verifications])

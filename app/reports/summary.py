@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, case, func, select
 
 from ..projections.oversight import bulletins, inspections, meetings
 from ..projections.problems import problem_dispatches, problem_verifications
@@ -184,17 +184,20 @@ def dispatch_figures(conn: Connection, period: Period) -> dict[str, Any]:
     """Three-level dispatch (三级调度): meetings, problems and problem projects, resolved problems."""
     n_meetings = conn.execute(select(func.count()).select_from(meetings)
                               .where(_in_period(meetings.c.on_date, period))).scalar() or 0
-    rows = conn.execute(select(problem_dispatches.c.problem, problem_dispatches.c.project)
-                        .where(_in_period(problem_dispatches.c.on_date, period))).all()
-    problems = {r.problem for r in rows}
-    project_codes = {r.project for r in rows if r.project}
+    # counted in SQL: a period of a large ledger holds hundreds of thousands of decisions
+    d = problem_dispatches
+    n_problems, n_projects = conn.execute(
+        select(func.count(d.c.problem.distinct()),
+               # a project code that is NULL or empty does not count as a project
+               func.count(case((d.c.project != "", d.c.project)).distinct()))
+        .where(_in_period(d.c.on_date, period))).one()
     # A verification counts only if the problem was not reopened after it (reopened_on unset).
-    resolved = set(conn.execute(
-        select(problem_verifications.c.problem).distinct()
+    n_resolved = conn.execute(
+        select(func.count(problem_verifications.c.problem.distinct()))
         .where(_in_period(problem_verifications.c.verified_on, period))
-        .where(problem_verifications.c.reopened_on.is_(None))).scalars())
-    return {"meetings": n_meetings, "problems_dispatched": len(problems),
-            "problem_projects": len(project_codes), "problems_resolved": len(resolved)}
+        .where(problem_verifications.c.reopened_on.is_(None))).scalar() or 0
+    return {"meetings": n_meetings, "problems_dispatched": n_problems or 0,
+            "problem_projects": n_projects or 0, "problems_resolved": n_resolved}
 
 
 def stats_entry_figures(conn: Connection, period: Period) -> dict[str, Any]:

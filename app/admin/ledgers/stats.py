@@ -30,6 +30,7 @@ class DispatchStatsView(LedgerView):
     pk = "key"
     default_order = ("key", False)
     uses_year = True
+    count_with_page = True  # every decision of the period is grouped: do it once per page
     column_list = ["level", "unit_name", "decisions", "problems", "projects", "resolved", "overdue"]
     column_labels = {"level": "调度级别", "unit_name": "责任单位", "decisions": "调度意见（条）",
                      "problems": "调度问题（个）", "projects": "涉及项目（个）",
