@@ -7,6 +7,8 @@ visible in order: a follower reading ``position > n`` never misses an event.
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Callable, Iterator, Sequence
@@ -75,6 +77,10 @@ class _DriverSQL:
             f"SELECT 0 AS part, {columns} FROM events WHERE stream_id = {mark} UNION ALL "
             f"SELECT 1 AS part, {columns} FROM (SELECT {columns} FROM events "
             f"ORDER BY position DESC LIMIT 1) AS head ORDER BY part, version")
+        self.stream_since_and_head = (
+            f"SELECT 0 AS part, {columns} FROM events WHERE stream_id = {mark} AND version > {mark}"
+            f" UNION ALL SELECT 1 AS part, {columns} FROM (SELECT {columns} FROM events "
+            f"ORDER BY position DESC LIMIT 1) AS head ORDER BY part, version")
         self.insert = (f"INSERT INTO events ({columns}) "
                        f"VALUES ({', '.join([mark] * len(_COLUMNS))})")
 
@@ -88,6 +94,7 @@ class EventStore:
         self.projector = projector
         self._pg = engine.dialect.name == "postgresql"
         self._sql = _DriverSQL(engine.dialect.paramstyle)
+        self._streams = StreamCache()
         self._integrity_errors = (IntegrityError, engine.dialect.loaded_dbapi.IntegrityError)
 
     # -- writing ---------------------------------------------------------
@@ -183,6 +190,36 @@ _STREAM_VERSION = select(func.max(events.c.version)).where(
     events.c.stream_id == bindparam("stream_id"))
 
 
+class StreamCache:
+    """Decoded events of recently loaded streams.
+
+    Events never change, so a cached stream is still true; under the append lock a command reads
+    only the events appended since (version > the last cached one) instead of the whole stream.
+    """
+
+    def __init__(self, size: int = 20000) -> None:
+        self.size = size
+        self._streams: OrderedDict[str, list[RecordedEvent]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, stream_id: str) -> list[RecordedEvent]:
+        with self._lock:
+            evs = self._streams.get(stream_id)
+            if evs is None:
+                return []
+            self._streams.move_to_end(stream_id)
+            return list(evs)
+
+    def put(self, stream_id: str, evs: list[RecordedEvent]) -> None:
+        if not evs:
+            return
+        with self._lock:
+            self._streams[stream_id] = evs
+            self._streams.move_to_end(stream_id)
+            while len(self._streams) > self.size:
+                self._streams.popitem(last=False)
+
+
 class Transaction:
     """What a command handler may do inside one write transaction."""
 
@@ -225,10 +262,17 @@ class Transaction:
         if self._head is not None:
             evs = self.store.read_stream(stream_id, self.conn)
         else:  # the first read of the transaction brings the head along: one round trip less
-            rows = self._read_locked(self.store._sql.stream_and_head, (stream_id,))
+            known = self.store._streams.get(stream_id)
+            if known:
+                rows = self._read_locked(self.store._sql.stream_since_and_head,
+                                         (stream_id, known[-1].version))
+            else:
+                rows = self._read_locked(self.store._sql.stream_and_head, (stream_id,))
             head = rows.pop() if rows and rows[-1][0] == 1 else None
             self._head = (head[1], head[12], head[10]) if head else (0, GENESIS_HASH, "")
-            evs = [self.store.decode(r[1:]) for r in rows]
+            evs = known + [self.store.decode(r[1:]) for r in rows]
+            # Nothing is appended yet in this transaction, so these are committed events.
+            self.store._streams.put(stream_id, evs)
         self._versions[stream_id] = evs[-1].version if evs else 0
         return evs
 
