@@ -72,15 +72,15 @@ class _DriverSQL:
                             f"ORDER BY version")
         self.read_stream_until = (f"SELECT {columns} FROM events WHERE stream_id = {mark} "
                                   f"AND position <= {mark} ORDER BY version")
-        # A command's first read inside the lock: its stream, and the head with it (part 1).
-        self.stream_and_head = (
-            f"SELECT 0 AS part, {columns} FROM events WHERE stream_id = {mark} UNION ALL "
-            f"SELECT 1 AS part, {columns} FROM (SELECT {columns} FROM events "
-            f"ORDER BY position DESC LIMIT 1) AS head ORDER BY part, version")
+        # A command's first read inside the lock: its stream's events after a version (0: all),
+        # and the head with them (part 1).
         self.stream_since_and_head = (
             f"SELECT 0 AS part, {columns} FROM events WHERE stream_id = {mark} AND version > {mark}"
             f" UNION ALL SELECT 1 AS part, {columns} FROM (SELECT {columns} FROM events "
             f"ORDER BY position DESC LIMIT 1) AS head ORDER BY part, version")
+        # PostgreSQL: the same two reads with the lock taken first, in one statement (0004).
+        self.locked_stream_since_and_head = "SELECT * FROM duban_locked_stream(%s, %s, %s)"
+        self.locked_version_and_head = "SELECT * FROM duban_locked_head(%s, %s)"
         self.insert = (f"INSERT INTO events ({columns}) "
                        f"VALUES ({', '.join([mark] * len(_COLUMNS))})")
 
@@ -263,11 +263,9 @@ class Transaction:
             evs = self.store.read_stream(stream_id, self.conn)
         else:  # the first read of the transaction brings the head along: one round trip less
             known = self.store._streams.get(stream_id)
-            if known:
-                rows = self._read_locked(self.store._sql.stream_since_and_head,
-                                         (stream_id, known[-1].version))
-            else:
-                rows = self._read_locked(self.store._sql.stream_and_head, (stream_id,))
+            rows = self._read_locked(self.store._sql.stream_since_and_head,
+                                     self.store._sql.locked_stream_since_and_head,
+                                     (stream_id, known[-1].version if known else 0))
             head = rows.pop() if rows and rows[-1][0] == 1 else None
             self._head = (head[1], head[12], head[10]) if head else (0, GENESIS_HASH, "")
             evs = known + [self.store.decode(r[1:]) for r in rows]
@@ -325,27 +323,21 @@ class Transaction:
             self.store.projector(self.conn, recorded)
         return recorded
 
-    def _read_locked(self, sql: str, params: tuple) -> list[tuple]:
-        """Rows of a query that must see everything appended before the lock was granted."""
+    def _read_locked(self, sql: str, locked_sql: str, params: tuple) -> list[tuple]:
+        """Rows of a query that must see everything appended before the lock was granted;
+        on PostgreSQL the lock is taken by the same statement when not held yet."""
+        cursor = self._raw_cursor()
         if self._locked:
-            cursor = self._raw_cursor()
             cursor.execute(sql, params)
-            return cursor.fetchall()
-        # BEGIN, the lock and the read travel together; the server still runs them in order,
-        # and the read's snapshot is taken after the lock is granted.
-        lock, cursor = self._raw_cursor(), self._conn.connection.cursor()
-        try:
-            with self._conn.connection.driver_connection.pipeline():
-                lock.execute(self.store._sql.lock, (APPEND_LOCK_KEY,))
-                cursor.execute(sql, params)
+        else:
+            cursor.execute(locked_sql, (APPEND_LOCK_KEY, *params))
             self._locked = True
-            return cursor.fetchall()
-        finally:
-            cursor.close()
+        return cursor.fetchall()
 
     def _load_head(self, stream_id: str) -> None:
         """The head, and the stream's version with it: one statement for both."""
-        rows = self._read_locked(self.store._sql.version_and_head, (stream_id,))
+        rows = self._read_locked(self.store._sql.version_and_head,
+                                 self.store._sql.locked_version_and_head, (stream_id,))
         row = rows[0] if rows else None
         self._versions.setdefault(stream_id, (row[0] or 0) if row else 0)
         self._head = (row[1], row[2], row[3]) if row else (0, GENESIS_HASH, "")
