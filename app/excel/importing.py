@@ -22,6 +22,7 @@ from ..bootstrap import Services
 from ..commands.base import Actor
 from ..commands.errors import CommandError, Forbidden
 from .batch import Batch
+from .cells import CellError
 from .reading import ExcelFileError, Limits, SheetData, SheetRow, read_sheet
 
 
@@ -218,6 +219,19 @@ def not_data(code: str | None) -> bool:
 def cell_error(run: Run, draft: Draft, column: str, message: str) -> None:
     run.add(draft.row, column, message)
     draft.bad = True
+
+
+def cell_reader(run: Run, row: SheetRow, draft: Draft) -> Callable[..., None]:
+    """take(column, convert, *args): convert a cell into draft.values, or report it as bad."""
+    def take(column: str, convert: Callable[..., Any], *args: Any) -> None:
+        try:
+            value = convert(row.get(column), *args)
+        except CellError as exc:
+            cell_error(run, draft, column, str(exc))
+            return
+        if value is not None:
+            draft.values[column] = value
+    return take
 
 
 def import_file(services: Services, kind: ImportKind, data: bytes, actor: Actor, *,

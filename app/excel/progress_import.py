@@ -18,8 +18,8 @@ from ..domain import PROBLEM_CATEGORIES
 from ..projections.problems import problems
 from ..projections.projects import monthly_progress, projects
 from . import cells
-from .cells import CellError
-from .importing import Draft, ImportKind, Planned, Run, cell_error, not_data, unique_rows
+from .importing import (Draft, ImportKind, Planned, Run, cell_error, cell_reader, not_data,
+                        unique_rows)
 from .lookups import in_chunks
 from .reading import SheetRow, normalise
 
@@ -47,15 +47,7 @@ def problem_lines(text: str | None) -> list[str]:
 def parse(run: Run, row: SheetRow) -> Draft | None:
     draft = Draft(row.number)
     v = draft.values
-
-    def take(column: str, convert, *args) -> None:
-        try:
-            value = convert(row.get(column), *args)
-        except CellError as exc:
-            cell_error(run, draft, column, str(exc))
-            return
-        if value is not None:
-            v[column] = value
+    take = cell_reader(run, row, draft)
 
     take(CODE, cells.text)
     if not_data(v.get(CODE)):

@@ -15,7 +15,8 @@ from ..domain import PROJECT_CATEGORIES, PROJECT_STAGES
 from ..projections.projects import annual_plans, projects
 from . import cells
 from .cells import CellError
-from .importing import Draft, ImportKind, Planned, Run, cell_error, not_data, unique_rows
+from .importing import (Draft, ImportKind, Planned, Run, cell_error, cell_reader, not_data,
+                        unique_rows)
 from .lookups import in_chunks, resolve_unit, unit_names
 from .reading import SheetRow, normalise
 
@@ -37,15 +38,7 @@ FIXED = (("name", NAME, "项目名称"), ("category", CATEGORY, "项目类别"),
 def parse(run: Run, row: SheetRow) -> Draft | None:
     draft = Draft(row.number)
     v = draft.values
-
-    def take(column: str, convert, *args) -> None:
-        try:
-            value = convert(row.get(column), *args)
-        except CellError as exc:
-            cell_error(run, draft, column, str(exc))
-            return
-        if value is not None:
-            v[column] = value
+    take = cell_reader(run, row, draft)
 
     take(CODE, cells.text)
     if not_data(v.get(CODE)):
