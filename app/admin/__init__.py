@@ -1,8 +1,7 @@
 """The staff UI (Flask-Admin, in Chinese) and the public LED board.
 
 ``init_app`` wires Flask-Babel (zh_CN, so Flask-Admin's own texts are Chinese), Flask-Login,
-Flask-WTF's CSRF protection for the UI's forms, the Admin with one view per screen, and the
-security event types (failed logins, refused actions) into the app's event registry.
+Flask-WTF's CSRF protection for the UI's forms, and the Admin with one view per screen.
 """
 from __future__ import annotations
 
@@ -13,10 +12,11 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from . import auth, led, links, security, vocab
+from . import auth, led, links, vocab
 from .audit import AuditView
 from .commands import CommandView, menu_commands
 from .home import HomeView
+from .jobs import JobsView
 from .ledgers.problems import ProblemLedgerView, RectificationView
 from .ledgers.projects import ProjectLedgerView, ReserveView
 from .ledgers.stats import DispatchStatsView, DoubleHalfView
@@ -84,6 +84,7 @@ def init_app(app: Flask) -> Admin:
                                        url="project-timeline"))
     admin.add_view(AuditView(name="审计", endpoint="audit", url="audit"))
     admin.add_view(UserListView("用户", "users", category="系统"))
+    admin.add_view(JobsView(name="定时任务", endpoint="jobs", url="jobs", category="系统"))
     for label, command in menu_commands():
         admin.add_link(CommandLink(label, command, ACTIONS))
     return admin
