@@ -44,12 +44,11 @@ def build_registries() -> tuple[EventRegistry, CommandRegistry, ProjectionSet]:
 
 
 def bootstrap(database_url: str, tz_name: str = "Asia/Shanghai",
-              clock: Callable[[], datetime] | None = None, engine: Engine | None = None) -> Services:
-    engine = engine or make_engine(database_url)
+              clock: Callable[[], datetime] | None = None) -> Services:
+    engine = make_engine(database_url)
     events, commands, projections = build_registries()
     clock = clock or utc_now
-    store = EventStore(engine, events, clock=lambda: clock(), projector=projections.live)
     tz = ZoneInfo(tz_name)
-    services = Services(engine, events, store, projections, commands, None, tz, clock)  # type: ignore[arg-type]
-    services.bus = CommandBus(commands, store, services.today)
-    return services
+    store = EventStore(engine, events, clock=clock, projector=projections.live)
+    bus = CommandBus(commands, store, lambda: clock().astimezone(tz).date())
+    return Services(engine, events, store, projections, commands, bus, tz, clock)

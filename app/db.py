@@ -4,7 +4,6 @@ from __future__ import annotations
 from sqlalchemy import Engine, create_engine, event
 
 
-
 def make_engine(url: str, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url, **kwargs)
@@ -12,10 +11,6 @@ def make_engine(url: str, **kwargs) -> Engine:
     # one that the server dropped fails once and is replaced.
     kwargs.setdefault("pool_recycle", 1800)
     return create_engine(url, **kwargs)
-
-
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
 
 
 def _sqlite_engine(url: str, **kwargs) -> Engine:
