@@ -10,12 +10,12 @@ from markupsafe import Markup
 from sqlalchemy import and_, func, literal_column, select
 
 from ..commands.base import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER
-from ..projections.problems import problems
+from ..projections.problems import overdue_condition, problems
 from .access import SecuredView
 from .charts import Series, bar_chart, line_chart
 from .links import problem_timeline, project_timeline
 from .cache import cached
-from .queries import (OPEN_STATUSES, REPORTING_STAGES, Scope, default_period, problem_rows,
+from .queries import (REPORTING_STAGES, Scope, default_period, problem_rows,
                       project_rows, scope_key)
 from .vocab import LEVELS, PROBLEM_STATUSES, PROJECT_CATEGORIES, percent, status_badge
 
@@ -71,7 +71,7 @@ class HomeView(SecuredView, AdminIndexView):
         columns (overdue spelled out as the ledger's flag computes it), so indexes serve them."""
         role = self.actor().role
         p = problems
-        overdue = and_(p.c.status.in_(OPEN_STATUSES), p.c.deadline.is_not(None), p.c.deadline < today)
+        overdue = overdue_condition(today)
         if role == UNIT_REPORTER:
             return [("本单位待办的问题", p.c.status == "in_progress", {"flt0_status": "in_progress"}),
                     ("本单位逾期事项", overdue, {"flt0_overdue": "1"})]

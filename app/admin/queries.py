@@ -11,12 +11,12 @@ from sqlalchemy import (ColumnElement, Integer, Select, and_, case, cast, false,
                         or_, select, true)
 
 from ..commands.base import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER, Actor
-from ..projections.problems import problem_dispatches, problems
+from ..projections.problems import (OPEN_STATUSES, overdue_condition, problem_dispatches,
+                                    problems)
 from ..projections.projects import annual_plans, monthly_progress, projects
 from ..projections.units import unit_tasks, units
 
 # Open problems: only these can be overdue (the same rule as the API's problem ledger).
-OPEN_STATUSES = ("raised", "in_progress", "awaiting_verification")
 # Stages whose projects report monthly progress (储备 and 竣工 do not).
 REPORTING_STAGES = ("preliminary", "planned_new", "new_start", "continuing")
 
@@ -60,11 +60,9 @@ class Scope:
         return true()
 
 
-def overdue_flag(status: ColumnElement, deadline: ColumnElement, today: str) -> ColumnElement[int]:
-    """1 when the deadline has passed and the problem still waits on its unit (ISO dates compare
-    as text, which works on both databases)."""
-    return case((and_(status.in_(OPEN_STATUSES), deadline.is_not(None), deadline < today), 1),
-                else_=0)
+def overdue_flag(today: str) -> ColumnElement[int]:
+    """1 when the problem is overdue on ``today``, else 0."""
+    return case((overdue_condition(today), 1), else_=0)
 
 
 def problem_rows(today: str) -> Select:
@@ -79,7 +77,7 @@ def problem_rows(today: str) -> Select:
         p.c.inspection, p.c.status, p.c.level, p.c.unit, p.c.responsible_unit,
         unit_name.label("responsible_unit_name"), p.c.responsible_person, p.c.leader,
         p.c.description, p.c.decision, p.c.deadline,
-        overdue_flag(p.c.status, p.c.deadline, today).label("overdue"),
+        overdue_flag(today).label("overdue"),
         p.c.raised_on, p.c.first_dispatched_on, p.c.resolved_on, p.c.days_to_resolve,
         p.c.escalation_count, p.c.urge_count, p.c.extension_count, p.c.last_action_on,
         p.c.version)
@@ -156,7 +154,7 @@ def rectification_rows(today: str) -> Select:
     """Rectification tracking (整改跟踪): problems found by inspections, per responsible unit."""
     p = problems
     unit = func.coalesce(p.c.responsible_unit, p.c.unit, literal("（未指定）"))
-    overdue = overdue_flag(p.c.status, p.c.deadline, today)
+    overdue = overdue_flag(today)
     resolved = func.sum(case((p.c.status == "resolved", 1), else_=0))
     total = func.count()
     inner = (select(unit.label("unit"), total.label("total"), resolved.label("resolved"),
@@ -177,8 +175,7 @@ def dispatch_rows(today: str, start: str, end: str) -> Select:
     # A problem's standing comes from two id lists read off the (status, deadline, id) index,
     # not from a join per decision: on SQLite the join looks up every problem's row.
     resolved = select(p.c.id).where(p.c.status == "resolved")
-    overdue = select(p.c.id).where(p.c.status.in_(OPEN_STATUSES), p.c.deadline.is_not(None),
-                                   p.c.deadline < today)
+    overdue = select(p.c.id).where(overdue_condition(today))
     inner = (select(
         d.c.level, d.c.responsible_unit.label("unit"), func.count().label("decisions"),
         func.count(d.c.problem.distinct()).label("problems"),

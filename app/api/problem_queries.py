@@ -5,18 +5,18 @@ from __future__ import annotations
 from datetime import date
 
 from marshmallow import Schema, fields, validate
-from sqlalchemy import Integer, and_, func, or_, select
+from sqlalchemy import Integer, func, or_, select
 
 from ..commands.base import UNIT_REPORTER
 from ..commands.errors import Forbidden, NotFound
 from ..domain import INSPECTION_KINDS, LEVELS, PROBLEM_STATUSES, stream
 from ..projections.oversight import bulletins, inspections, meetings
-from ..projections.problems import problem_dispatches, problems
+from ..projections.problems import (OPEN_STATUSES, overdue_condition, problem_dispatches,
+                                    problems)
 from ..projections.units import units
 from .event_queries import EventOut, event_json
 from .queries import AsOfArgs, QuerySpec, QueryView
 
-OPEN = ("raised", "in_progress", "awaiting_verification")
 
 
 class LedgerArgs(AsOfArgs):
@@ -124,7 +124,7 @@ def _visible(view: QueryView):
 
 
 def is_overdue(row, day: date) -> bool:
-    return row.status in OPEN and row.deadline is not None and row.deadline < day.isoformat()
+    return row.status in OPEN_STATUSES and row.deadline is not None and row.deadline < day.isoformat()
 
 
 def problem_json(row, day: date) -> dict:
@@ -146,9 +146,9 @@ def list_problems(view: QueryView, args: dict) -> list[dict]:
     ) if c is not None]
     if "overdue" in args:
         if args["overdue"]:
-            conds.append(and_(problems.c.status.in_(OPEN), problems.c.deadline < day.isoformat()))
+            conds.append(overdue_condition(day.isoformat()))
         else:  # spelled out: NOT over a NULL deadline would drop the problems not yet dispatched
-            conds.append(or_(problems.c.status.not_in(OPEN), problems.c.deadline.is_(None),
+            conds.append(or_(problems.c.status.not_in(OPEN_STATUSES), problems.c.deadline.is_(None),
                              problems.c.deadline >= day.isoformat()))
     rows = view.conn.execute(select(problems).where(*conds).order_by(problems.c.id))
     return [problem_json(r, day) for r in rows]
@@ -227,7 +227,7 @@ def rectification(view: QueryView, args: dict) -> list[dict]:
                                   "overdue": 0})
         s["total"] += 1
         s["resolved"] += r.status == "resolved"
-        s["in_progress"] += r.status in OPEN
+        s["in_progress"] += r.status in OPEN_STATUSES
         s["overdue"] += is_overdue(r, day)
     names = _unit_names(view)
     out = sorted(per.values(), key=lambda s: s["unit"] or "")

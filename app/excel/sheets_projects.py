@@ -8,10 +8,9 @@ from typing import Iterator
 from sqlalchemy import select
 
 from ..api.job_queries import publicity_for_period, publicity_latest
-from ..api.problem_queries import OPEN
 from ..api.project_queries import annual_plan_amounts, plan_ratio, ytd_investment
 from ..domain import PROJECT_CATEGORIES, PROJECT_STAGES
-from ..projections.problems import problems
+from ..projections.problems import OPEN_STATUSES, problems
 from ..projections.projects import monthly_progress, projects
 from ..reports.summary import Period, unit_standings
 from .exports import ExportContext
@@ -59,7 +58,7 @@ def progress_table(ctx: ExportContext) -> list[Sheet]:
         select(monthly_progress).where(monthly_progress.c.period == month))}
     open_problems: dict[str, list[str]] = defaultdict(list)
     for r in conn.execute(select(problems.c.project, problems.c.description)
-                          .where(problems.c.status.in_(OPEN), problems.c.project.is_not(None))
+                          .where(problems.c.status.in_(OPEN_STATUSES), problems.c.project.is_not(None))
                           .order_by(problems.c.id)):
         open_problems[r.project].append(r.description)
     out = []

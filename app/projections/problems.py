@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Column, Index, Integer, String, Table, Text
+from sqlalchemy import Column, ColumnElement, Index, Integer, String, Table, Text, and_
 
 from ..events.model import RecordedEvent
 from .base import Projection, Row, Rows, metadata
@@ -84,6 +84,17 @@ problem_verifications = Table(
     Column("reopened_on", String(10)),
     Index("ix_proj_problem_verifications_verified_on", "verified_on", "reopened_on", "problem"),
 )
+
+# A problem still waiting on its unit: only these can be overdue.
+OPEN_STATUSES = ("raised", "in_progress", "awaiting_verification")
+
+
+def overdue_condition(day: str) -> ColumnElement[bool]:
+    """The deadline passed before ``day`` (ISO; dates compare as text on both databases) and the
+    problem is still open: the one definition every ledger, page and export filters by."""
+    return and_(problems.c.status.in_(OPEN_STATUSES), problems.c.deadline.is_not(None),
+                problems.c.deadline < day)
+
 
 PROJECTION = Projection("problems", [problems, problem_dispatches, problem_verifications])
 
