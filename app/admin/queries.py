@@ -13,7 +13,7 @@ from sqlalchemy import (ColumnElement, Integer, Select, and_, case, cast, false,
 from ..commands.base import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER, Actor
 from ..projections.problems import (OPEN_STATUSES, overdue_condition, problem_dispatches,
                                     problems)
-from ..projections.projects import annual_plans, monthly_progress, projects
+from ..projections.projects import annual_plans, monthly_progress, projects, ytd_select
 from ..projections.units import unit_tasks, units
 
 # Open problems: only these can be overdue (the same rule as the API's problem ledger).
@@ -94,20 +94,11 @@ def matching_units(term: str) -> Select:
                                           units.c.name.contains(term, autoescape=True)))
 
 
-def ytd_by_project(year: int, through: str | None = None) -> Select:
-    """Year-to-date investment per project: the sum of each month's latest submission."""
-    mp = monthly_progress
-    q = select(mp.c.project, func.sum(mp.c.month_investment).label("ytd")).where(mp.c.year == year)
-    if through:
-        q = q.where(mp.c.period <= through)
-    return q.group_by(mp.c.project)
-
-
 def project_rows(year: int, period: str) -> Select:
     """The project ledger for a year: plan, year-to-date, ratio, and whether `period` is reported."""
     p = projects
     owner, resp = units.alias("owner"), units.alias("resp")
-    ytd = ytd_by_project(year).subquery("ytd")
+    ytd = ytd_select(year).subquery("ytd")
     plan = (select(annual_plans.c.project, annual_plans.c.planned_investment)
             .where(annual_plans.c.year == year).subquery("plan"))
     done = func.coalesce(ytd.c.ytd, 0.0)

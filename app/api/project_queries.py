@@ -8,12 +8,12 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from marshmallow import Schema, fields, validate
-from sqlalchemy import Connection, Row, func, or_, select
+from sqlalchemy import Connection, Row, or_, select
 
 from ..commands.base import UNIT_REPORTER
 from ..commands.errors import Forbidden, NotFound
 from ..domain import PROJECT_CATEGORIES, PROJECT_STAGES, stream
-from ..projections.projects import annual_plans, monthly_progress, projects
+from ..projections.projects import annual_plans, monthly_progress, projects, ytd_select
 from .event_queries import EventOut, event_json
 from .queries import AsOfArgs, QuerySpec, QueryView
 
@@ -26,10 +26,7 @@ def ytd_investment(conn: Connection, year: int, through: str | None = None,
     """Completed investment per project in ``year`` (完成投资): the sum of each period's latest
     ``month_investment``, up to and including month ``through`` (YYYY-MM) when given.
     Projects without progress in that year are absent."""
-    q = (select(monthly_progress.c.project, func.sum(monthly_progress.c.month_investment))
-         .where(monthly_progress.c.year == year).group_by(monthly_progress.c.project))
-    if through is not None:
-        q = q.where(monthly_progress.c.period <= through)
+    q = ytd_select(year, through)
     if codes is not None:
         q = q.where(monthly_progress.c.project.in_(list(codes)))
     return {code: round(total or 0.0, 4) for code, total in conn.execute(q)}

@@ -11,10 +11,10 @@ import calendar
 from datetime import date
 
 from marshmallow import Schema, fields, validate
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from ..events.model import NewEvent
-from ..projections.projects import annual_plans, monthly_progress, projects
+from ..projections.projects import annual_plans, monthly_progress, projects, ytd_select
 from ..projections.units import units
 from .base import CommandSpec, Context, Decision
 from .errors import NotAllowed
@@ -79,10 +79,7 @@ def missing_progress(conn: Connection, period: str) -> dict[str, list[tuple[str,
 def plan_progress(conn: Connection, period: str) -> list[dict]:
     """Each major project with a plan for the period's year: plan and investment through the period."""
     year = int(period[:4])
-    ytd = (select(monthly_progress.c.project,
-                  func.sum(monthly_progress.c.month_investment).label("ytd"))
-           .where(monthly_progress.c.year == year, monthly_progress.c.period <= period)
-           .group_by(monthly_progress.c.project).subquery())
+    ytd = ytd_select(year, period).subquery()
     q = (select(projects.c.code, projects.c.name, projects.c.responsible_unit,
                 annual_plans.c.planned_investment, ytd.c.ytd)
          .join(annual_plans, (annual_plans.c.project == projects.c.code)

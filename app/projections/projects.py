@@ -1,7 +1,7 @@
 """The project ledger (重大项目台账) and what the figures are computed from."""
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, Integer, String, Table, Text
+from sqlalchemy import Column, Float, Integer, Select, String, Table, Text, func, select
 
 from ..events.model import RecordedEvent
 from .base import Projection, Rows, metadata
@@ -66,6 +66,16 @@ monthly_progress = Table(
     Column("reason", Text),  # reason of the latest correction
     Column("submitted_on", String(10)),
 )
+
+def ytd_select(year: int, through: str | None = None) -> Select:
+    """Year-to-date investment per project (完成投资), column ``ytd``: the sum of each month's
+    latest submission — the table holds only the latest — through month ``through`` if given."""
+    mp = monthly_progress
+    q = select(mp.c.project, func.sum(mp.c.month_investment).label("ytd")).where(mp.c.year == year)
+    if through:
+        q = q.where(mp.c.period <= through)
+    return q.group_by(mp.c.project)
+
 
 PROJECTION = Projection("projects", [projects, project_stages, project_leaders, annual_plans,
                                      monthly_progress])
