@@ -41,9 +41,11 @@ def _sqlite_engine(url: str, **kwargs) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        # straight to the driver: every command begins here, and the statement needs no handling
-        conn.connection.driver_connection.execute(
-            "BEGIN IMMEDIATE" if conn.get_execution_options().get("duban_write") else "BEGIN")
+        driver = conn.connection.driver_connection
+        if driver.in_transaction:  # a Connection joining the event store's open transaction
+            return
+        driver.execute("BEGIN IMMEDIATE" if conn.get_execution_options().get("duban_write")
+                       else "BEGIN")
 
     return engine
 

@@ -147,9 +147,12 @@ class CommandBus:
         spec = self.registry[name]
         cmd = self.load(name, payload)
         _check_role(spec, actor)
-        with self.store.transaction() as tx:
-            return self._decide_and_append(tx, spec, cmd, actor, command_id, expected_version,
-                                           correlation_id, causation_id, None)
+        try:
+            with self.store.transaction() as tx:
+                return self._decide_and_append(tx, spec, cmd, actor, command_id, expected_version,
+                                               correlation_id, causation_id, None)
+        except ConcurrencyConflict:  # found when the events were written, at the commit
+            raise Conflict("数据已被他人更新，请刷新后重试。") from None
 
     def execute_in(self, tx: Transaction, name: str, payload: dict[str, Any], actor: Actor, *,
                    command_id: str | None = None, expected_version: int | None = None,

@@ -7,33 +7,24 @@ visible in order: a follower reading ``position > n`` never misses an event.
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Callable, Iterator, Sequence
 
-from sqlalchemy import Connection, Engine, bindparam, func, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
-from .chain import GENESIS_HASH, canonical_json, event_hash
+from .cache import StreamCache
+from .chain import GENESIS_HASH
 from .model import Metadata, NewEvent, RecordedEvent, format_instant
 from .registry import EventRegistry
-from .tables import command_results, events
+from .tables import events
+from .transaction import APPEND_LOCK_KEY, ConcurrencyConflict, Transaction
 
-# Any constant will do; it only has to be the same in every process.
-APPEND_LOCK_KEY = 0x6475_6261_6E
+__all__ = ["APPEND_LOCK_KEY", "ConcurrencyConflict", "EventStore", "Transaction", "utc_now"]
 
-Projector = Callable[[Connection, Sequence[RecordedEvent]], None]
+Projector = Callable[[Transaction, Sequence[RecordedEvent]], None]
 Clock = Callable[[], datetime]
-
-
-class ConcurrencyConflict(Exception):
-    def __init__(self, stream_id: str, expected: int, actual: int):
-        super().__init__(f"{stream_id}: expected version {expected}, found {actual}")
-        self.stream_id = stream_id
-        self.expected = expected
-        self.actual = actual
 
 
 def utc_now() -> datetime:
@@ -70,6 +61,10 @@ class _DriverSQL:
             f"position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1")
         self.read_stream = (f"SELECT {columns} FROM events WHERE stream_id = {mark} "
                             f"ORDER BY version")
+        self.stream_version = f"SELECT max(version) FROM events WHERE stream_id = {mark}"
+        self.command_result = f"SELECT result FROM command_results WHERE command_id = {mark}"
+        self.remember_result = (f"INSERT INTO command_results (command_id, result, recorded_at) "
+                                f"VALUES ({mark}, {mark}, {mark})")
         self.read_stream_until = (f"SELECT {columns} FROM events WHERE stream_id = {mark} "
                                   f"AND position <= {mark} ORDER BY version")
         # A command's first read inside the lock: its stream's events after a version (0: all),
@@ -99,16 +94,17 @@ class EventStore:
 
     # -- writing ---------------------------------------------------------
     @contextmanager
-    def transaction(self) -> Iterator["Transaction"]:
+    def transaction(self) -> Iterator[Transaction]:
         """One write transaction holding the append lock from its first statement."""
-        with self.engine.connect() as conn:
-            conn.execution_options(duban_write=True)
-            with conn.begin():
-                tx = Transaction(self, conn)
-                try:
-                    yield tx
-                finally:
-                    tx.close()
+        tx = Transaction(self, self.engine.raw_connection())
+        try:
+            if not self._pg:  # SQLite: the write lock before the first read
+                tx.driver.execute("BEGIN IMMEDIATE")
+            yield tx
+        except BaseException:
+            tx.end(commit=False)
+            raise
+        tx.end(commit=True)
 
     def append(self, stream_id: str, stream_type: str, new_events: Sequence[NewEvent],
                expected_version: int | None, meta: Metadata) -> list[RecordedEvent]:
@@ -186,170 +182,5 @@ class EventStore:
 
 _HEAD = select(events.c.position, events.c.hash, events.c.recorded_at).order_by(
     events.c.position.desc()).limit(1)
-_STREAM_VERSION = select(func.max(events.c.version)).where(
-    events.c.stream_id == bindparam("stream_id"))
 
 
-class StreamCache:
-    """Decoded events of recently loaded streams.
-
-    Events never change, so a cached stream is still true; under the append lock a command reads
-    only the events appended since (version > the last cached one) instead of the whole stream.
-    """
-
-    def __init__(self, size: int = 20000) -> None:
-        self.size = size
-        self._streams: OrderedDict[str, list[RecordedEvent]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, stream_id: str) -> list[RecordedEvent]:
-        with self._lock:
-            evs = self._streams.get(stream_id)
-            if evs is None:
-                return []
-            self._streams.move_to_end(stream_id)
-            return list(evs)
-
-    def put(self, stream_id: str, evs: list[RecordedEvent]) -> None:
-        if not evs:
-            return
-        with self._lock:
-            self._streams[stream_id] = evs
-            self._streams.move_to_end(stream_id)
-            while len(self._streams) > self.size:
-                self._streams.popitem(last=False)
-
-
-class Transaction:
-    """What a command handler may do inside one write transaction."""
-
-    def __init__(self, store: EventStore, conn: Connection) -> None:
-        self.store = store
-        self._conn = conn
-        # SQLite took its write lock with BEGIN IMMEDIATE; PostgreSQL takes the advisory lock
-        # before the transaction's first statement (see conn and read_stream).
-        self._locked = not store._pg
-        self._head: tuple[int, str, str] | None = None
-        self._versions: dict[str, int] = {}
-        self._cursor = None  # the driver's cursor for the append's own statements
-
-    @property
-    def conn(self) -> Connection:
-        """The transaction's connection; nothing reads through it before the lock is held."""
-        self._take_lock()
-        return self._conn
-
-    def close(self) -> None:
-        if self._cursor is not None:
-            self._cursor.close()
-            self._cursor = None
-
-    def _raw_cursor(self):
-        if self._cursor is None:
-            self._cursor = self._conn.connection.cursor()
-        return self._cursor
-
-    def _take_lock(self) -> None:
-        if not self._locked:
-            self._raw_cursor().execute(self.store._sql.lock, (APPEND_LOCK_KEY,))
-            self._locked = True
-
-    def _driver_cursor(self):
-        self._take_lock()
-        return self._raw_cursor()
-
-    def read_stream(self, stream_id: str) -> list[RecordedEvent]:
-        if self._head is not None:
-            evs = self.store.read_stream(stream_id, self.conn)
-        else:  # the first read of the transaction brings the head along: one round trip less
-            known = self.store._streams.get(stream_id)
-            rows = self._read_locked(self.store._sql.stream_since_and_head,
-                                     self.store._sql.locked_stream_since_and_head,
-                                     (stream_id, known[-1].version if known else 0))
-            head = rows.pop() if rows and rows[-1][0] == 1 else None
-            self._head = (head[1], head[12], head[10]) if head else (0, GENESIS_HASH, "")
-            evs = known + [self.store.decode(r[1:]) for r in rows]
-            # Nothing is appended yet in this transaction, so these are committed events.
-            self.store._streams.put(stream_id, evs)
-        self._versions[stream_id] = evs[-1].version if evs else 0
-        return evs
-
-    def stream_version(self, stream_id: str) -> int:
-        if stream_id not in self._versions:
-            v = self.conn.execute(_STREAM_VERSION, {"stream_id": stream_id}).scalar()
-            self._versions[stream_id] = v or 0
-        return self._versions[stream_id]
-
-    def append(self, stream_id: str, stream_type: str, new_events: Sequence[NewEvent],
-               expected_version: int | None, meta: Metadata) -> list[RecordedEvent]:
-        if not new_events:
-            return []
-        if self._head is None:
-            self._load_head(stream_id)
-        current = self.stream_version(stream_id)
-        if expected_version is not None and expected_version != current:
-            raise ConcurrencyConflict(stream_id, expected_version, current)
-        position, prev_hash, last_at = self._head
-        now = format_instant(self.store.clock())
-        recorded_at = max(now, last_at)  # instants never go back along the chain
-        meta_text = canonical_json(meta.as_dict())
-        rows, recorded = [], []
-        version = current
-        for ev in new_events:
-            schema_version = self.store.registry.validate(ev.type, ev.data)
-            position += 1
-            version += 1
-            data_text = canonical_json(ev.data)
-            day = ev.business_date.isoformat() if ev.business_date else None
-            h = event_hash(position, stream_id, stream_type, version, ev.type, schema_version,
-                           data_text, meta_text, day, recorded_at, prev_hash)
-            rows.append((position, stream_id, stream_type, version, ev.type, schema_version,
-                         data_text, meta_text, day, recorded_at, prev_hash, h))  # _COLUMNS' order
-            recorded.append(RecordedEvent(position, stream_id, stream_type, version, ev.type,
-                                          schema_version, json.loads(data_text), meta_text, day,
-                                          recorded_at, prev_hash, h))
-            prev_hash = h
-        try:
-            cursor = self._driver_cursor()
-            if len(rows) == 1:
-                cursor.execute(self.store._sql.insert, rows[0])
-            else:
-                cursor.executemany(self.store._sql.insert, rows)
-        except self.store._integrity_errors as exc:  # a writer that bypassed the lock
-            raise ConcurrencyConflict(stream_id, current, -1) from exc
-        self._head = (position, prev_hash, recorded_at)
-        self._versions[stream_id] = version
-        if self.store.projector is not None:
-            self.store.projector(self.conn, recorded)
-        return recorded
-
-    def _read_locked(self, sql: str, locked_sql: str, params: tuple) -> list[tuple]:
-        """Rows of a query that must see everything appended before the lock was granted;
-        on PostgreSQL the lock is taken by the same statement when not held yet."""
-        cursor = self._raw_cursor()
-        if self._locked:
-            cursor.execute(sql, params)
-        else:
-            cursor.execute(locked_sql, (APPEND_LOCK_KEY, *params))
-            self._locked = True
-        return cursor.fetchall()
-
-    def _load_head(self, stream_id: str) -> None:
-        """The head, and the stream's version with it: one statement for both."""
-        rows = self._read_locked(self.store._sql.version_and_head,
-                                 self.store._sql.locked_version_and_head, (stream_id,))
-        row = rows[0] if rows else None
-        self._versions.setdefault(stream_id, (row[0] or 0) if row else 0)
-        self._head = (row[1], row[2], row[3]) if row else (0, GENESIS_HASH, "")
-
-    # -- idempotency -----------------------------------------------------
-    def command_result(self, command_id: str) -> dict | None:
-        row = self.conn.execute(
-            select(command_results.c.result).where(command_results.c.command_id == command_id)
-        ).first()
-        return json.loads(row[0]) if row else None
-
-    def remember_result(self, command_id: str, result: dict) -> None:
-        self.conn.execute(command_results.insert().values(
-            command_id=command_id, result=canonical_json(result),
-            recorded_at=format_instant(self.store.clock())))

@@ -9,14 +9,15 @@ to a position, then loaded into an in-memory SQLite database).
 """
 from __future__ import annotations
 
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, Callable, Iterable
 
 from sqlalchemy import Connection, MetaData, Table
 
+from ..events.cache import HeadCache
 from ..events.model import RecordedEvent
+from ..events.transaction import Transaction
 
 metadata = MetaData()
 
@@ -112,13 +113,22 @@ class _Statements:
         self.columns = [c.name for c in table.columns]
         self.key_names = [c.name for c in table.primary_key.columns]
         self.other_names = [n for n in self.columns if n not in self.key_names]
-        where = " AND ".join(f"{q(n)} = {mark}" for n in self.key_names)
-        name = q(table.name)
-        self.select = f"SELECT {', '.join(map(q, self.columns))} FROM {name} WHERE {where}"
-        self.delete = f"DELETE FROM {name} WHERE {where}"
-        self.update = (f"UPDATE {name} SET {', '.join(f'{q(n)} = {mark}' for n in self.other_names)}"
-                       f" WHERE {where}")
+        self._where = " AND ".join(f"{q(n)} = {mark}" for n in self.key_names)
+        self._name = name = q(table.name)
+        self._mark = mark
+        self.select = f"SELECT {', '.join(map(q, self.columns))} FROM {name} WHERE {self._where}"
+        self.delete = f"DELETE FROM {name} WHERE {self._where}"
         self.insert = _insert_sql(table, mark)
+        self._updates: dict[tuple[str, ...], str] = {}
+
+    def update(self, changed: tuple[str, ...]) -> str:
+        """UPDATE of the changed columns only: an index none of them is in is left alone
+        (SQLite rewrites every index on a column it sets; PostgreSQL can update in place)."""
+        sql = self._updates.get(changed)
+        if sql is None:
+            sets = ", ".join(f'"{n}" = {self._mark}' for n in changed)
+            sql = self._updates[changed] = f"UPDATE {self._name} SET {sets} WHERE {self._where}"
+        return sql
 
 
 _STATEMENTS: dict[tuple[Table, str], _Statements] = {}
@@ -132,26 +142,38 @@ def _statements(table: Table, mark: str) -> _Statements:
 
 
 class SqlRows(Rows):
-    """Rows read from the database on first use and written back on flush (the live path)."""
+    """Rows read on first use and written back on flush: the live path, one per transaction.
 
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-        self._mark = _mark(conn)
-        self._cursor = conn.connection.driver_connection.cursor()
-        self._cache: dict[tuple[str, Key], Row | None] = {}
-        self._existed: set[tuple[str, Key]] = set()
+    A row comes from this transaction's own view, else from the rows this process left behind
+    at the head it found (a copy: apply functions change what they get), else from the database.
+    Reads and writes go through the transaction on the driver: a command touches a handful of
+    rows, and SQLAlchemy's per-statement work would cost more than the database's. At commit the
+    rows seen here join the process's cache.
+    """
+
+    def __init__(self, tx: Transaction, cache: HeadCache) -> None:
+        self.tx = tx
+        self._shared = cache if cache.begin(tx.start_head) else None
+        self._mark = "%s" if tx.store.engine.dialect.paramstyle in ("format", "pyformat") else "?"
+        self._cache: dict[tuple[str, Key], Row | None] = {}  # as the apply functions left them
+        self._stored: dict[tuple[str, Key], Row | None] = {}  # as sent to the database
         self._dirty: dict[tuple[str, Key], Table] = {}
+        start = tx.start_head
+        tx.after_commit(lambda: cache.commit(start, tx.head, self._committed()))
 
     def get(self, table: Table, *key: Any) -> Row | None:
         ck = (table.name, key)
-        if ck not in self._cache:
+        if ck in self._cache:
+            return self._cache[ck]
+        stored = _MISSING if self._shared is None else self._shared.get(ck, _MISSING)
+        if stored is _MISSING:
             st = _statements(table, self._mark)
-            self._cursor.execute(st.select, key)
-            found = self._cursor.fetchone()
-            self._cache[ck] = dict(zip(st.columns, found)) if found is not None else None
-            if found is not None:
-                self._existed.add(ck)
-        return self._cache[ck]
+            # A waiting write to this row would have kept it in _cache: none can change the answer.
+            rows = self.tx.rows(st.select, key, after_writes=False)
+            stored = dict(zip(st.columns, rows[0])) if rows else None
+        self._stored[ck] = stored  # never handed out: apply functions change what they get
+        found = self._cache[ck] = None if stored is None else dict(stored)
+        return found
 
     def put(self, table: Table, row: Row) -> None:
         key = tuple(row[k] for k in _statements(table, self._mark).key_names)
@@ -169,29 +191,30 @@ class SqlRows(Rows):
         self._dirty[ck] = table
 
     def flush(self) -> None:
-        # PostgreSQL: the writes need no answer, so they go out together in one round trip.
-        pipelined = self.conn.dialect.name == "postgresql" and len(self._dirty) > 1
-        with self.conn.connection.driver_connection.pipeline() if pipelined else nullcontext():
-            self._write()
-
-    def _write(self) -> None:
-        cur = self._cursor
+        """Hand the changed rows to the transaction, which sends them with its next round trip."""
+        write = self.tx.write
         for ck, table in self._dirty.items():
             st = _statements(table, self._mark)
             row = self._cache[ck]
-            if ck in self._existed:
-                if row is None:
-                    cur.execute(st.delete, ck[1])
-                    self._existed.discard(ck)
-                else:
-                    cur.execute(st.update, [row.get(n) for n in st.other_names] + list(ck[1]))
-            elif row is not None:
-                cur.execute(st.insert, [row.get(c) for c in st.columns])
-                self._existed.add(ck)
+            stored = self._stored[ck]
+            if row is None:
+                if stored is not None:
+                    write(st.delete, ck[1])
+            elif stored is None:
+                write(st.insert, [row.get(c) for c in st.columns])
+            else:
+                changed = tuple(n for n in st.other_names if row.get(n) != stored.get(n))
+                if changed:
+                    write(st.update(changed), [row.get(n) for n in changed] + list(ck[1]))
+            self._stored[ck] = None if row is None else dict(row)
         self._dirty.clear()
 
-    def close(self) -> None:
-        self._cursor.close()
+    def _committed(self) -> dict[tuple[str, Key], Row | None]:
+        """The rows as the database holds them once the transaction commits."""
+        return self._stored
+
+
+_MISSING = object()
 
 
 Apply = Callable[[Rows, RecordedEvent], None]

@@ -6,12 +6,13 @@ import threading
 from collections import OrderedDict
 from typing import Callable, Iterable, Sequence
 
-from sqlalchemy import Column, Connection, Engine, String, Table, create_engine, inspect, select
+from sqlalchemy import Column, Engine, String, Table, create_engine, inspect, select
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.schema import CreateIndex, CreateTable
 
+from ..events.cache import HeadCache
 from ..events.model import RecordedEvent
-from ..events.store import EventStore
+from ..events.store import EventStore, Transaction
 from .base import Apply, MemoryRows, Projection, Rows, SqlRows, metadata
 
 projection_state = Table(
@@ -31,6 +32,7 @@ class ProjectionSet:
         for p in self.projections:
             for event_type, fns in p.handlers.items():
                 self._dispatch.setdefault(event_type, []).extend(fns)
+        self._cache = HeadCache()  # rows as this process last wrote them (see SqlRows)
         self._snapshots: OrderedDict[tuple[str, int], Engine] = OrderedDict()
         self._snap_lock = threading.Lock()
 
@@ -42,15 +44,14 @@ class ProjectionSet:
         for fn in self._dispatch.get(event.type, ()):
             fn(rows, event)
 
-    def live(self, conn: Connection, events: Sequence[RecordedEvent]) -> None:
+    def live(self, tx: Transaction, events: Sequence[RecordedEvent]) -> None:
         """The store's projector: fold new events into the tables, same transaction."""
-        rows = SqlRows(conn)
-        try:
-            for ev in events:
-                self.apply(rows, ev)
-            rows.flush()
-        finally:
-            rows.close()
+        rows = tx.local.get("projection_rows")
+        if rows is None:  # one per transaction: an import's later commands reuse what it read
+            rows = tx.local["projection_rows"] = SqlRows(tx, self._cache)
+        for ev in events:
+            self.apply(rows, ev)
+        rows.flush()
 
     def fold(self, events: Iterable[RecordedEvent], progress: Progress | None = None) -> MemoryRows:
         rows = MemoryRows()
@@ -91,6 +92,7 @@ class ProjectionSet:
         Runs under the append lock, so no event can slip between the read and the swap.
         """
         with store.transaction() as tx:
+            tx.after_commit(self._cache.clear)
             conn = tx.conn
             tables = self.tables + [projection_state]
             metadata.drop_all(conn, tables=tables)

@@ -125,7 +125,8 @@ def test_projector_runs_in_the_append_transaction(services, clock):
     try:
         seen = []
 
-        def projector(conn, recorded):
+        def projector(tx, recorded):
+            conn = tx.conn
             # the new rows are visible inside the transaction, and what it writes commits with them
             assert conn.execute(select(func.count()).select_from(events)).scalar() == recorded[-1].position
             seen.append([e.position for e in recorded])
@@ -144,7 +145,8 @@ def test_projector_that_raises_rolls_back_the_whole_append(services, clock):
     probe = Table("store_test_probe2", MetaData(), Column("position", Integer, primary_key=True))
     probe.create(services.engine)
     try:
-        def projector(conn, recorded):
+        def projector(tx, recorded):
+            conn = tx.conn
             conn.execute(probe.insert(), [{"position": e.position} for e in recorded])
             if any(e.data["text"] == "boom" for e in recorded):
                 raise RuntimeError("projection failed")
