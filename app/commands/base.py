@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError
 from ..events.model import Metadata, NewEvent, RecordedEvent
 from ..events.store import ConcurrencyConflict, EventStore, Transaction
 from .errors import Conflict, Forbidden, InvalidCommand, NotFound
+from .group import CommitGroup
 from .messages import translate_errors
 
 ADMIN, DISPATCHER, UNIT_REPORTER, LEADER, INSPECTOR = (
@@ -127,6 +128,7 @@ class CommandBus:
         self.store = store
         self.today = today
         self._schemas: dict[str, Schema] = {}
+        self._group = CommitGroup(store)
 
     def load(self, name: str, payload: dict[str, Any]) -> dict:
         """Validate a payload against the command's schema (400 with per-field messages)."""
@@ -143,16 +145,13 @@ class CommandBus:
     def execute(self, name: str, payload: dict[str, Any], actor: Actor, *,
                 command_id: str | None = None, expected_version: int | None = None,
                 correlation_id: str | None = None, causation_id: str | None = None) -> dict:
-        """Validate, decide and append one command in a transaction of its own."""
+        """Validate, decide and append one command; committed, as every command arriving
+        meanwhile, in the next transaction (see group.py)."""
         spec = self.registry[name]
         cmd = self.load(name, payload)
         _check_role(spec, actor)
-        try:
-            with self.store.transaction() as tx:
-                return self._decide_and_append(tx, spec, cmd, actor, command_id, expected_version,
-                                               correlation_id, causation_id, None)
-        except ConcurrencyConflict:  # found when the events were written, at the commit
-            raise Conflict("数据已被他人更新，请刷新后重试。") from None
+        return self._group.run(lambda tx: self._decide_and_append(
+            tx, spec, cmd, actor, command_id, expected_version, correlation_id, causation_id, None))
 
     def execute_in(self, tx: Transaction, name: str, payload: dict[str, Any], actor: Actor, *,
                    command_id: str | None = None, expected_version: int | None = None,

@@ -10,6 +10,7 @@ where statement by statement it cost eight.
 from __future__ import annotations
 
 import json
+import math
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from sqlalchemy import Connection
@@ -53,6 +54,7 @@ class Transaction:
         self.start_head: Head | None = None  # the head found under the lock
         self._versions: dict[str, int] = {}
         self._last_stream: str | None = None
+        self.writes = 0  # writes handed out so far, counting every use of conn as one
         self.local: dict[str, Any] = {}  # per-transaction helpers, e.g. the projections' rows
         if self._pg:
             self.driver.autocommit = True
@@ -66,6 +68,7 @@ class Transaction:
         """A SQLAlchemy Connection in this transaction, with the lock held and every waiting write
         sent."""
         self._flush()
+        self.writes += 1  # whoever holds the Connection may write through it
         if self._sa is None:
             self._sa = Connection(self.store.engine, connection=self._pooled)
             self._sa.begin()  # joins the transaction already open on the driver
@@ -78,6 +81,7 @@ class Transaction:
     def write(self, sql: str, params: Sequence[Any]) -> None:
         """A write that needs no answer: sent with the next read or with the commit."""
         self._pending.append((sql, params))
+        self.writes += 1
 
     def rows(self, sql: str, params: Sequence[Any], after_writes: bool = True) -> list[tuple]:
         """A read under the lock; after the waiting writes unless the caller knows that none of
@@ -122,12 +126,19 @@ class Transaction:
 
     def _literal(self, sql: str, params: Sequence[Any]) -> str:
         """The statement with its values written in, so that several go in one string."""
+        fast = _literals(params) if self._plain_strings() else None
+        if fast is not None:
+            return sql % fast
         mogrify = self.local.get("_mogrify")
         if mogrify is None:
             from psycopg import ClientCursor
 
             mogrify = self.local["_mogrify"] = ClientCursor(self.driver).mogrify
         return mogrify(sql, params)
+
+    def _plain_strings(self) -> bool:
+        # with standard_conforming_strings a backslash in '...' is an ordinary character
+        return self.driver.info.parameter_status("standard_conforming_strings") == b"on"
 
     def _joined(self) -> str:
         return "; ".join(self._literal(sql, params) for sql, params in self._pending)
@@ -267,3 +278,22 @@ class Transaction:
     def remember_result(self, command_id: str, result: dict) -> None:
         self.write(self._sql.remember_result,
                    (command_id, canonical_json(result), format_instant(self.store.clock())))
+
+
+def _literals(params: Sequence[Any]) -> tuple[str, ...] | None:
+    """SQL literals of the values a command writes (text, whole and finite numbers, NULL); None
+    when one is of another kind, for psycopg's own adaptation to write instead."""
+    out = []
+    for v in params:
+        t = type(v)
+        if t is str:
+            out.append("'" + v.replace("'", "''") + "'")
+        elif v is None:
+            out.append("NULL")
+        elif t is int:
+            out.append(str(v))
+        elif t is float and math.isfinite(v):
+            out.append(repr(v))
+        else:
+            return None
+    return tuple(out)

@@ -18,7 +18,8 @@ from app.projections.problems import problems
 ACTOR = Actor("disp", DISPATCHER)
 
 
-def _world(svc) -> str:
+def problem_world(svc) -> str:
+    """Unit U01, project XM001 and one problem dispatched to U01; the problem's id."""
     run = svc.bus.execute
     run("register_unit", {"code": "U01", "name": "城南镇", "kind": "township", "date": "2026-01-02"},
         ACTOR)
@@ -48,7 +49,7 @@ def test_another_process_appending_empties_the_cache(database_url, clock):
     first.projections.ensure(first.store)
     second = bootstrap(database_url, clock=clock)  # another process: its own caches
     try:
-        pid = _world(first)
+        pid = problem_world(first)
         _urge(first, pid)   # first now remembers the problem's row with one urge
         _urge(second, pid)  # second writes two
         _urge(first, pid)   # a stale row would write two again
@@ -61,7 +62,7 @@ def test_another_process_appending_empties_the_cache(database_url, clock):
 
 
 def test_rolled_back_work_never_reaches_the_cache(services):
-    pid = _world(services)
+    pid = problem_world(services)
     _urge(services, pid)
     with pytest.raises(RuntimeError):
         with services.store.transaction() as tx:

@@ -118,6 +118,20 @@ def test_recorded_event_carries_metadata_and_business_date(services, clock):
     assert read.stream_type == "note" and read.type == "Noted" and read.schema_version == 1
 
 
+def test_text_of_every_kind_is_stored_exactly(services, clock):
+    # PostgreSQL receives the writes with their values written into one string
+    store = make_store(services.engine, clock)
+    odd = ["it's", "back\\slash \\' end", "%s and %(x)s and 100%", "两行\n文字\t", "\x01 控制", "🚧 施工",
+           "'; DROP TABLE events; --", ""]
+    for i, t in enumerate(odd):
+        store.append(f"note:{i}", "note", [noted(t, n=-i)], 0,
+                     Metadata(actor=f"o'brien{t}", role="admin", command_id=None))
+    assert [store.read_stream(f"note:{i}")[0].data for i in range(len(odd))] == [
+        {"text": t, "n": -i} for i, t in enumerate(odd)]
+    assert store.read_stream("note:0")[0].meta["actor"] == "o'brienit's"
+    assert verify_chain(services.engine).ok
+
+
 def test_projector_runs_in_the_append_transaction(services, clock):
     probe = Table("store_test_probe", MetaData(), Column("position", Integer, primary_key=True),
                   Column("type", String(50)))

@@ -1,0 +1,93 @@
+"""Group commit: commands that arrive while another commits share the next transaction.
+
+A commit waits for the disk (SQLite's fsync; PostgreSQL's WAL flush and its round trips), and
+that wait, not the handlers, bounds how many commands a process completes per second. A thread
+with a command queues it and takes the writer's turn; whoever holds the turn runs every queued
+command in one transaction, each decided in order on what the ones before it appended, and
+commits once. Every caller gets its own answer or refusal, and only after the commit.
+
+A refusal appends nothing, so the others go on. Anything else that goes wrong in a shared
+transaction (a refusal after a write, an error of the database or of a projection) undoes it
+all, and each of its commands is then run again alone, so that only the one at fault fails.
+"""
+from __future__ import annotations
+
+import threading
+from collections import deque
+from typing import Callable
+
+from ..events.store import ConcurrencyConflict, EventStore, Transaction
+from .errors import CommandError, Conflict
+
+MAX_BATCH = 64
+
+
+class Job:
+    __slots__ = ("decide", "done", "result", "error")
+
+    def __init__(self, decide: Callable[[Transaction], dict]) -> None:
+        self.decide = decide
+        self.done = False
+        self.result: dict | None = None
+        self.error: BaseException | None = None
+
+
+class CommitGroup:
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+        self._queue: deque[Job] = deque()
+        self._turn = threading.Lock()
+
+    def run(self, decide: Callable[[Transaction], dict]) -> dict:
+        """``decide(tx)`` inside a transaction shared with whatever else is waiting; its answer."""
+        job = Job(decide)
+        self._queue.append(job)
+        while not job.done:
+            with self._turn:
+                if not job.done:
+                    self._drain()
+        if job.error is not None:
+            raise job.error
+        return job.result  # type: ignore[return-value]
+
+    def _drain(self) -> None:
+        batch = [self._queue.popleft() for _ in range(min(len(self._queue), MAX_BATCH))]
+        try:
+            try:
+                self._together(batch)
+            except Exception as exc:
+                if len(batch) == 1:
+                    batch[0].error = _answer(exc)
+                else:
+                    for job in batch:
+                        job.result = job.error = None
+                        try:
+                            self._together([job])
+                        except Exception as alone:
+                            job.error = _answer(alone)
+        except BaseException as exc:  # interrupted: nobody is left waiting for nothing
+            for job in batch:
+                if job.result is None and job.error is None:
+                    job.error = exc
+            raise
+        finally:
+            for job in batch:
+                job.done = True
+
+    def _together(self, batch: list[Job]) -> None:
+        with self.store.transaction() as tx:
+            for job in batch:
+                writes = tx.writes
+                try:
+                    job.result = job.decide(tx)
+                except CommandError as exc:
+                    if len(batch) == 1 or tx.writes != writes:
+                        raise  # alone it rolls back as ever; shared, the others are run alone
+                    job.error = exc
+
+
+def _answer(exc: Exception) -> Exception:
+    if isinstance(exc, ConcurrencyConflict):  # found when the events were written, at the commit
+        return Conflict("数据已被他人更新，请刷新后重试。")
+    return exc
+

@@ -1,0 +1,154 @@
+"""Group commit: commands arriving together share one transaction, each with its own answer."""
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import contextmanager
+
+from sqlalchemy import select
+
+from app.commands.base import DISPATCHER, Actor
+from app.commands.errors import Conflict, NotFound
+from app.events.audit import verify_chain
+from app.projections.problems import problems
+from tests.domain.test_process_cache import problem_world
+
+ACTOR = Actor("disp", DISPATCHER)
+
+
+def _urge(pid: str, note: str = "请加快办理") -> tuple[str, dict]:
+    return "urge_problem", {"id": pid, "note": note, "date": "2026-11-20"}
+
+
+@contextmanager
+def _counting_transactions(store):
+    opened = []
+    real = store.transaction
+
+    @contextmanager
+    def counted():
+        opened.append(1)
+        with real() as tx:
+            yield tx
+    store.transaction = counted
+    try:
+        yield opened
+    finally:
+        store.transaction = real
+
+
+def _together(svc, commands: list[tuple[str, dict, dict]]) -> list:
+    """Run the commands from as many threads, released only once all of them are queued."""
+    group = svc.bus._group
+    answers: list = [None] * len(commands)
+
+    def one(i: int, name: str, payload: dict, options: dict) -> None:
+        try:
+            answers[i] = svc.bus.execute(name, payload, ACTOR, **options)
+        except Exception as exc:  # the answer under test
+            answers[i] = exc
+
+    with group._turn:  # the writer's turn is taken: every command waits in the queue
+        threads = [threading.Thread(target=one, args=(i, *c)) for i, c in enumerate(commands)]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 30
+        while len(group._queue) < len(commands):
+            assert time.monotonic() < deadline, "commands did not queue"
+            time.sleep(0.005)
+    for t in threads:
+        t.join(30)
+    return answers
+
+
+def _urges(svc, pid: str) -> int:
+    with svc.engine.connect() as c:
+        return c.execute(select(problems.c.urge_count).where(problems.c.id == pid)).scalar_one()
+
+
+def test_commands_waiting_together_commit_in_one_transaction(services):
+    pid = problem_world(services)
+    with _counting_transactions(services.store) as opened:
+        answers = _together(services, [(*_urge(pid, f"第{i}次"), {}) for i in range(12)])
+    assert len(opened) == 1
+    assert sorted(a["version"] for a in answers) == list(range(3, 15))
+    assert _urges(services, pid) == 12
+    assert verify_chain(services.engine).ok
+
+
+def test_a_refusal_leaves_the_others_committed(services):
+    pid = problem_world(services)
+    with _counting_transactions(services.store) as opened:
+        answers = _together(services, [(*_urge(pid), {}), (*_urge("P9999"), {}), (*_urge(pid), {})])
+    assert len(opened) == 1
+    assert isinstance(answers[1], NotFound)
+    assert answers[0]["version"] + 1 == answers[2]["version"]
+    assert _urges(services, pid) == 2
+
+
+def test_two_writers_on_one_version_in_one_transaction(services):
+    pid = problem_world(services)
+    version = services.bus.execute(*_urge(pid), ACTOR)["version"]
+    answers = _together(services, [(*_urge(pid, "甲"), {"expected_version": version}),
+                                   (*_urge(pid, "乙"), {"expected_version": version})])
+    assert answers[0]["version"] == version + 1
+    assert isinstance(answers[1], Conflict)
+    assert _urges(services, pid) == 2
+
+
+def test_a_failure_undoes_the_shared_transaction_and_only_its_command_fails(services, monkeypatch):
+    pid = problem_world(services)
+    spec = services.bus.registry["urge_problem"]
+    handler = spec.handler
+
+    def failing(ctx, cmd):
+        if cmd["note"] == "坏":
+            raise RuntimeError("handler failed")
+        return handler(ctx, cmd)
+    monkeypatch.setattr(spec, "handler", failing)
+    with _counting_transactions(services.store) as opened:
+        answers = _together(services, [(*_urge(pid), {}), (*_urge(pid, "坏"), {}), (*_urge(pid), {})])
+    assert len(opened) == 1 + 3  # the shared one, undone; then each alone
+    assert isinstance(answers[1], RuntimeError)
+    assert answers[0]["version"] + 1 == answers[2]["version"]
+    assert _urges(services, pid) == 2
+
+
+def test_a_refusal_after_a_write_undoes_the_shared_transaction(services, monkeypatch):
+    pid = problem_world(services)
+    spec = services.bus.registry["urge_problem"]
+    handler = spec.handler
+
+    def writes_then_refuses(ctx, cmd):
+        decision = handler(ctx, cmd)
+        if cmd["note"] == "拒":
+            ctx.conn  # may have written through it
+            raise NotFound("没有了。")
+        return decision
+    monkeypatch.setattr(spec, "handler", writes_then_refuses)
+    with _counting_transactions(services.store) as opened:
+        answers = _together(services, [(*_urge(pid), {}), (*_urge(pid, "拒"), {})])
+    assert len(opened) == 1 + 2
+    assert isinstance(answers[1], NotFound)
+    assert _urges(services, pid) == 1
+
+
+def test_many_threads_lose_nothing(services):
+    pid = problem_world(services)
+    threads, per_thread = 8, 15
+    errors = []
+
+    def work(n: int) -> None:
+        try:
+            for i in range(per_thread):
+                services.bus.execute(*_urge(pid, f"{n}-{i}"), ACTOR)
+        except Exception as exc:
+            errors.append(exc)
+    ts = [threading.Thread(target=work, args=(n,)) for n in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(120)
+    assert errors == []
+    assert _urges(services, pid) == threads * per_thread
+    assert verify_chain(services.engine).ok
