@@ -16,7 +16,7 @@ import threading
 from collections import deque
 from typing import Callable
 
-from ..events.store import ConcurrencyConflict, EventStore, Transaction
+from ..events.store import ConcurrencyConflict, EventStore, StaleHead, Transaction
 from .errors import CommandError, Conflict
 
 MAX_BATCH = 64
@@ -54,7 +54,7 @@ class CommitGroup:
         batch = [self._queue.popleft() for _ in range(min(len(self._queue), MAX_BATCH))]
         try:
             try:
-                self._together(batch)
+                self._attempt(batch)
             except Exception as exc:
                 if len(batch) == 1:
                     batch[0].error = _answer(exc)
@@ -62,7 +62,7 @@ class CommitGroup:
                     for job in batch:
                         job.result = job.error = None
                         try:
-                            self._together([job])
+                            self._attempt([job])
                         except Exception as alone:
                             job.error = _answer(alone)
         except BaseException as exc:  # interrupted: nobody is left waiting for nothing
@@ -74,8 +74,18 @@ class CommitGroup:
             for job in batch:
                 job.done = True
 
-    def _together(self, batch: list[Job]) -> None:
-        with self.store.transaction() as tx:
+    def _attempt(self, batch: list[Job]) -> None:
+        """From the head this process left behind if it can (PostgreSQL: the whole batch in one
+        round trip); decided again from the database if another process appended meanwhile."""
+        try:
+            self._together(batch, assume_head=True)
+        except StaleHead:
+            for job in batch:
+                job.result = job.error = None
+            self._together(batch, assume_head=False)
+
+    def _together(self, batch: list[Job], assume_head: bool) -> None:
+        with self.store.transaction(assume_head) as tx:
             for job in batch:
                 writes = tx.writes
                 try:

@@ -30,6 +30,17 @@ class StreamCache:
             self._streams.move_to_end(stream_id)
             return list(evs)
 
+    def extend(self, stream_id: str, new: list[RecordedEvent]) -> None:
+        """Events this process appended and committed; a stream known only in part is dropped."""
+        with self._lock:
+            evs = self._streams.get(stream_id)
+            last = evs[-1].version if evs else 0
+            if last == new[0].version - 1:
+                self._streams[stream_id] = (evs or []) + new
+                self._streams.move_to_end(stream_id)
+            elif evs is not None:
+                del self._streams[stream_id]
+
     def put(self, stream_id: str, evs: list[RecordedEvent]) -> None:
         if not evs:
             return

@@ -7,6 +7,7 @@ visible in order: a follower reading ``position > n`` never misses an event.
 from __future__ import annotations
 
 import json
+import threading
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Callable, Iterator, Sequence
@@ -14,14 +15,15 @@ from typing import Callable, Iterator, Sequence
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
-from .cache import StreamCache
+from .cache import Head, HeadCache, StreamCache
 from .chain import GENESIS_HASH
 from .model import Metadata, NewEvent, RecordedEvent, format_instant
 from .registry import EventRegistry
 from .tables import events
-from .transaction import APPEND_LOCK_KEY, ConcurrencyConflict, Transaction
+from .transaction import APPEND_LOCK_KEY, ConcurrencyConflict, FullHead, StaleHead, Transaction
 
-__all__ = ["APPEND_LOCK_KEY", "ConcurrencyConflict", "EventStore", "Transaction", "utc_now"]
+__all__ = ["APPEND_LOCK_KEY", "ConcurrencyConflict", "EventStore", "StaleHead", "Transaction",
+           "utc_now"]
 
 Projector = Callable[[Transaction, Sequence[RecordedEvent]], None]
 Clock = Callable[[], datetime]
@@ -62,6 +64,8 @@ class _DriverSQL:
         self.read_stream = (f"SELECT {columns} FROM events WHERE stream_id = {mark} "
                             f"ORDER BY version")
         self.stream_version = f"SELECT max(version) FROM events WHERE stream_id = {mark}"
+        self.stream_since = (f"SELECT {columns} FROM events WHERE stream_id = {mark} "
+                             f"AND version > {mark} ORDER BY version")
         self.command_result = f"SELECT result FROM command_results WHERE command_id = {mark}"
         self.remember_result = (f"INSERT INTO command_results (command_id, result, recorded_at) "
                                 f"VALUES ({mark}, {mark}, {mark})")
@@ -89,27 +93,66 @@ class EventStore:
         self.projector = projector
         self._pg = engine.dialect.name == "postgresql"
         self._sql = _DriverSQL(engine.dialect.paramstyle)
-        self._streams = StreamCache()
         self._integrity_errors = (IntegrityError, engine.dialect.loaded_dbapi.IntegrityError)
+        self._stale_errors: tuple[type[Exception], ...] = ()
+        if self._pg:
+            from psycopg.errors import SerializationFailure
+
+            self._stale_errors = (SerializationFailure,)
+        # What this process remembers between its transactions (see transaction.py): decoded
+        # streams, their versions as of a head, and the head it left behind.
+        self._streams = StreamCache()
+        self.memory = HeadCache()
+        self._known: FullHead | None = None
+        self._known_lock = threading.Lock()
 
     # -- writing ---------------------------------------------------------
     @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
-        """One write transaction holding the append lock from its first statement."""
-        tx = Transaction(self, self.engine.raw_connection())
+    def transaction(self, assume_head: bool = False) -> Iterator[Transaction]:
+        """One write transaction holding the append lock from its first statement.
+
+        With ``assume_head`` (PostgreSQL) it starts from the head this process left behind, if it
+        knows one, and may raise StaleHead: the caller then runs it again without.
+        """
+        with self._known_lock:
+            assumed = self._known if assume_head and self._pg else None
+        tx = Transaction(self, self.engine.raw_connection(), assumed)
         try:
             if not self._pg:  # SQLite: the write lock before the first read
                 tx.driver.execute("BEGIN IMMEDIATE")
             yield tx
-        except BaseException:
-            tx.end(commit=False)
+        except BaseException as exc:
+            try:
+                if not isinstance(exc, StaleHead):
+                    tx.confirm_answer()  # a refusal decided from an assumed head
+            finally:
+                tx.end(commit=False)
             raise
         tx.end(commit=True)
 
+    def remember(self, start: Head | None, end: FullHead, versions: dict[str, int],
+                 appended: dict[str, list[RecordedEvent]]) -> None:
+        """After a commit: the streams it appended to, their versions, and the head it left."""
+        for stream_id, evs in appended.items():
+            self._streams.extend(stream_id, evs)
+        if start is not None:
+            self.memory.commit(start, end[:2], versions)
+        with self._known_lock:
+            if self._known is None or end[0] >= self._known[0]:
+                self._known = end
+
+    def forget_head(self) -> None:
+        with self._known_lock:
+            self._known = None
+
     def append(self, stream_id: str, stream_type: str, new_events: Sequence[NewEvent],
                expected_version: int | None, meta: Metadata) -> list[RecordedEvent]:
-        with self.transaction() as tx:
-            return tx.append(stream_id, stream_type, new_events, expected_version, meta)
+        try:
+            with self.transaction(assume_head=True) as tx:
+                return tx.append(stream_id, stream_type, new_events, expected_version, meta)
+        except StaleHead:
+            with self.transaction() as tx:
+                return tx.append(stream_id, stream_type, new_events, expected_version, meta)
 
     # -- reading ---------------------------------------------------------
     def decode(self, row) -> RecordedEvent:

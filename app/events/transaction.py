@@ -4,19 +4,26 @@ A command's statements go straight to the driver; a SQLAlchemy Connection is wra
 same connection only when someone asks for ``tx.conn``. Writes that need no answer (the events,
 projection rows, command results) wait until the next read or the commit. On PostgreSQL the
 connection runs in autocommit mode with an explicit BEGIN sent in front of the first read, and
-the waiting writes go out in one string together with COMMIT: a command costs two round trips,
-where statement by statement it cost eight.
+the waiting writes go out in one string together with COMMIT.
+
+On PostgreSQL a transaction may also start from an assumed head: the head this process left
+behind. It then decides from what the process remembers (streams, versions, projection rows),
+reads nothing, and sends its writes behind a check that the head is still that one
+(``duban_expect_head``, migration 0005): one round trip for the whole command. If another
+process appended meanwhile, the check fails, nothing is kept, and StaleHead tells the caller to
+decide again from the database. Whatever the transaction answers other than by committing (a
+refusal, a conflict) is checked against the head the same way before it is believed.
 """
 from __future__ import annotations
 
 import json
-import math
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from sqlalchemy import Connection
 
 from .cache import Head
 from .chain import GENESIS_HASH, canonical_json, event_hash
+from .literals import Literals
 from .model import Metadata, NewEvent, RecordedEvent, format_instant
 
 if TYPE_CHECKING:
@@ -24,6 +31,8 @@ if TYPE_CHECKING:
 
 # Any constant will do; it only has to be the same in every process.
 APPEND_LOCK_KEY = 0x6475_6261_6E
+
+FullHead = tuple[int, str, str]  # position, hash and recorded_at of the last event
 
 
 class ConcurrencyConflict(Exception):
@@ -34,10 +43,14 @@ class ConcurrencyConflict(Exception):
         self.actual = actual
 
 
+class StaleHead(Exception):
+    """Another process appended since the head this transaction assumed: decide again."""
+
+
 class Transaction:
     """What a command handler may do inside one write transaction."""
 
-    def __init__(self, store: EventStore, pooled) -> None:
+    def __init__(self, store: EventStore, pooled, assumed: FullHead | None = None) -> None:
         self.store = store
         self._sql = store._sql
         self._pg = store._pg
@@ -50,14 +63,20 @@ class Transaction:
         # SQLite took its write lock with BEGIN IMMEDIATE; PostgreSQL takes the advisory lock
         # with the transaction's first statement (see _read_locked).
         self._locked = not self._pg
-        self._head: tuple[int, str, str] | None = None
-        self.start_head: Head | None = None  # the head found under the lock
+        self._head: FullHead | None = None
+        self.start_head: Head | None = None  # the head found under the lock, or assumed
+        self._trusted = False  # what the process remembers holds at start_head
+        self._assumed = False
         self._versions: dict[str, int] = {}
-        self._last_stream: str | None = None
+        self._appended: dict[str, list[RecordedEvent]] = {}
         self.writes = 0  # writes handed out so far, counting every use of conn as one
         self.local: dict[str, Any] = {}  # per-transaction helpers, e.g. the projections' rows
         if self._pg:
             self.driver.autocommit = True
+            self._literal = Literals(self.driver)
+        if assumed is not None:
+            self._assumed = True
+            self._set_head(assumed)
 
     @property
     def head(self) -> Head | None:
@@ -86,9 +105,44 @@ class Transaction:
     def rows(self, sql: str, params: Sequence[Any], after_writes: bool = True) -> list[tuple]:
         """A read under the lock; after the waiting writes unless the caller knows that none of
         them can change its answer."""
-        cursor = self._flush() if after_writes or not self._locked else self._raw_cursor()
+        if self._assumed:  # the check of the assumed head goes in the same round trip
+            sent = self._pending if after_writes else []
+            self._run("; ".join([self._expect_head("BEGIN; "), *self._literals(sent),
+                                 self._literal(sql, params)]), skip=2 + len(sent))
+            self._assumed = False
+            self._locked = True
+            if sent:
+                self._pending = []
+            return self._cursor.fetchall()
+        cursor = self._flush() if after_writes else self._lock()
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+    def check_head(self) -> None:
+        """If the head was assumed: take the lock and make sure it is still the head."""
+        if self._assumed:
+            self._run(self._expect_head("BEGIN; "), skip=1)
+            self._assumed = False
+            self._locked = True
+
+    def _expect_head(self, prefix: str) -> str:
+        position, hash_ = self.start_head  # type: ignore[misc]
+        return self._literal(prefix + "SELECT duban_expect_head(%s, %s, %s)",
+                             (APPEND_LOCK_KEY, position, hash_))
+
+    def _run(self, sql: str, skip: int = 0) -> None:
+        """Several statements in one round trip; the cursor on the result of the one after the
+        first ``skip``."""
+        cursor = self._raw_cursor()
+        try:
+            cursor.execute(sql)
+        except self.store._stale_errors as exc:
+            self.store.forget_head()
+            raise StaleHead() from exc
+        except self.store._integrity_errors as exc:
+            raise self._conflict_or(exc) from exc
+        for _ in range(skip):
+            cursor.nextset()
 
     def _raw_cursor(self):
         if self._cursor is None:
@@ -107,41 +161,35 @@ class Transaction:
             self._locked = True
         return cursor.fetchall()
 
+    def _lock(self):
+        """Take the lock if not held; the cursor."""
+        if not self._locked:
+            if self._assumed:
+                self.check_head()
+            else:
+                self._read_locked(self._sql.lock, self._sql.lock, ())
+        return self._raw_cursor()
+
     def _flush(self):
         """Take the lock if not held and send the waiting writes; the cursor, ready for a read."""
-        cursor = self._raw_cursor()
-        if not self._locked:
-            self._read_locked(self._sql.lock, self._sql.lock, ())
+        cursor = self._lock()
         if self._pending:
-            try:
-                if self._pg:
-                    cursor.execute(self._joined())
-                else:
+            if self._pg:
+                self._run(self._joined())
+            else:
+                try:
                     for sql, params in self._pending:
                         cursor.execute(sql, params)
-            except self.store._integrity_errors as exc:
-                raise self._conflict_or(exc) from exc
+                except self.store._integrity_errors as exc:
+                    raise self._conflict_or(exc) from exc
             self._pending.clear()
         return cursor
 
-    def _literal(self, sql: str, params: Sequence[Any]) -> str:
-        """The statement with its values written in, so that several go in one string."""
-        fast = _literals(params) if self._plain_strings() else None
-        if fast is not None:
-            return sql % fast
-        mogrify = self.local.get("_mogrify")
-        if mogrify is None:
-            from psycopg import ClientCursor
-
-            mogrify = self.local["_mogrify"] = ClientCursor(self.driver).mogrify
-        return mogrify(sql, params)
-
-    def _plain_strings(self) -> bool:
-        # with standard_conforming_strings a backslash in '...' is an ordinary character
-        return self.driver.info.parameter_status("standard_conforming_strings") == b"on"
+    def _literals(self, statements: list[tuple[str, Sequence[Any]]]) -> list[str]:
+        return [self._literal(sql, params) for sql, params in statements]
 
     def _joined(self) -> str:
-        return "; ".join(self._literal(sql, params) for sql, params in self._pending)
+        return "; ".join(self._literals(self._pending))
 
     # -- ending ----------------------------------------------------------
     def end(self, commit: bool) -> None:
@@ -154,19 +202,29 @@ class Transaction:
         finally:
             self._release()
         if commit:
+            self._remember()
             for fn in self._after_commit:
                 fn()
 
+    def confirm_answer(self) -> None:
+        """Before an answer other than a commit is given: StaleHead if it was decided from an
+        assumed head that is no longer the head. The lock is taken and let go at once."""
+        if self._assumed:
+            self._run(self._expect_head(""))
+            self._assumed = False
+
     def _commit(self) -> None:
         try:
-            if self._pending and self._pg and self._locked:
-                try:
-                    self._raw_cursor().execute(self._joined() + "; COMMIT")
-                except self.store._integrity_errors as exc:
-                    raise self._conflict_or(exc) from exc
+            if self._pg and self._pending and self._assumed:
+                self._run(self._expect_head("BEGIN; ") + "; " + self._joined() + "; COMMIT")
+                self._pending.clear()
+            elif self._pg and self._pending and self._locked:
+                self._run(self._joined() + "; COMMIT")
                 self._pending.clear()
             elif self._pending:
                 self._flush()
+            else:
+                self.confirm_answer()  # nothing written, yet something was decided
             # after the COMMIT above this only brings the Connection, if any, up to date
             (self._sa or self.driver).commit()
         except BaseException:
@@ -189,27 +247,53 @@ class Transaction:
         # the Connection, once made, is the one that returns it to the pool
         (self._sa or self._pooled).close()
 
+    def _remember(self) -> None:
+        """What this committed transaction knows becomes what the process remembers."""
+        if self._head is None:
+            return
+        self.store.remember(self.start_head, self._head, self._versions, self._appended)
+
     # -- events ----------------------------------------------------------
     def read_stream(self, stream_id: str) -> list[RecordedEvent]:
-        if self._head is not None:
-            evs = [self.store.decode(r) for r in self.rows(self._sql.read_stream, (stream_id,))]
-        else:  # the first read of the transaction brings the head along: one round trip less
-            known = self.store._streams.get(stream_id)
-            rows = self._read_locked(self._sql.stream_since_and_head,
-                                     self._sql.locked_stream_since_and_head,
-                                     (stream_id, known[-1].version if known else 0))
-            head = rows.pop() if rows and rows[-1][0] == 1 else None
-            self._set_head((head[1], head[12], head[10]) if head else None)
-            evs = known + [self.store.decode(r[1:]) for r in rows]
-            # Nothing is appended yet in this transaction, so these are committed events.
+        evs = self._remembered_stream(stream_id) if self._assumed else None
+        if evs is None:
+            evs = self._read_stream(stream_id)
+        if stream_id not in self._appended:  # then these are committed events
             self.store._streams.put(stream_id, evs)
         self._versions[stream_id] = evs[-1].version if evs else 0
         return evs
 
+    def _read_stream(self, stream_id: str) -> list[RecordedEvent]:
+        """The events known to the process, and those after them from the database."""
+        known = self.store._streams.get(stream_id)
+        since = known[-1].version if known else 0
+        if self._head is not None:
+            return known + [self.store.decode(r)
+                            for r in self.rows(self._sql.stream_since, (stream_id, since))]
+        # the first read of the transaction brings the head along: one round trip less
+        rows = self._read_locked(self._sql.stream_since_and_head,
+                                 self._sql.locked_stream_since_and_head, (stream_id, since))
+        head = rows.pop() if rows and rows[-1][0] == 1 else None
+        self._set_head((head[1], head[12], head[10]) if head else None)
+        return known + [self.store.decode(r[1:]) for r in rows]
+
+    def _remembered_stream(self, stream_id: str) -> list[RecordedEvent] | None:
+        if not self._trusted:
+            return None
+        version = self.store.memory.get(stream_id)
+        if version is None:
+            return None
+        evs = self.store._streams.get(stream_id)
+        if (evs[-1].version if evs else 0) != version:
+            return None
+        return evs + self._appended.get(stream_id, [])  # and what this transaction added
+
     def stream_version(self, stream_id: str) -> int:
         if stream_id not in self._versions:
-            [(v,)] = self.rows(self._sql.stream_version, (stream_id,))
-            self._versions[stream_id] = v or 0
+            remembered = self.store.memory.get(stream_id) if self._trusted else None
+            if remembered is None:
+                [(remembered,)] = self.rows(self._sql.stream_version, (stream_id,))
+            self._versions[stream_id] = remembered or 0
         return self._versions[stream_id]
 
     def append(self, stream_id: str, stream_type: str, new_events: Sequence[NewEvent],
@@ -221,7 +305,7 @@ class Transaction:
         current = self.stream_version(stream_id)
         if expected_version is not None and expected_version != current:
             raise ConcurrencyConflict(stream_id, expected_version, current)
-        position, prev_hash, last_at = self._head
+        position, prev_hash, last_at = self._head  # type: ignore[misc]
         now = format_instant(self.store.clock())
         recorded_at = max(now, last_at)  # instants never go back along the chain
         meta_text = canonical_json(meta.as_dict())
@@ -244,7 +328,7 @@ class Transaction:
             prev_hash = h
         self._head = (position, prev_hash, recorded_at)
         self._versions[stream_id] = version
-        self._last_stream = stream_id
+        self._appended.setdefault(stream_id, []).extend(recorded)
         if self.store.projector is not None:
             self.store.projector(self, recorded)
         return recorded
@@ -257,9 +341,10 @@ class Transaction:
         self._versions.setdefault(stream_id, (row[0] or 0) if row else 0)
         self._set_head((row[1], row[2], row[3]) if row else None)
 
-    def _set_head(self, head: tuple[int, str, str] | None) -> None:
+    def _set_head(self, head: FullHead | None) -> None:
         self._head = head or (0, GENESIS_HASH, "")
         self.start_head = self._head[:2]
+        self._trusted = self.store.memory.begin(self.start_head)
 
     def _conflict_or(self, exc: Exception) -> Exception:
         """A unique key of the events table broken at write time: a writer that bypassed the
@@ -267,7 +352,7 @@ class Transaction:
         diag = getattr(exc, "diag", None)
         table = getattr(diag, "table_name", None) if diag is not None else None
         if table == "events" or (table is None and "events." in str(exc)):
-            return ConcurrencyConflict(self._last_stream or "", -1, -1)
+            return ConcurrencyConflict(next(reversed(self._appended), ""), -1, -1)
         return exc
 
     # -- idempotency -----------------------------------------------------
@@ -278,22 +363,3 @@ class Transaction:
     def remember_result(self, command_id: str, result: dict) -> None:
         self.write(self._sql.remember_result,
                    (command_id, canonical_json(result), format_instant(self.store.clock())))
-
-
-def _literals(params: Sequence[Any]) -> tuple[str, ...] | None:
-    """SQL literals of the values a command writes (text, whole and finite numbers, NULL); None
-    when one is of another kind, for psycopg's own adaptation to write instead."""
-    out = []
-    for v in params:
-        t = type(v)
-        if t is str:
-            out.append("'" + v.replace("'", "''") + "'")
-        elif v is None:
-            out.append("NULL")
-        elif t is int:
-            out.append(str(v))
-        elif t is float and math.isfinite(v):
-            out.append(repr(v))
-        else:
-            return None
-    return tuple(out)

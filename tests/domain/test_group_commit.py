@@ -26,9 +26,9 @@ def _counting_transactions(store):
     real = store.transaction
 
     @contextmanager
-    def counted():
+    def counted(*args, **kwargs):
         opened.append(1)
-        with real() as tx:
+        with real(*args, **kwargs) as tx:
             yield tx
     store.transaction = counted
     try:

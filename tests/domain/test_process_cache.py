@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app import schema
 from app.bootstrap import bootstrap
 from app.commands.base import DISPATCHER, Actor
+from app.events.audit import verify_chain
 from app.events.cache import HeadCache
 from app.projections.base import SqlRows
 from app.projections.problems import problems
@@ -56,6 +57,28 @@ def test_another_process_appending_empties_the_cache(database_url, clock):
         assert _urges(first, pid) == 3
         _urge(second, pid)
         assert _urges(second, pid) == 4
+    finally:
+        first.engine.dispose()
+        second.engine.dispose()
+
+
+def test_an_answer_from_what_a_process_remembers_is_checked_first(database_url, clock):
+    # PostgreSQL: "first" decides from the head it left behind; "second" has moved it since
+    first = bootstrap(database_url, clock=clock)
+    schema.upgrade(first.engine)
+    first.projections.ensure(first.store)
+    second = bootstrap(database_url, clock=clock)
+    try:
+        pid = problem_world(first)
+        version = second.bus.execute("urge_problem", {"id": pid, "note": "第二个进程",
+                                                      "date": "2026-11-20"}, ACTOR)["version"]
+        # remembered: one version less, which would be a refusal (409); it is checked, and wrong
+        answer = first.bus.execute("urge_problem", {"id": pid, "note": "第一个进程",
+                                                    "date": "2026-11-20"}, ACTOR,
+                                   expected_version=version)
+        assert answer["version"] == version + 1
+        assert verify_chain(first.engine).ok
+        assert _urges(first, pid) == 2
     finally:
         first.engine.dispose()
         second.engine.dispose()

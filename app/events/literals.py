@@ -1,0 +1,48 @@
+"""PostgreSQL statements with their values written in, so that several go in one string.
+
+psycopg sends one statement per round trip with its values apart; the writes of a command and
+its COMMIT go in one string instead (see transaction.py), which needs the values as SQL literals.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+
+class Literals:
+    def __init__(self, driver) -> None:
+        self.driver = driver
+        self._mogrify = None
+
+    def __call__(self, sql: str, params: Sequence[Any]) -> str:
+        fast = _plain(params) if self._plain_strings() else None
+        if fast is not None:
+            return sql % fast
+        if self._mogrify is None:
+            from psycopg import ClientCursor
+
+            self._mogrify = ClientCursor(self.driver).mogrify
+        return self._mogrify(sql, params)
+
+    def _plain_strings(self) -> bool:
+        # with standard_conforming_strings a backslash in '...' is an ordinary character
+        return self.driver.info.parameter_status("standard_conforming_strings") == b"on"
+
+
+def _plain(params: Sequence[Any]) -> tuple[str, ...] | None:
+    """Literals of the values a command writes (text, whole and finite numbers, NULL); None when
+    one is of another kind, for psycopg's own adaptation to write instead."""
+    out = []
+    for v in params:
+        t = type(v)
+        if t is str:
+            out.append("'" + v.replace("'", "''") + "'")
+        elif v is None:
+            out.append("NULL")
+        elif t is int:
+            out.append(str(v))
+        elif t is float and math.isfinite(v):
+            out.append(repr(v))
+        else:
+            return None
+    return tuple(out)
