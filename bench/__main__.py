@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from importlib import import_module
 
 # name -> module with run(); later issues add theirs here
@@ -20,9 +21,23 @@ def main(argv: list[str]) -> int:
         print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}",
               file=sys.stderr)
         return 2
+    print(machine_speed(), flush=True)
     for name in names:
         import_module(BENCHMARKS[name]).run()
     return 0
+
+
+def machine_speed() -> str:
+    """How fast this machine runs plain Python right now: on a shared machine it varies from day
+    to day, and the absolute figures below move with it."""
+    best = float("inf")
+    for _ in range(3):
+        t = time.perf_counter()
+        total = 0
+        for i in range(2_000_000):
+            total += i
+        best = min(best, time.perf_counter() - t)
+    return f"machine: {2 / best:.1f} M loop steps/s of pure Python (best of 3)"
 
 
 if __name__ == "__main__":

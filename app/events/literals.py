@@ -24,6 +24,24 @@ class Literals:
             self._mogrify = ClientCursor(self.driver).mogrify
         return self._mogrify(sql, params)
 
+    def statements(self, pending: list[tuple[str, Sequence[Any]]]) -> list[str]:
+        """The statements written out; consecutive INSERTs of one kind become one INSERT of
+        many rows, which the server parses once (an append of many events, an import)."""
+        out: list[str] = []
+        i = 0
+        while i < len(pending):
+            sql, params = pending[i]
+            j = i + 1
+            while j < len(pending) and pending[j][0] == sql:
+                j += 1
+            if j - i > 1 and sql.startswith("INSERT ") and " VALUES " in sql:
+                head, row = sql.split(" VALUES ", 1)
+                out.append(head + " VALUES " + ", ".join(self(row, p) for _, p in pending[i:j]))
+            else:
+                out.extend(self(s, p) for s, p in pending[i:j])
+            i = j
+        return out
+
     def _plain_strings(self) -> bool:
         # with standard_conforming_strings a backslash in '...' is an ordinary character
         return self.driver.info.parameter_status("standard_conforming_strings") == b"on"

@@ -106,9 +106,9 @@ class Transaction:
         """A read under the lock; after the waiting writes unless the caller knows that none of
         them can change its answer."""
         if self._assumed:  # the check of the assumed head goes in the same round trip
-            sent = self._pending if after_writes else []
-            self._run("; ".join([self._expect_head("BEGIN; "), *self._literals(sent),
-                                 self._literal(sql, params)]), skip=2 + len(sent))
+            sent = self._literal.statements(self._pending) if after_writes else []
+            self._run("; ".join([self._expect_head("BEGIN; "), *sent, self._literal(sql, params)]),
+                      skip=2 + len(sent))
             self._assumed = False
             self._locked = True
             if sent:
@@ -185,11 +185,8 @@ class Transaction:
             self._pending.clear()
         return cursor
 
-    def _literals(self, statements: list[tuple[str, Sequence[Any]]]) -> list[str]:
-        return [self._literal(sql, params) for sql, params in statements]
-
     def _joined(self) -> str:
-        return "; ".join(self._literals(self._pending))
+        return "; ".join(self._literal.statements(self._pending))
 
     # -- ending ----------------------------------------------------------
     def end(self, commit: bool) -> None:

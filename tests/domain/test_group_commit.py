@@ -96,16 +96,25 @@ def test_two_writers_on_one_version_in_one_transaction(services):
     assert _urges(services, pid) == 2
 
 
-def test_a_failure_undoes_the_shared_transaction_and_only_its_command_fails(services, monkeypatch):
-    pid = problem_world(services)
+def _urge_fails_on(services, monkeypatch, note: str, fail) -> None:
+    """The urge handler, failing by ``fail(ctx)`` after deciding when the note is ``note``."""
     spec = services.bus.registry["urge_problem"]
     handler = spec.handler
 
-    def failing(ctx, cmd):
-        if cmd["note"] == "坏":
-            raise RuntimeError("handler failed")
-        return handler(ctx, cmd)
-    monkeypatch.setattr(spec, "handler", failing)
+    def sometimes_failing(ctx, cmd):
+        decision = handler(ctx, cmd)
+        if cmd["note"] == note:
+            fail(ctx)
+        return decision
+    monkeypatch.setattr(spec, "handler", sometimes_failing)
+
+
+def test_a_failure_undoes_the_shared_transaction_and_only_its_command_fails(services, monkeypatch):
+    pid = problem_world(services)
+
+    def fail(ctx):
+        raise RuntimeError("handler failed")
+    _urge_fails_on(services, monkeypatch, "坏", fail)
     with _counting_transactions(services.store) as opened:
         answers = _together(services, [(*_urge(pid), {}), (*_urge(pid, "坏"), {}), (*_urge(pid), {})])
     assert len(opened) == 1 + 3  # the shared one, undone; then each alone
@@ -116,16 +125,11 @@ def test_a_failure_undoes_the_shared_transaction_and_only_its_command_fails(serv
 
 def test_a_refusal_after_a_write_undoes_the_shared_transaction(services, monkeypatch):
     pid = problem_world(services)
-    spec = services.bus.registry["urge_problem"]
-    handler = spec.handler
 
-    def writes_then_refuses(ctx, cmd):
-        decision = handler(ctx, cmd)
-        if cmd["note"] == "拒":
-            ctx.conn  # may have written through it
-            raise NotFound("没有了。")
-        return decision
-    monkeypatch.setattr(spec, "handler", writes_then_refuses)
+    def refuse(ctx):
+        ctx.conn  # may have written through it
+        raise NotFound("没有了。")
+    _urge_fails_on(services, monkeypatch, "拒", refuse)
     with _counting_transactions(services.store) as opened:
         answers = _together(services, [(*_urge(pid), {}), (*_urge(pid, "拒"), {})])
     assert len(opened) == 1 + 2

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -216,6 +217,16 @@ def test_a_held_lock_skips_the_run(services, clock, run):
         other.engine.dispose()
 
 
+def _wait_until_free(engine, key: int) -> None:
+    """The server ends a dead client's session once it notices the socket closed: not at once."""
+    deadline = time.monotonic() + 30
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        while not c.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
+            assert time.monotonic() < deadline, "the server kept the dead session's lock"
+            time.sleep(0.02)
+        c.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+
+
 def test_a_dead_runner_frees_the_lock(services, clock, run):
     unit(services, "U01", "城南镇")
     if services.engine.dialect.name == "postgresql":
@@ -225,6 +236,7 @@ def test_a_dead_runner_frees_the_lock(services, clock, run):
         assert run("anchor")["outcome"] == "skipped"
         conn.invalidate()  # the process dies: its session ends and the server drops the lock
         conn.close()
+        _wait_until_free(services.engine, lock_key("anchor"))
     else:
         assert claim_lease(services.engine, "anchor", "dead-process", clock.now, 1800)
         assert run("anchor")["outcome"] == "skipped"
