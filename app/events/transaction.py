@@ -105,29 +105,44 @@ class Transaction:
     def rows(self, sql: str, params: Sequence[Any], after_writes: bool = True) -> list[tuple]:
         """A read under the lock; after the waiting writes unless the caller knows that none of
         them can change its answer."""
-        if self._assumed:  # the check of the assumed head goes in the same round trip
-            sent = self._literal.statements(self._pending) if after_writes else []
-            self._run("; ".join([self._expect_head("BEGIN; "), *sent, self._literal(sql, params)]),
-                      skip=2 + len(sent))
-            self._assumed = False
-            self._locked = True
-            if sent:
-                self._pending = []
-            return self._cursor.fetchall()
-        cursor = self._flush() if after_writes else self._lock()
-        cursor.execute(sql, params)
+        if not self._pg:
+            cursor = self._flush() if after_writes else self._raw_cursor()
+            cursor.execute(sql, params)
+        elif self._locked and not (after_writes and self._pending):
+            cursor = self._raw_cursor()
+            cursor.execute(sql, params)
+        else:
+            cursor = self._send(self._literal(sql, params), after_writes)
         return cursor.fetchall()
 
     def check_head(self) -> None:
         """If the head was assumed: take the lock and make sure it is still the head."""
         if self._assumed:
-            self._run(self._expect_head("BEGIN; "), skip=1)
-            self._assumed = False
-            self._locked = True
+            self._send(None, after_writes=False)
 
-    def _expect_head(self, prefix: str) -> str:
+    def _send(self, last: str | None, after_writes: bool = True):
+        """PostgreSQL, in one round trip: what must come first (BEGIN with the lock, or with the
+        check of an assumed head), the waiting writes, and ``last``; the cursor on its result."""
+        parts = []
+        if not self._locked:
+            if self._assumed:
+                parts = ["BEGIN", self._head_check()]
+            else:
+                parts = ["BEGIN", self._literal(self._sql.lock, (APPEND_LOCK_KEY,))]
+        sent = self._literal.statements(self._pending) if after_writes and self._pending else []
+        parts += sent
+        if last is not None:
+            parts.append(last)
+        if parts:
+            self._run("; ".join(parts), skip=len(parts) - 1)
+        self._locked, self._assumed = True, False
+        if sent:
+            self._pending = []
+        return self._raw_cursor()
+
+    def _head_check(self) -> str:
         position, hash_ = self.start_head  # type: ignore[misc]
-        return self._literal(prefix + "SELECT duban_expect_head(%s, %s, %s)",
+        return self._literal("SELECT duban_expect_head(%s, %s, %s)",
                              (APPEND_LOCK_KEY, position, hash_))
 
     def _run(self, sql: str, skip: int = 0) -> None:
@@ -161,32 +176,18 @@ class Transaction:
             self._locked = True
         return cursor.fetchall()
 
-    def _lock(self):
-        """Take the lock if not held; the cursor."""
-        if not self._locked:
-            if self._assumed:
-                self.check_head()
-            else:
-                self._read_locked(self._sql.lock, self._sql.lock, ())
-        return self._raw_cursor()
-
     def _flush(self):
         """Take the lock if not held and send the waiting writes; the cursor, ready for a read."""
-        cursor = self._lock()
-        if self._pending:
-            if self._pg:
-                self._run(self._joined())
-            else:
-                try:
-                    for sql, params in self._pending:
-                        cursor.execute(sql, params)
-                except self.store._integrity_errors as exc:
-                    raise self._conflict_or(exc) from exc
-            self._pending.clear()
+        if self._pg:
+            return self._send(None)
+        cursor = self._raw_cursor()  # SQLite: locked since BEGIN IMMEDIATE
+        try:
+            for sql, params in self._pending:
+                cursor.execute(sql, params)
+        except self.store._integrity_errors as exc:
+            raise self._conflict_or(exc) from exc
+        self._pending.clear()
         return cursor
-
-    def _joined(self) -> str:
-        return "; ".join(self._literal.statements(self._pending))
 
     # -- ending ----------------------------------------------------------
     def end(self, commit: bool) -> None:
@@ -207,22 +208,18 @@ class Transaction:
         """Before an answer other than a commit is given: StaleHead if it was decided from an
         assumed head that is no longer the head. The lock is taken and let go at once."""
         if self._assumed:
-            self._run(self._expect_head(""))
+            self._run(self._head_check())
             self._assumed = False
 
     def _commit(self) -> None:
         try:
-            if self._pg and self._pending and self._assumed:
-                self._run(self._expect_head("BEGIN; ") + "; " + self._joined() + "; COMMIT")
-                self._pending.clear()
-            elif self._pg and self._pending and self._locked:
-                self._run(self._joined() + "; COMMIT")
-                self._pending.clear()
+            if self._pg and self._pending:
+                self._send("COMMIT")
             elif self._pending:
                 self._flush()
             else:
                 self.confirm_answer()  # nothing written, yet something was decided
-            # after the COMMIT above this only brings the Connection, if any, up to date
+            # after a COMMIT sent above this only brings the Connection, if any, up to date
             (self._sa or self.driver).commit()
         except BaseException:
             self._rollback()
@@ -252,7 +249,7 @@ class Transaction:
 
     # -- events ----------------------------------------------------------
     def read_stream(self, stream_id: str) -> list[RecordedEvent]:
-        evs = self._remembered_stream(stream_id) if self._assumed else None
+        evs = self._remembered_stream(stream_id)
         if evs is None:
             evs = self._read_stream(stream_id)
         if stream_id not in self._appended:  # then these are committed events
@@ -275,6 +272,7 @@ class Transaction:
         return known + [self.store.decode(r[1:]) for r in rows]
 
     def _remembered_stream(self, stream_id: str) -> list[RecordedEvent] | None:
+        """The stream as the process remembers it, if that holds at this transaction's start."""
         if not self._trusted:
             return None
         version = self.store.memory.get(stream_id)
