@@ -8,8 +8,8 @@ the waiting writes go out in one string together with COMMIT.
 
 On PostgreSQL a transaction may also start from an assumed head: the head this process left
 behind. It then decides from what the process remembers (streams, versions, projection rows),
-reads nothing, and sends its writes behind a check that the head is still that one
-(``duban_expect_head``, migration 0005): one round trip for the whole command. If another
+and its first statement, a read or the commit, carries a check that the head is still that one
+(``duban_expect_head``, migration 0005): a note on a problem costs one round trip. If another
 process appended meanwhile, the check fails, nothing is kept, and StaleHead tells the caller to
 decide again from the database. Whatever the transaction answers other than by committing (a
 refusal, a conflict) is checked against the head the same way before it is believed.
@@ -114,11 +114,6 @@ class Transaction:
         else:
             cursor = self._send(self._literal(sql, params), after_writes)
         return cursor.fetchall()
-
-    def check_head(self) -> None:
-        """If the head was assumed: take the lock and make sure it is still the head."""
-        if self._assumed:
-            self._send(None, after_writes=False)
 
     def _send(self, last: str | None, after_writes: bool = True):
         """PostgreSQL, in one round trip: what must come first (BEGIN with the lock, or with the
