@@ -4,6 +4,11 @@ from __future__ import annotations
 from sqlalchemy import Engine, create_engine, event
 
 
+def placeholder(paramstyle: str) -> str:
+    """The driver's mark for a parameter: psycopg's %s, sqlite3's ?."""
+    return "%s" if paramstyle in ("format", "pyformat") else "?"
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url, **kwargs)

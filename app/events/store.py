@@ -15,6 +15,7 @@ from typing import Callable, Iterator, Sequence
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
+from ..db import placeholder
 from .cache import Head, HeadCache, StreamCache
 from .chain import GENESIS_HASH
 from .model import Metadata, NewEvent, RecordedEvent, format_instant
@@ -49,7 +50,7 @@ class _DriverSQL:
     """
 
     def __init__(self, paramstyle: str) -> None:
-        mark = "%s" if paramstyle in ("format", "pyformat") else "?"
+        mark = placeholder(paramstyle)
         columns = ", ".join(c.name for c in _COLUMNS)
         self.lock = f"SELECT pg_advisory_xact_lock({mark})"
         self.read_after = (f"SELECT {columns} FROM events WHERE position > {mark} "

@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable
 
 from sqlalchemy import Connection, MetaData, Table
 
+from ..db import placeholder
 from ..events.cache import HeadCache
 from ..events.model import RecordedEvent
 from ..events.transaction import Transaction
@@ -49,7 +50,7 @@ def _insert_sql(table: Table, mark: str) -> str:
 
 
 def _mark(conn: Connection) -> str:
-    return "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
+    return placeholder(conn.dialect.paramstyle)
 
 
 class MemoryRows(Rows):
@@ -154,7 +155,7 @@ class SqlRows(Rows):
     def __init__(self, tx: Transaction, cache: HeadCache) -> None:
         self.tx = tx
         self._shared = cache if cache.begin(tx.start_head) else None
-        self._mark = "%s" if tx.store.engine.dialect.paramstyle in ("format", "pyformat") else "?"
+        self._mark = placeholder(tx.store.engine.dialect.paramstyle)
         self._cache: dict[tuple[str, Key], Row | None] = {}  # as the apply functions left them
         self._stored: dict[tuple[str, Key], Row | None] = {}  # as sent to the database
         self._dirty: dict[tuple[str, Key], Table] = {}

@@ -122,24 +122,20 @@ def _annual_plan(rows: Rows, ev: RecordedEvent) -> None:
     rows.put(projects, _touch(rows, ev))
 
 
-@PROJECTION.on("LeaderAssigned")
-def _leader(rows: Rows, ev: RecordedEvent) -> None:
-    code = ev.data["project"]
-    row = _touch(rows, ev)
-    row["leader"] = ev.data["leader"]
-    rows.put(projects, row)
-    rows.put(project_leaders, {"project": code, "seq": _next_seq(rows, project_leaders, code),
-                               "leader": ev.data["leader"], "on_date": ev.business_date})
+def _changed(field: str, history: Table):
+    """A project field that changed, and the change kept in its history table."""
+    def apply(rows: Rows, ev: RecordedEvent) -> None:
+        code = ev.data["project"]
+        row = _touch(rows, ev)
+        row[field] = ev.data[field]
+        rows.put(projects, row)
+        rows.put(history, {"project": code, "seq": _next_seq(rows, history, code),
+                           field: ev.data[field], "on_date": ev.business_date})
+    return apply
 
 
-@PROJECTION.on("StageChanged")
-def _stage(rows: Rows, ev: RecordedEvent) -> None:
-    code = ev.data["project"]
-    row = _touch(rows, ev)
-    row["stage"] = ev.data["stage"]
-    rows.put(projects, row)
-    rows.put(project_stages, {"project": code, "seq": _next_seq(rows, project_stages, code),
-                              "stage": ev.data["stage"], "on_date": ev.business_date})
+PROJECTION.on("LeaderAssigned")(_changed("leader", project_leaders))
+PROJECTION.on("StageChanged")(_changed("stage", project_stages))
 
 
 @PROJECTION.on("ProgressSubmitted")
