@@ -8,8 +8,13 @@ from typing import Any
 GENESIS_HASH = "0" * 64
 
 
+# One encoder for every call: json.dumps with options other than the defaults builds a new one
+# each time, which costs more than encoding a payload.
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def canonical_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _CANONICAL.encode(value)
 
 
 def event_hash(

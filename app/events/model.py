@@ -4,13 +4,17 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from functools import cached_property
 from typing import Any
+
+from .chain import canonical_json
 
 INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 def format_instant(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime(INSTANT_FORMAT)
+    """INSTANT_FORMAT's text; isoformat writes it in a fraction of strftime's time."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def parse_instant(text: str) -> datetime:
@@ -73,3 +77,8 @@ class Metadata:
         }
         d.update(self.extra)
         return d
+
+    @cached_property
+    def text(self) -> str:
+        """The canonical JSON stored with each event; once per command, however many events."""
+        return canonical_json(self.as_dict())

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from ..db import placeholder
 from .cache import Head, HeadCache, StreamCache
 from .chain import GENESIS_HASH
+from .connections import kept_connection
 from .model import Metadata, NewEvent, RecordedEvent, format_instant
 from .registry import EventRegistry
 from .tables import events
@@ -106,6 +107,7 @@ class EventStore:
         self.memory = HeadCache()
         self._known: FullHead | None = None
         self._known_lock = threading.Lock()
+        self._kept = None if self._pg else kept_connection(engine)
 
     # -- writing ---------------------------------------------------------
     @contextmanager
@@ -117,7 +119,8 @@ class EventStore:
         """
         with self._known_lock:
             assumed = self._known if assume_head and self._pg else None
-        tx = Transaction(self, self.engine.raw_connection(), assumed)
+        pooled = self._kept.take(self.engine) if self._kept else self.engine.raw_connection()
+        tx = Transaction(self, pooled, assumed)
         try:
             if not self._pg:  # SQLite: the write lock before the first read
                 tx.driver.execute("BEGIN IMMEDIATE")
@@ -141,6 +144,10 @@ class EventStore:
         with self._known_lock:
             if self._known is None or end[0] >= self._known[0]:
                 self._known = end
+
+    def give_back(self, pooled) -> None:
+        """SQLite: the connection of a transaction that ended cleanly, kept for the next one."""
+        self._kept.give(self.engine, pooled)  # type: ignore[union-attr]
 
     def forget_head(self) -> None:
         with self._known_lock:

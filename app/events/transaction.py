@@ -233,8 +233,12 @@ class Transaction:
                 self.driver.autocommit = False  # as the pool lent it
             except Exception:
                 self._pooled.invalidate()  # in no state to be lent again
-        # the Connection, once made, is the one that returns it to the pool
-        (self._sa or self._pooled).close()
+        if self._sa is not None:  # the Connection, once made, returns it to the pool
+            self._sa.close()
+        elif self.store._kept is None or self.driver.in_transaction:
+            self._pooled.close()
+        else:
+            self.store.give_back(self._pooled)
 
     def _remember(self) -> None:
         """What this committed transaction knows becomes what the process remembers."""
@@ -298,7 +302,7 @@ class Transaction:
         position, prev_hash, last_at = self._head  # type: ignore[misc]
         now = format_instant(self.store.clock())
         recorded_at = max(now, last_at)  # instants never go back along the chain
-        meta_text = canonical_json(meta.as_dict())
+        meta_text = meta.text
         recorded = []
         version = current
         for ev in new_events:
