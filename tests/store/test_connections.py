@@ -1,0 +1,65 @@
+"""The connection the store keeps between write transactions (SQLite) and what it must not do:
+exhaust the pool, outlive the engine's pool, or carry a transaction into the next one."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from app import schema
+from app.db import make_engine
+from app.events.store import EventStore
+from tests.store.test_store import META, count_events, make_store, noted, noted_registry
+
+
+def test_many_stores_on_one_engine_leave_the_pool_free(database_url):
+    # more stores than the pool lends connections: each keeping one would leave none for a read
+    engine = make_engine(database_url, pool_size=2, max_overflow=1, pool_timeout=2)
+    try:
+        schema.upgrade(engine)
+        stores = [EventStore(engine, noted_registry()) for _ in range(10)]  # all alive at once
+        for i, store in enumerate(stores):
+            store.append(f"note:{i}", "note", [noted()], 0, META)
+        with engine.connect(), engine.connect():  # two at once: the pool still has them
+            pass
+        assert count_events(engine) == 10
+    finally:
+        engine.dispose()
+
+
+def test_a_failed_transaction_leaves_the_next_one_clean(services, clock):
+    store = make_store(services.engine, clock)
+    store.append("note:a", "note", [noted("a")], 0, META)
+    with pytest.raises(RuntimeError):
+        with store.transaction() as tx:
+            tx.append("note:a", "note", [noted("lost")], 1, META)
+            raise RuntimeError("the handler failed after appending")
+    # the next transaction starts from the database as it was: the lost event is nowhere
+    with store.transaction() as tx:
+        assert [e.data["text"] for e in tx.read_stream("note:a")] == ["a"]
+        tx.append("note:a", "note", [noted("b")], 1, META)
+    assert [e.data["text"] for e in store.read_stream("note:a")] == ["a", "b"]
+    assert count_events(services.engine) == 2
+
+
+def test_after_dispose_writes_go_to_the_file_now_at_the_path(tmp_path):
+    # dispose() and a database made again at the same path (as a restore would): a connection
+    # kept from before would still write into the old, unlinked file
+    path = tmp_path / "duban.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        schema.upgrade(engine)
+        make_store(engine).append("note:a", "note", [noted("old")], 0, META)
+        engine.dispose()
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(f"{path}{suffix}"):
+                os.remove(f"{path}{suffix}")
+        schema.upgrade(engine)
+        make_store(engine).append("note:b", "note", [noted("new")], 0, META)
+        fresh = make_engine(f"sqlite:///{path}")
+        try:
+            assert count_events(fresh) == 1
+        finally:
+            fresh.dispose()
+    finally:
+        engine.dispose()
