@@ -4,6 +4,11 @@ Taking a connection from SQLAlchemy's pool and giving it back, with the pool's r
 as much as validating an event's payload, and on SQLite a connection is only an open file.
 One connection per engine stays out of the pool between write transactions; however many stores
 share the engine, the pool lends at most one more than it would otherwise.
+
+The kept connection also carries what its last transaction left: SQLite's data_version as that
+transaction saw it, and the head after its commit. data_version changes only when another
+connection commits, so the next transaction, finding it unchanged under the write lock, knows
+the head without reading it.
 """
 from __future__ import annotations
 
@@ -13,29 +18,32 @@ import weakref
 from sqlalchemy import Engine
 from sqlalchemy.pool import Pool, PoolProxiedConnection
 
+# data_version and the head (position, hash, recorded_at) a committed transaction left behind
+Mark = tuple[int, tuple[int, str, str]]
+
 
 class KeptConnection:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._kept: tuple[Pool, PoolProxiedConnection] | None = None
+        self._kept: tuple[Pool, PoolProxiedConnection, Mark | None] | None = None
 
-    def take(self, engine: Engine) -> PoolProxiedConnection:
-        """The kept connection if it came from the engine's present pool, else one from the
-        pool (after ``dispose()`` the engine has a new pool, and perhaps a new file)."""
+    def take(self, engine: Engine) -> tuple[PoolProxiedConnection, Mark | None]:
+        """The kept connection and its mark if it came from the engine's present pool, else one
+        from the pool (after ``dispose()`` the engine has a new pool, and perhaps a new file)."""
         with self._lock:
             kept, self._kept = self._kept, None
         if kept is not None:
-            pool, pooled = kept
+            pool, pooled, mark = kept
             if pool is engine.pool:
-                return pooled
+                return pooled, mark
             pooled.close()
-        return engine.raw_connection()
+        return engine.raw_connection(), None
 
-    def give(self, engine: Engine, pooled: PoolProxiedConnection) -> None:
+    def give(self, engine: Engine, pooled: PoolProxiedConnection, mark: Mark | None) -> None:
         """Back from a transaction that ended cleanly: kept if none is, else to the pool."""
         with self._lock:
             if self._kept is None:
-                self._kept = (engine.pool, pooled)
+                self._kept = (engine.pool, pooled, mark)
                 return
         pooled.close()
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from ..db import placeholder
 from .cache import Head, HeadCache, StreamCache
 from .chain import GENESIS_HASH
-from .connections import kept_connection
+from .connections import Mark, kept_connection
 from .model import Metadata, NewEvent, RecordedEvent, format_instant
 from .registry import EventRegistry
 from .tables import events
@@ -107,7 +107,10 @@ class EventStore:
         self.memory = HeadCache()
         self._known: FullHead | None = None
         self._known_lock = threading.Lock()
-        self._kept = None if self._pg else kept_connection(engine)
+        # not for an in-memory database: its one connection is shared, and data_version, which
+        # sees only other connections' commits, would miss those made through it elsewhere
+        memory = engine.url.database in (None, "", ":memory:")
+        self._kept = None if self._pg or memory else kept_connection(engine)
 
     # -- writing ---------------------------------------------------------
     @contextmanager
@@ -117,13 +120,18 @@ class EventStore:
         With ``assume_head`` (PostgreSQL) it starts from the head this process left behind, if it
         knows one, and may raise StaleHead: the caller then runs it again without.
         """
-        with self._known_lock:
-            assumed = self._known if assume_head and self._pg else None
-        pooled = self._kept.take(self.engine) if self._kept else self.engine.raw_connection()
-        tx = Transaction(self, pooled, assumed)
+        if self._pg:
+            with self._known_lock:
+                assumed = self._known if assume_head else None
+            tx = Transaction(self, self.engine.raw_connection(), assumed)
+        elif self._kept is not None:
+            pooled, mark = self._kept.take(self.engine)
+            tx = Transaction(self, pooled)
+        else:
+            tx, mark = Transaction(self, self.engine.raw_connection()), None
         try:
             if not self._pg:  # SQLite: the write lock before the first read
-                tx.driver.execute("BEGIN IMMEDIATE")
+                tx.begin_immediate(mark)
             yield tx
         except BaseException as exc:
             try:
@@ -145,9 +153,9 @@ class EventStore:
             if self._known is None or end[0] >= self._known[0]:
                 self._known = end
 
-    def give_back(self, pooled) -> None:
+    def give_back(self, pooled, mark: Mark | None) -> None:
         """SQLite: the connection of a transaction that ended cleanly, kept for the next one."""
-        self._kept.give(self.engine, pooled)  # type: ignore[union-attr]
+        self._kept.give(self.engine, pooled, mark)  # type: ignore[union-attr]
 
     def forget_head(self) -> None:
         with self._known_lock:

@@ -27,6 +27,7 @@ from .literals import Literals
 from .model import Metadata, NewEvent, RecordedEvent, format_instant
 
 if TYPE_CHECKING:
+    from .connections import Mark
     from .store import EventStore
 
 # Any constant will do; it only has to be the same in every process.
@@ -69,6 +70,8 @@ class Transaction:
         self._assumed = False
         self._versions: dict[str, int] = {}
         self._appended: dict[str, list[RecordedEvent]] = {}
+        self._data_version: int | None = None  # SQLite's, under the write lock
+        self._committed = False
         self.writes = 0  # writes handed out so far, counting every use of conn as one
         self.local: dict[str, Any] = {}  # per-transaction helpers, e.g. the projections' rows
         if self._pg:
@@ -206,6 +209,15 @@ class Transaction:
             self._run(self._head_check())
             self._assumed = False
 
+    def begin_immediate(self, mark: Mark | None) -> None:
+        """SQLite: the write lock before the first read. If no other connection committed since
+        this connection's last transaction (data_version as that one saw it), the head is the
+        one it left: nothing needs reading to know it."""
+        self.driver.execute("BEGIN IMMEDIATE")
+        [(self._data_version,)] = self._raw_cursor().execute("PRAGMA data_version").fetchall()
+        if mark is not None and mark[0] == self._data_version:
+            self._set_head(mark[1])
+
     def _commit(self) -> None:
         try:
             if self._pg and self._pending:
@@ -216,6 +228,7 @@ class Transaction:
                 self.confirm_answer()  # nothing written, yet something was decided
             # after a COMMIT sent above this only brings the Connection, if any, up to date
             (self._sa or self.driver).commit()
+            self._committed = True
         except BaseException:
             self._rollback()
             raise
@@ -238,7 +251,9 @@ class Transaction:
         elif self.store._kept is None or self.driver.in_transaction:
             self._pooled.close()
         else:
-            self.store.give_back(self._pooled)
+            committed = self._committed and self._head is not None
+            self.store.give_back(self._pooled, (self._data_version, self._head) if committed
+                                 else None)
 
     def _remember(self) -> None:
         """What this committed transaction knows becomes what the process remembers."""
