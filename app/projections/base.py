@@ -87,7 +87,7 @@ class MemoryRows(Rows):
                 if not rows:
                     continue
                 cols = [c.name for c in table.columns]
-                values = [tuple(r.get(c) for c in cols) for r in rows.values()]
+                values = _values(rows.values(), cols)
                 if conn.dialect.name == "postgresql":
                     quoted = ", ".join(f'"{c}"' for c in cols)
                     with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
@@ -99,6 +99,20 @@ class MemoryRows(Rows):
                         cursor.executemany(sql, values[i:i + chunk])
         finally:
             cursor.close()
+
+
+def _values(rows: Iterable[Row], cols: list[str]) -> list[tuple]:
+    """Each row as a tuple in the columns' order; a column a row lacks is NULL."""
+    if len(cols) == 1:
+        return [(r.get(cols[0]),) for r in rows]
+    pick = itemgetter(*cols)
+    values = []
+    for r in rows:
+        try:
+            values.append(pick(r))
+        except KeyError:
+            values.append(tuple(r.get(c) for c in cols))
+    return values
 
 
 class _Statements:
