@@ -44,7 +44,7 @@ class Literals:
 
     def _plain_strings(self) -> bool:
         # with standard_conforming_strings a backslash in '...' is an ordinary character
-        return self.driver.info.parameter_status("standard_conforming_strings") == b"on"
+        return self.driver.info.parameter_status("standard_conforming_strings") == "on"
 
 
 def _plain(params: Sequence[Any]) -> tuple[str, ...] | None:

@@ -132,6 +132,25 @@ def test_text_of_every_kind_is_stored_exactly(services, clock):
     assert verify_chain(services.engine).ok
 
 
+def test_postgres_literals_are_written_without_the_driver(services):
+    if services.engine.dialect.name != "postgresql":
+        pytest.skip("values are written into the statement only on PostgreSQL")
+    from app.events.literals import Literals
+
+    pooled = services.engine.raw_connection()
+    try:
+        lit = Literals(pooled.driver_connection)
+        # the server's standard_conforming_strings is what lets a quote be doubled and a
+        # backslash stay itself; then psycopg's adaptation is not needed for these kinds
+        assert lit._plain_strings()
+        assert (lit("SELECT %s, %s, %s, %s", ("it's \\n", None, -3, 2.5))
+                == "SELECT 'it''s \\n', NULL, -3, 2.5")
+        assert lit._mogrify is None
+        assert lit("SELECT %s", (True,)) == "SELECT true"  # another kind: psycopg writes it
+    finally:
+        pooled.close()
+
+
 def test_projector_runs_in_the_append_transaction(services, clock):
     probe = Table("store_test_probe", MetaData(), Column("position", Integer, primary_key=True),
                   Column("type", String(50)))
