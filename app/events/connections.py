@@ -1,11 +1,11 @@
-"""SQLite: the connection of one write transaction is kept for the next one.
+"""The connection of one write transaction is kept for the next one.
 
 Taking a connection from SQLAlchemy's pool and giving it back, with the pool's reset, costs
-as much as validating an event's payload, and on SQLite a connection is only an open file.
-One connection per engine stays out of the pool between write transactions; however many stores
-share the engine, the pool lends at most one more than it would otherwise.
+as much as validating an event's payload. One connection per engine stays out of the pool between
+write transactions; however many stores share the engine, the pool lends at most one more than it
+would otherwise. One left unused for a minute goes back to the pool, whose recycling then applies.
 
-The kept connection also carries what its last transaction left: SQLite's data_version as that
+On SQLite the kept connection also carries what its last transaction left: data_version as that
 transaction saw it, and the head after its commit. data_version changes only when another
 connection commits, so the next transaction, finding it unchanged under the write lock, knows
 the head without reading it.
@@ -13,19 +13,22 @@ the head without reading it.
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.pool import Pool, PoolProxiedConnection
 
 # data_version and the head (position, hash, recorded_at) a committed transaction left behind
 Mark = tuple[int, tuple[int, str, str]]
 
+IDLE_SECONDS = 60.0
+
 
 class KeptConnection:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._kept: tuple[Pool, PoolProxiedConnection, Mark | None] | None = None
+        self._kept: tuple[Pool, PoolProxiedConnection, Mark | None, float] | None = None
 
     def take(self, engine: Engine) -> tuple[PoolProxiedConnection, Mark | None]:
         """The kept connection and its mark if it came from the engine's present pool, else one
@@ -33,19 +36,29 @@ class KeptConnection:
         with self._lock:
             kept, self._kept = self._kept, None
         if kept is not None:
-            pool, pooled, mark = kept
-            if pool is engine.pool:
+            pool, pooled, mark, since = kept
+            if pool is not engine.pool:
+                pooled.invalidate()  # its pool was disposed of: closed, not lent again
+            elif time.monotonic() - since < IDLE_SECONDS:
                 return pooled, mark
-            pooled.close()
+            else:
+                pooled.close()
         return engine.raw_connection(), None
 
     def give(self, engine: Engine, pooled: PoolProxiedConnection, mark: Mark | None) -> None:
         """Back from a transaction that ended cleanly: kept if none is, else to the pool."""
         with self._lock:
             if self._kept is None:
-                self._kept = (engine.pool, pooled, mark)
+                self._kept = (engine.pool, pooled, mark, time.monotonic())
                 return
         pooled.close()
+
+    def drop(self, _engine: Engine | None = None) -> None:
+        """Close the kept connection (the engine's pool was disposed of)."""
+        with self._lock:
+            kept, self._kept = self._kept, None
+        if kept is not None:
+            kept[1].invalidate()
 
 
 # Keyed weakly by engine: an engine that is gone takes its kept connection along, and the pool's
@@ -59,4 +72,5 @@ def kept_connection(engine: Engine) -> KeptConnection:
         kept = _kept.get(engine)
         if kept is None:
             kept = _kept[engine] = KeptConnection()
+            event.listen(engine, "engine_disposed", kept.drop)
         return kept

@@ -13,9 +13,12 @@ class Literals:
     def __init__(self, driver) -> None:
         self.driver = driver
         self._mogrify = None
+        # with standard_conforming_strings a backslash in '...' is an ordinary character
+        self._plain_strings = (
+            driver.info.parameter_status("standard_conforming_strings") == "on")
 
     def __call__(self, sql: str, params: Sequence[Any]) -> str:
-        fast = _plain(params) if self._plain_strings() else None
+        fast = _plain(params) if self._plain_strings else None
         if fast is not None:
             return sql % fast
         if self._mogrify is None:
@@ -41,10 +44,6 @@ class Literals:
                 out.extend(self(s, p) for s, p in pending[i:j])
             i = j
         return out
-
-    def _plain_strings(self) -> bool:
-        # with standard_conforming_strings a backslash in '...' is an ordinary character
-        return self.driver.info.parameter_status("standard_conforming_strings") == "on"
 
 
 def _plain(params: Sequence[Any]) -> tuple[str, ...] | None:

@@ -110,7 +110,7 @@ class EventStore:
         # not for an in-memory database: its one connection is shared, and data_version, which
         # sees only other connections' commits, would miss those made through it elsewhere
         memory = engine.url.database in (None, "", ":memory:")
-        self._kept = None if self._pg or memory else kept_connection(engine)
+        self._kept = None if memory else kept_connection(engine)
 
     # -- writing ---------------------------------------------------------
     @contextmanager
@@ -120,15 +120,14 @@ class EventStore:
         With ``assume_head`` (PostgreSQL) it starts from the head this process left behind, if it
         knows one, and may raise StaleHead: the caller then runs it again without.
         """
+        pooled, mark = (self._kept.take(self.engine) if self._kept is not None
+                        else (self.engine.raw_connection(), None))
         if self._pg:
             with self._known_lock:
                 assumed = self._known if assume_head else None
-            tx = Transaction(self, self.engine.raw_connection(), assumed)
-        elif self._kept is not None:
-            pooled, mark = self._kept.take(self.engine)
-            tx = Transaction(self, pooled)
+            tx = Transaction(self, pooled, assumed)
         else:
-            tx, mark = Transaction(self, self.engine.raw_connection()), None
+            tx = Transaction(self, pooled)
         try:
             if not self._pg:  # SQLite: the write lock before the first read
                 tx.begin_immediate(mark)
@@ -154,7 +153,7 @@ class EventStore:
                 self._known = end
 
     def give_back(self, pooled, mark: Mark | None) -> None:
-        """SQLite: the connection of a transaction that ended cleanly, kept for the next one."""
+        """The connection of a transaction that ended cleanly, kept for the next one."""
         self._kept.give(self.engine, pooled, mark)  # type: ignore[union-attr]
 
     def forget_head(self) -> None:

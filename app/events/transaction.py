@@ -241,19 +241,30 @@ class Transaction:
         if self._cursor is not None:
             self._cursor.close()
             self._cursor = None
+        keep = self._sa is None and self.store._kept is not None
         if self._pg:
             try:
                 self.driver.autocommit = False  # as the pool lent it
             except Exception:
                 self._pooled.invalidate()  # in no state to be lent again
+                keep = False
         if self._sa is not None:  # the Connection, once made, returns it to the pool
             self._sa.close()
-        elif self.store._kept is None or self.driver.in_transaction:
-            self._pooled.close()
-        else:
-            committed = self._committed and self._head is not None
+        elif keep and self._idle():
+            committed = self._committed and self._head is not None and not self._pg
             self.store.give_back(self._pooled, (self._data_version, self._head) if committed
                                  else None)
+        else:
+            self._pooled.close()
+
+    def _idle(self) -> bool:
+        """Out of any transaction, and open: fit for the next one."""
+        if self._pg:
+            from psycopg.pq import TransactionStatus
+
+            return (not self.driver.closed
+                    and self.driver.info.transaction_status == TransactionStatus.IDLE)
+        return not self.driver.in_transaction
 
     def _remember(self) -> None:
         """What this committed transaction knows becomes what the process remembers."""

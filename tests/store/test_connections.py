@@ -63,3 +63,40 @@ def test_after_dispose_writes_go_to_the_file_now_at_the_path(tmp_path):
             fresh.dispose()
     finally:
         engine.dispose()
+
+
+def test_dispose_closes_the_kept_connection(database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("sessions are counted on the PostgreSQL server")
+    from sqlalchemy import text
+
+    engine = make_engine(database_url, connect_args={"application_name": "duban-kept-test"})
+    watcher = make_engine(database_url)
+    sessions = text("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'duban-kept-test'")
+    try:
+        make_store(engine).append("note:a", "note", [noted()], 0, META)
+        with watcher.connect() as c:
+            assert c.execute(sessions).scalar() == 1  # kept for the next write
+        engine.dispose()
+        with watcher.connect() as c:
+            assert c.execute(sessions).scalar() == 0
+    finally:
+        engine.dispose()
+        watcher.dispose()
+
+
+def test_a_connection_kept_too_long_goes_back_to_the_pool(services, monkeypatch):
+    from app.events import connections
+
+    now = [1000.0]
+    monkeypatch.setattr(connections.time, "monotonic", lambda: now[0])
+    kept = connections.KeptConnection()
+    first, _ = kept.take(services.engine)
+    kept.give(services.engine, first, None)
+    again, _ = kept.take(services.engine)
+    assert again is first  # the next write, soon after: the same connection
+    kept.give(services.engine, again, None)
+    now[0] += connections.IDLE_SECONDS
+    later, _ = kept.take(services.engine)
+    assert later is not first  # from the pool, which recycles as it is configured to
+    later.close()

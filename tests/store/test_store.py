@@ -142,7 +142,7 @@ def test_postgres_literals_are_written_without_the_driver(services):
         lit = Literals(pooled.driver_connection)
         # the server's standard_conforming_strings is what lets a quote be doubled and a
         # backslash stay itself; then psycopg's adaptation is not needed for these kinds
-        assert lit._plain_strings()
+        assert lit._plain_strings
         assert (lit("SELECT %s, %s, %s, %s", ("it's \\n", None, -3, 2.5))
                 == "SELECT 'it''s \\n', NULL, -3, 2.5")
         assert lit._mogrify is None
