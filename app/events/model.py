@@ -40,11 +40,11 @@ class RecordedEvent:
     type: str
     schema_version: int
     data: dict[str, Any]
-    meta_text: str
+    meta_text: str | None  # None, as prev_hash and hash, when read for a projection fold
     business_date: str | None
     recorded_at: str
-    prev_hash: str
-    hash: str
+    prev_hash: str | None
+    hash: str | None
 
     @property
     def meta(self) -> dict[str, Any]:

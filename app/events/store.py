@@ -42,6 +42,9 @@ _COLUMNS = (
 )
 
 
+_CHAIN_COLUMNS = ("meta", "prev_hash", "hash")
+
+
 class _DriverSQL:
     """The statements of the two hot paths, in the driver's own parameter style.
 
@@ -57,6 +60,12 @@ class _DriverSQL:
         self.read_after = (f"SELECT {columns} FROM events WHERE position > {mark} "
                            f"ORDER BY position LIMIT {mark}")
         self.read_after_until = (f"SELECT {columns} FROM events WHERE position > {mark} "
+                                 f"AND position <= {mark} ORDER BY position LIMIT {mark}")
+        # what a projection fold reads: the event without its metadata and chain
+        folded = ", ".join(c.name for c in _COLUMNS if c.name not in _CHAIN_COLUMNS)
+        self.fold_after = (f"SELECT {folded} FROM events WHERE position > {mark} "
+                           f"ORDER BY position LIMIT {mark}")
+        self.fold_after_until = (f"SELECT {folded} FROM events WHERE position > {mark} "
                                  f"AND position <= {mark} ORDER BY position LIMIT {mark}")
         # The head, and a stream's version on the way. No row at all means no event at all:
         # the stream's version is 0 then too.
@@ -175,6 +184,11 @@ class EventStore:
         return RecordedEvent(row[0], row[1], row[2], row[3], row[4], row[5], data, row[7],
                              row[8], row[9], row[10], row[11])
 
+    def _decode_folded(self, row) -> RecordedEvent:
+        data = self.registry.upcast(row[4], json.loads(row[6]), row[5])
+        return RecordedEvent(row[0], row[1], row[2], row[3], row[4], row[5], data, None, row[7],
+                             row[8], None, None)
+
     def read_stream(self, stream_id: str, conn: Connection | None = None,
                     until_position: int | None = None) -> list[RecordedEvent]:
         # Every command loads its stream first: on the driver's cursor, as read_all.
@@ -192,12 +206,21 @@ class EventStore:
                 cursor.close()
 
     def read_all(self, after: int = 0, limit: int | None = None, until_position: int | None = None,
-                 conn: Connection | None = None, batch: int = 5000) -> Iterator[RecordedEvent]:
-        """Events with position > after in order, fetched in batches (on the driver's cursor)."""
+                 conn: Connection | None = None, batch: int = 5000,
+                 chain: bool = True) -> Iterator[RecordedEvent]:
+        """Events with position > after in order, fetched in batches (on the driver's cursor).
+
+        ``chain=False``: without metadata, previous hash and hash (None), which no projection
+        reads; a rebuild then fetches a quarter less.
+        """
         remaining = limit
         last = after
-        sql = self._sql.read_after if until_position is None else self._sql.read_after_until
-        decode = self.decode
+        if chain:
+            sql = self._sql.read_after if until_position is None else self._sql.read_after_until
+            decode = self.decode
+        else:
+            sql = self._sql.fold_after if until_position is None else self._sql.fold_after_until
+            decode = self._decode_folded
         with self._conn(conn) as c:
             if not c.in_transaction():
                 c.begin()  # as c.execute() would: SQLite then reads one snapshot throughout

@@ -100,7 +100,7 @@ class ProjectionSet:
             counter = [0]
 
             def counted():
-                for ev in store.read_all(conn=conn):
+                for ev in store.read_all(conn=conn, chain=False):
                     counter[0] += 1
                     yield ev
 
@@ -128,7 +128,7 @@ class ProjectionSet:
                 return cached
         engine = create_engine("sqlite://", poolclass=StaticPool,
                                connect_args={"check_same_thread": False})
-        rows = self.fold(store.read_all(until_position=position))
+        rows = self.fold(store.read_all(until_position=position, chain=False))
         with engine.begin() as conn:
             metadata.create_all(conn, tables=self.tables)
             rows.write(conn, self.tables)

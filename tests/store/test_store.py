@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -297,6 +298,16 @@ def test_read_all_decodes_like_read_stream(services, clock):
     by_stream = sorted((e for s in ("note:0", "note:1", "note:2") for e in store.read_stream(s)),
                        key=lambda e: e.position)
     assert list(store.read_all()) == by_stream
+
+
+def test_read_all_for_a_fold_leaves_out_only_metadata_and_chain(services, clock):
+    store = make_store(services.engine, clock)
+    _fill(store)
+    full = list(store.read_all(after=2, until_position=8))
+    folded = list(store.read_all(after=2, until_position=8, chain=False, batch=4))
+    assert [(e.meta_text, e.prev_hash, e.hash) for e in folded] == [(None, None, None)] * 6
+    blank = {"meta_text": None, "prev_hash": None, "hash": None}
+    assert folded == [replace(e, **blank) for e in full]
 
 
 def test_position_at_an_instant(services, clock):
