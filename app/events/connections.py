@@ -12,6 +12,7 @@ the head without reading it.
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 import weakref
@@ -65,6 +66,25 @@ class KeptConnection:
 # own clean-up returns it.
 _kept: weakref.WeakKeyDictionary[Engine, KeptConnection] = weakref.WeakKeyDictionary()
 _kept_lock = threading.Lock()
+
+
+# A process made by fork() must not use its parent's connection, nor close it or roll it back
+# (the same socket or file is the parent's): the child forgets them all, and holds on to them so
+# that no clean-up ever reaches them.
+_inherited: list[object] = []
+
+
+def _forget_in_child() -> None:
+    global _kept_lock
+    _kept_lock = threading.Lock()  # a thread of the parent may have held it; none runs here
+    for kept in list(_kept.values()):
+        kept._lock = threading.Lock()
+        if kept._kept is not None:
+            _inherited.append(kept._kept)
+            kept._kept = None
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
 
 
 def kept_connection(engine: Engine) -> KeptConnection:

@@ -100,3 +100,29 @@ def test_a_connection_kept_too_long_goes_back_to_the_pool(services, monkeypatch)
     later, _ = kept.take(services.engine)
     assert later is not first  # from the pool, which recycles as it is configured to
     later.close()
+
+
+def test_a_forked_process_never_uses_its_parents_connection(services):
+    from app.events.connections import kept_connection
+
+    store = make_store(services.engine)
+    store.append("note:a", "note", [noted()], 0, META)
+    kept = kept_connection(services.engine)
+    parents, _ = kept.take(services.engine)
+    kept.give(services.engine, parents, None)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: answers whether it was offered the parent's connection, and goes
+        try:
+            offered, _ = kept.take(services.engine)
+            os.write(write, b"parent's" if offered is parents else b"its own")
+        finally:
+            os._exit(0)
+    os.close(write)
+    answer = os.read(read, 20)
+    os.waitpid(pid, 0)
+    os.close(read)
+    assert answer == b"its own"
+    # and the parent's connection is still its own, fit for the next write
+    store.append("note:a", "note", [noted("after")], 1, META)
+    assert count_events(services.engine) == 2
