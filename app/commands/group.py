@@ -5,6 +5,9 @@ that wait, not the handlers, bounds how many commands a process completes per se
 with a command queues it and takes the writer's turn; whoever holds the turn runs every queued
 command in one transaction, each decided in order on what the ones before it appended, and
 commits once. Every caller gets its own answer or refusal, and only after the commit.
+A caller waits on its own job, not on the turn: the holder wakes each job it finished, and on
+leaving wakes the first job still queued to take the turn, so that callers do not wake one after
+another only to find their commands done.
 
 A refusal appends nothing, so the others go on. Anything else that goes wrong in a shared
 transaction (a refusal after a write, an error of the database or of a projection) undoes it
@@ -23,13 +26,14 @@ MAX_BATCH = 64
 
 
 class Job:
-    __slots__ = ("decide", "done", "result", "error")
+    __slots__ = ("decide", "done", "result", "error", "wake")
 
     def __init__(self, decide: Callable[[Transaction], dict]) -> None:
         self.decide = decide
         self.done = False
         self.result: dict | None = None
         self.error: BaseException | None = None
+        self.wake = threading.Event()  # set when done, or when the turn may be free
 
 
 class CommitGroup:
@@ -43,9 +47,19 @@ class CommitGroup:
         job = Job(decide)
         self._queue.append(job)
         while not job.done:
-            with self._turn:
-                if not job.done:
-                    self._drain()
+            if self._turn.acquire(blocking=False):
+                try:
+                    if not job.done:
+                        self._drain()
+                finally:
+                    self._turn.release()
+                    self._wake_first()
+            else:
+                # whoever holds the turn wakes this job when it is done, or, leaving the turn with
+                # this job still queued, wakes the first one queued to take it; the timeout bounds
+                # the wait should a turn be taken from outside the group (as the tests do)
+                job.wake.wait(0.05)
+                job.wake.clear()
         if job.error is not None:
             raise job.error
         return job.result  # type: ignore[return-value]
@@ -73,6 +87,14 @@ class CommitGroup:
         finally:
             for job in batch:
                 job.done = True
+                job.wake.set()
+
+    def _wake_first(self) -> None:
+        """Commands queued while the turn was held: the first of them takes it next."""
+        try:
+            self._queue[0].wake.set()
+        except IndexError:
+            pass
 
     def _attempt(self, batch: list[Job]) -> None:
         """From the head this process left behind if it can (PostgreSQL: the whole batch in one
