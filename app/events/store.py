@@ -118,8 +118,8 @@ class EventStore:
         self._known_lock = threading.Lock()
         # not for an in-memory database: its one connection is shared, and data_version, which
         # sees only other connections' commits, would miss those made through it elsewhere
-        memory = engine.url.database in (None, "", ":memory:")
-        self._kept = None if memory else kept_connection(engine)
+        in_memory = engine.url.database in (None, "", ":memory:")
+        self._kept = None if in_memory else kept_connection(engine)
 
     # -- writing ---------------------------------------------------------
     @contextmanager

@@ -538,3 +538,19 @@ def test_api_same_command_id_answers_the_same(app, client):
     assert first.status_code == second.status_code == 201
     assert first.get_json() == second.get_json()
     assert len(svc.store.read_stream("user:carol")) == 1
+
+
+def test_instants_are_written_in_one_format():
+    from datetime import timedelta as td
+
+    from app.events.model import INSTANT_FORMAT, parse_instant
+
+    east8 = timezone(td(hours=8))
+    for moment in (datetime(2026, 11, 25, 1, 2, 3, tzinfo=timezone.utc),
+                   datetime(2026, 1, 1, 7, 59, 59, 999999, tzinfo=east8),  # the day before, in UTC
+                   datetime(2019, 6, 30, 23, 0, 0, 5, tzinfo=timezone.utc)):
+        text_ = format_instant(moment)
+        assert text_ == moment.astimezone(timezone.utc).strftime(INSTANT_FORMAT)
+        assert parse_instant(text_) == moment
+    assert format_instant(datetime(2026, 1, 1, 7, 59, 59, 999999, tzinfo=east8)) == \
+        "2025-12-31T23:59:59.999999Z"
