@@ -37,7 +37,10 @@ class Literals:
             j = i + 1
             while j < len(pending) and pending[j][0] == sql:
                 j += 1
-            if j - i > 1 and sql.startswith("INSERT ") and " VALUES " in sql:
+            # an upsert stays one per row: its ON CONFLICT clause follows the values, and one
+            # statement may not touch a row twice
+            if (j - i > 1 and sql.startswith("INSERT ") and " VALUES " in sql
+                    and " ON CONFLICT " not in sql):
                 head, row = sql.split(" VALUES ", 1)
                 out.append(head + " VALUES " + ", ".join(self(row, p) for _, p in pending[i:j]))
             else:

@@ -134,6 +134,11 @@ class _Statements:
         self.select = f"SELECT {', '.join(map(q, self.columns))} FROM {name} WHERE {self._where}"
         self.delete = f"DELETE FROM {name} WHERE {self._where}"
         self.insert = _insert_sql(table, mark)
+        # a whole row written without knowing whether its key is there yet
+        keys = ", ".join(map(q, self.key_names))
+        sets = ", ".join(f"{q(n)} = excluded.{q(n)}" for n in self.other_names)
+        self.upsert = (f"{self.insert} ON CONFLICT ({keys}) "
+                       + (f"DO UPDATE SET {sets}" if sets else "DO NOTHING"))
         self._updates: dict[tuple[str, ...], str] = {}
 
     def update(self, changed: tuple[str, ...]) -> str:
@@ -191,10 +196,17 @@ class SqlRows(Rows):
         return found
 
     def put(self, table: Table, row: Row) -> None:
-        key = tuple(row[k] for k in _statements(table, self._mark).key_names)
+        st = _statements(table, self._mark)
+        key = tuple(row[k] for k in st.key_names)
         ck = (table.name, key)
         if ck not in self._cache:
-            self.get(table, *key)
+            known = self._shared is not None and self._shared.get(ck, _MISSING) is not _MISSING
+            if not known and all(c in row for c in st.columns):
+                # a whole row needs no read of what was there: it is written as an upsert (on
+                # PostgreSQL a round trip saved, as for each month's first progress)
+                self._stored[ck] = _UNKNOWN
+            else:
+                self.get(table, *key)
         self._cache[ck] = row
         self._dirty[ck] = table
 
@@ -215,6 +227,8 @@ class SqlRows(Rows):
             if row is None:
                 if stored is not None:
                     write(st.delete, ck[1])
+            elif stored is _UNKNOWN:
+                write(st.upsert, [row.get(c) for c in st.columns])
             elif stored is None:
                 write(st.insert, [row.get(c) for c in st.columns])
             else:
@@ -226,10 +240,11 @@ class SqlRows(Rows):
 
     def _committed(self) -> dict[tuple[str, Key], Row | None]:
         """The rows as the database holds them once the transaction commits."""
-        return self._stored
+        return {ck: row for ck, row in self._stored.items() if row is not _UNKNOWN}
 
 
 _MISSING = object()
+_UNKNOWN = object()  # a row put whole without reading what its key held
 
 
 Apply = Callable[[Rows, RecordedEvent], None]

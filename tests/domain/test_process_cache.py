@@ -151,3 +151,25 @@ def test_only_changed_columns_are_written():
     rows.flush()
     assert tx.writes == [('UPDATE "proj_problems" SET "urge_count" = ? WHERE "id" = ?', [2, "P001"])]
     assert row["urge_count"] == 1  # what the database handed out is never changed in place
+
+
+def test_a_whole_row_is_written_without_reading_what_was_there():
+    class Counting(_Tx):
+        reads = 0
+
+        def rows(self, sql, params, after_writes=True):
+            Counting.reads += 1
+            return super().rows(sql, params, after_writes)
+
+    tx = Counting({})
+    rows = SqlRows(tx, HeadCache())
+    whole = {c.name: None for c in problems.columns}
+    whole.update(id="P002", status="raised")
+    rows.put(problems, whole)
+    rows.flush()
+    assert Counting.reads == 0
+    [(sql, params)] = tx.writes
+    assert sql.startswith('INSERT INTO "proj_problems"') and 'ON CONFLICT ("id") DO UPDATE' in sql
+    assert params[[c.name for c in problems.columns].index("status")] == "raised"
+    rows.put(problems, {"id": "P003", "status": "raised"})  # not whole: what is there is read
+    assert Counting.reads == 1

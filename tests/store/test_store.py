@@ -554,3 +554,19 @@ def test_instants_are_written_in_one_format():
         assert parse_instant(text_) == moment
     assert format_instant(datetime(2026, 1, 1, 7, 59, 59, 999999, tzinfo=east8)) == \
         "2025-12-31T23:59:59.999999Z"
+
+
+def test_upserts_are_not_merged_into_one_insert():
+    from types import SimpleNamespace
+
+    from app.events.literals import Literals
+
+    driver = SimpleNamespace(info=SimpleNamespace(parameter_status=lambda name: "on"))
+    lit = Literals(driver)
+    insert = "INSERT INTO t (k, v) VALUES (%s, %s)"
+    upsert = insert + " ON CONFLICT (k) DO UPDATE SET v = excluded.v"
+    assert lit.statements([(insert, ("a", 1)), (insert, ("b", 2))]) == [
+        "INSERT INTO t (k, v) VALUES ('a', 1), ('b', 2)"]
+    assert lit.statements([(upsert, ("a", 1)), (upsert, ("b", 2))]) == [
+        "INSERT INTO t (k, v) VALUES ('a', 1) ON CONFLICT (k) DO UPDATE SET v = excluded.v",
+        "INSERT INTO t (k, v) VALUES ('b', 2) ON CONFLICT (k) DO UPDATE SET v = excluded.v"]
