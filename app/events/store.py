@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from ..db import placeholder
 from .cache import Head, HeadCache, StreamCache
 from .chain import GENESIS_HASH
-from .connections import Mark, kept_connection
+from .connections import kept_connection
 from .model import Metadata, NewEvent, RecordedEvent, format_instant
 from .registry import EventRegistry
 from .tables import events
@@ -131,12 +131,11 @@ class EventStore:
         """
         pooled, mark = (self._kept.take(self.engine) if self._kept is not None
                         else (self.engine.raw_connection(), None))
-        if self._pg:
+        assumed = None
+        if assume_head and self._pg:
             with self._known_lock:
-                assumed = self._known if assume_head else None
-            tx = Transaction(self, pooled, assumed)
-        else:
-            tx = Transaction(self, pooled)
+                assumed = self._known
+        tx = Transaction(self, pooled, assumed)
         try:
             if not self._pg:  # SQLite: the write lock before the first read
                 tx.begin_immediate(mark)
@@ -160,10 +159,6 @@ class EventStore:
         with self._known_lock:
             if self._known is None or end[0] >= self._known[0]:
                 self._known = end
-
-    def give_back(self, pooled, mark: Mark | None) -> None:
-        """The connection of a transaction that ended cleanly, kept for the next one."""
-        self._kept.give(self.engine, pooled, mark)  # type: ignore[union-attr]
 
     def forget_head(self) -> None:
         with self._known_lock:

@@ -250,10 +250,10 @@ class Transaction:
                 keep = False
         if self._sa is not None:  # the Connection, once made, returns it to the pool
             self._sa.close()
-        elif keep and self._idle():
+        elif keep and self._idle():  # kept for the next transaction, with what it knows
             committed = self._committed and self._head is not None and not self._pg
-            self.store.give_back(self._pooled, (self._data_version, self._head) if committed
-                                 else None)
+            self.store._kept.give(self.store.engine, self._pooled,  # type: ignore[union-attr]
+                                  (self._data_version, self._head) if committed else None)
         else:
             self._pooled.close()
 
