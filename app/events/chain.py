@@ -5,6 +5,8 @@ import hashlib
 import json
 from typing import Any
 
+import orjson
+
 GENESIS_HASH = "0" * 64
 
 
@@ -15,6 +17,27 @@ _CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",
 
 def canonical_json(value: Any) -> str:
     return _CANONICAL.encode(value)
+
+
+# orjson reads an integer beyond 64 bits as a float. A text with a run of 19 digits or more
+# (such an integer, or only a long code inside a string) is left to json. The run is found by
+# turning every digit into 0 and every other byte into a space, which costs less than a
+# regular expression.
+_DIGITS_ONLY = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_LONG_RUN = b"0" * 19
+
+
+def decode_json(text: str) -> Any:
+    """A stored text's value, exactly as json.loads gives it. orjson decodes in a fraction of
+    the time, and a rebuild decodes every event; what it cannot give exactly (long integers) or
+    refuses (NaN, Infinity, broken text) is left to json."""
+    try:
+        raw = text.encode()
+        if _LONG_RUN not in raw.translate(_DIGITS_ONLY):
+            return orjson.loads(raw)
+    except (UnicodeEncodeError, orjson.JSONDecodeError):
+        pass
+    return json.loads(text)
 
 
 def event_hash(

@@ -1,13 +1,12 @@
 """Events as the rest of duban sees them."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import cached_property
 from typing import Any
 
-from .chain import canonical_json
+from .chain import canonical_json, decode_json
 
 INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -49,7 +48,7 @@ class RecordedEvent:
     @property
     def meta(self) -> dict[str, Any]:
         # Decoded on demand: projections rarely need it and the rebuild reads millions.
-        return json.loads(self.meta_text)
+        return decode_json(self.meta_text)
 
     @property
     def day(self) -> date | None:

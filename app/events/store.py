@@ -6,7 +6,6 @@ visible in order: a follower reading ``position > n`` never misses an event.
 """
 from __future__ import annotations
 
-import json
 import threading
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -17,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..db import placeholder
 from .cache import Head, HeadCache, StreamCache
-from .chain import GENESIS_HASH
+from .chain import GENESIS_HASH, decode_json
 from .connections import kept_connection
 from .model import Metadata, NewEvent, RecordedEvent, format_instant
 from .registry import EventRegistry
@@ -175,12 +174,12 @@ class EventStore:
 
     # -- reading ---------------------------------------------------------
     def decode(self, row) -> RecordedEvent:
-        data = self.registry.upcast(row[4], json.loads(row[6]), row[5])
+        data = self.registry.upcast(row[4], decode_json(row[6]), row[5])
         return RecordedEvent(row[0], row[1], row[2], row[3], row[4], row[5], data, row[7],
                              row[8], row[9], row[10], row[11])
 
     def _decode_folded(self, row) -> RecordedEvent:
-        data = self.registry.upcast(row[4], json.loads(row[6]), row[5])
+        data = self.registry.upcast(row[4], decode_json(row[6]), row[5])
         return RecordedEvent(row[0], row[1], row[2], row[3], row[4], row[5], data, None, row[7],
                              row[8], None, None)
 

@@ -16,13 +16,12 @@ refusal, a conflict) is checked against the head the same way before it is belie
 """
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from sqlalchemy import Connection
 
 from .cache import Head
-from .chain import GENESIS_HASH, canonical_json, event_hash
+from .chain import GENESIS_HASH, canonical_json, decode_json, event_hash
 from .literals import Literals
 from .model import Metadata, NewEvent, RecordedEvent, format_instant
 
@@ -343,7 +342,7 @@ class Transaction:
                                           schema_version, data_text, meta_text, day, recorded_at,
                                           prev_hash, h))  # in _COLUMNS' order
             recorded.append(RecordedEvent(position, stream_id, stream_type, version, ev.type,
-                                          schema_version, json.loads(data_text), meta_text, day,
+                                          schema_version, decode_json(data_text), meta_text, day,
                                           recorded_at, prev_hash, h))
             prev_hash = h
         self._head = (position, prev_hash, recorded_at)
@@ -378,7 +377,7 @@ class Transaction:
     # -- idempotency -----------------------------------------------------
     def command_result(self, command_id: str) -> dict | None:
         rows = self.rows(self._sql.command_result, (command_id,))
-        return json.loads(rows[0][0]) if rows else None
+        return decode_json(rows[0][0]) if rows else None
 
     def remember_result(self, command_id: str, result: dict) -> None:
         self.write(self._sql.remember_result,
