@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from app import schema
 from app.bootstrap import Services, bootstrap
@@ -194,3 +194,13 @@ def test_rebuild_equals_live_and_as_of_equals_then(fresh, ops):
     for position, then in world.snapshots:
         with svc.projections.snapshot(svc.store, position).connect() as conn:
             assert dump(svc, conn) == then
+
+
+def test_a_rebuild_and_an_as_of_snapshot_have_every_index_declared(fresh):
+    svc = fresh()
+    declared = {t.name: {i.name for i in t.indexes} for t in svc.projections.tables if t.indexes}
+    svc.projections.rebuild(svc.store)
+    snapshot = svc.projections.snapshot(svc.store, 0)
+    for engine in (svc.engine, snapshot):
+        found = inspect(engine)
+        assert {name: {i["name"] for i in found.get_indexes(name)} for name in declared} == declared
