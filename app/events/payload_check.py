@@ -50,8 +50,6 @@ def _value_check(field: fields.Field) -> Callable[[object], bool] | None:
     kind = type(field)  # exact type: a subclass (Email, Url, ...) may add validators of its own
     if kind is fields.Float and field.allow_nan:  # type: ignore[attr-defined]
         return None
-    if kind is fields.Integer and field.strict:  # type: ignore[attr-defined]
-        return _integer  # strict takes ints only: the same as the exact-type test
     if kind in _PLAIN:
         return _PLAIN[kind]
     if kind is fields.List:
