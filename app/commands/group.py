@@ -26,14 +26,28 @@ MAX_BATCH = 64
 
 
 class Job:
-    __slots__ = ("decide", "done", "result", "error", "wake")
+    __slots__ = ("decide", "done", "result", "error", "_signal")
 
     def __init__(self, decide: Callable[[Transaction], dict]) -> None:
         self.decide = decide
         self.done = False
         self.result: dict | None = None
         self.error: BaseException | None = None
-        self.wake = threading.Event()  # set when done, or when the turn may be free
+        # A bare lock, held until someone wakes the job: threading.Event does the same in Python
+        # code around a Condition, and every command waits once and is woken once or twice.
+        self._signal = threading.Lock()
+        self._signal.acquire()
+
+    def wake(self) -> None:
+        """The job is done, or the turn may be free."""
+        try:
+            self._signal.release()
+        except RuntimeError:  # already woken and not yet seen
+            pass
+
+    def sleep(self, timeout: float) -> None:
+        """Until woken (the wake is then used up) or until the timeout."""
+        self._signal.acquire(timeout=timeout)
 
 
 class CommitGroup:
@@ -58,8 +72,7 @@ class CommitGroup:
                 # whoever holds the turn wakes this job when it is done, or, leaving the turn with
                 # this job still queued, wakes the first one queued to take it; the timeout bounds
                 # the wait should a turn be taken from outside the group (as the tests do)
-                job.wake.wait(0.05)
-                job.wake.clear()
+                job.sleep(0.05)
         if job.error is not None:
             raise job.error
         return job.result  # type: ignore[return-value]
@@ -87,12 +100,12 @@ class CommitGroup:
         finally:
             for job in batch:
                 job.done = True
-                job.wake.set()
+                job.wake()
 
     def _wake_first(self) -> None:
         """Commands queued while the turn was held: the first of them takes it next."""
         try:
-            self._queue[0].wake.set()
+            self._queue[0].wake()
         except IndexError:
             pass
 
