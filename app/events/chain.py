@@ -10,13 +10,52 @@ import orjson
 GENESIS_HASH = "0" * 64
 
 
-# One encoder for every call: json.dumps with options other than the defaults builds a new one
-# each time, which costs more than encoding a payload.
+# The canonical text is json's: sorted keys, no spaces, text as it is (not \u-escaped). Every
+# stored hash was computed over such texts, so whatever writes them must write exactly these.
 _CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+# orjson writes the same text in a fraction of the time (a command encodes its payload, its
+# metadata and the array its hash covers). Where it would write something else, json writes:
+# - a float other than 0 below 1e-4 in size, or of 1e16 and more, which json writes with an
+#   exponent (1e-05, 1e+16) and orjson may write in full (0.00001); NaN and the infinities,
+#   which orjson writes as null. Floats are looked for in the value, not in the text, where a
+#   hash's hex digits look like exponents;
+# - what orjson refuses or is told to pass on (to no default, so refused): integers beyond
+#   64 bits, lone surrogates, keys that are not text, dates, dataclasses, and subclasses of
+#   str, int, dict and list, whose floats the search above would not look into.
+# A UUID or an Enum is not a JSON value; json refuses it where orjson writes it, and nothing
+# duban encodes is one (payloads are checked against their schemas first).
+_ORJSON_OPTIONS = (orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+                   | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS)
 
 
 def canonical_json(value: Any) -> str:
+    if _floats_as_json_writes_them(value):
+        try:
+            return orjson.dumps(value, option=_ORJSON_OPTIONS).decode()
+        except TypeError:
+            pass
     return _CANONICAL.encode(value)
+
+
+def _floats_as_json_writes_them(value: Any) -> bool:
+    """True if orjson writes every float in the value as json does (dicts, lists and tuples are
+    looked into; anything else orjson takes holds no float)."""
+    t = type(value)
+    if t is dict:
+        items = value.values()
+    elif t is list or t is tuple:
+        items = value
+    else:
+        return t is not float or 1e-4 <= abs(value) < 1e16 or value == 0.0  # NaN fails both
+    for v in items:
+        t = type(v)
+        if t is str or v is None:
+            continue
+        if (t is float or t is dict or t is list or t is tuple) and \
+                not _floats_as_json_writes_them(v):
+            return False
+    return True
 
 
 # orjson reads an integer beyond 64 bits as a float. A text with a run of 19 digits or more
