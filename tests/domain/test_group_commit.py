@@ -82,7 +82,7 @@ def test_a_refusal_leaves_the_others_committed(services):
         answers = _together(services, [(*_urge(pid), {}), (*_urge("P9999"), {}), (*_urge(pid), {})])
     assert len(opened) == 1
     assert isinstance(answers[1], NotFound)
-    assert answers[0]["version"] + 1 == answers[2]["version"]
+    assert abs(answers[0]["version"] - answers[2]["version"]) == 1  # in the order they queued
     assert _urges(services, pid) == 2
 
 
@@ -91,8 +91,10 @@ def test_two_writers_on_one_version_in_one_transaction(services):
     version = services.bus.execute(*_urge(pid), ACTOR)["version"]
     answers = _together(services, [(*_urge(pid, "甲"), {"expected_version": version}),
                                    (*_urge(pid, "乙"), {"expected_version": version})])
-    assert answers[0]["version"] == version + 1
-    assert isinstance(answers[1], Conflict)
+    # the threads queue in whatever order they are scheduled: the first queued wins
+    won = [a for a in answers if isinstance(a, dict)]
+    assert [a["version"] for a in won] == [version + 1]
+    assert [type(a) for a in answers if not isinstance(a, dict)] == [Conflict]
     assert _urges(services, pid) == 2
 
 
@@ -119,7 +121,7 @@ def test_a_failure_undoes_the_shared_transaction_and_only_its_command_fails(serv
         answers = _together(services, [(*_urge(pid), {}), (*_urge(pid, "坏"), {}), (*_urge(pid), {})])
     assert len(opened) == 1 + 3  # the shared one, undone; then each alone
     assert isinstance(answers[1], RuntimeError)
-    assert answers[0]["version"] + 1 == answers[2]["version"]
+    assert abs(answers[0]["version"] - answers[2]["version"]) == 1  # in the order they queued
     assert _urges(services, pid) == 2
 
 
