@@ -12,6 +12,7 @@ from ..events.store import ConcurrencyConflict, EventStore, Transaction
 from .errors import Conflict, Forbidden, InvalidCommand, NotFound
 from .group import CommitGroup
 from .messages import translate_errors
+from .quick_load import Loader, compile_loader
 
 ADMIN, DISPATCHER, UNIT_REPORTER, LEADER, INSPECTOR = (
     "admin", "dispatcher", "unit_reporter", "leader", "inspector")
@@ -127,16 +128,22 @@ class CommandBus:
         self.registry = registry
         self.store = store
         self.today = today
-        self._schemas: dict[str, Schema] = {}
+        self._schemas: dict[str, tuple[Schema, Loader | None]] = {}
         self._group = CommitGroup(store)
 
     def load(self, name: str, payload: dict[str, Any]) -> dict:
         """Validate a payload against the command's schema (400 with per-field messages)."""
         if not isinstance(payload, dict):
             raise InvalidCommand("请求内容必须是一个 JSON 对象。")
-        schema = self._schemas.get(name)
-        if schema is None:  # one instance per command: building a schema costs more than loading
-            schema = self._schemas[name] = self.registry[name].schema()
+        entry = self._schemas.get(name)
+        if entry is None:  # one instance per command: building a schema costs more than loading
+            schema = self.registry[name].schema()
+            entry = self._schemas[name] = (schema, compile_loader(schema))
+        schema, quick = entry
+        if quick is not None:
+            loaded = quick(payload)
+            if loaded is not None:
+                return loaded
         try:
             return schema.load(payload)
         except ValidationError as exc:
