@@ -38,6 +38,7 @@ class StreamCache:
             if last == new[0].version - 1:
                 self._streams[stream_id] = (evs or []) + new
                 self._streams.move_to_end(stream_id)
+                self._trim()
             elif evs is not None:
                 del self._streams[stream_id]
 
@@ -47,8 +48,13 @@ class StreamCache:
         with self._lock:
             self._streams[stream_id] = evs
             self._streams.move_to_end(stream_id)
-            while len(self._streams) > self.size:
-                self._streams.popitem(last=False)
+            self._trim()
+
+    def _trim(self) -> None:
+        """The least recently used streams beyond the size go: every stream this process appends
+        to joins the cache, and without a bound it would come to hold the whole history."""
+        while len(self._streams) > self.size:
+            self._streams.popitem(last=False)
 
 
 

@@ -12,7 +12,8 @@ from app import schema
 from app.bootstrap import bootstrap
 from app.commands.base import DISPATCHER, Actor
 from app.events.audit import verify_chain
-from app.events.cache import HeadCache
+from app.events.cache import HeadCache, StreamCache
+from app.events.model import RecordedEvent
 from app.projections.base import SqlRows
 from app.projections.problems import problems
 
@@ -109,6 +110,23 @@ def test_a_transaction_overtaken_by_another_leaves_nothing_behind():
     assert cache.get("row") is None
     assert cache.begin(h3) is False
 
+
+
+def _event(stream_id: str, version: int) -> RecordedEvent:
+    return RecordedEvent(version, stream_id, "note", version, "Noted", 1, {}, None, None, "", None,
+                         None)
+
+
+def test_the_stream_cache_keeps_at_most_its_size_however_streams_arrive():
+    cache = StreamCache(size=3)
+    cache.put("loaded", [_event("loaded", 1), _event("loaded", 2)])
+    for n in range(4):  # streams this process appended to, from their first event
+        cache.extend(f"s{n}", [_event(f"s{n}", 1)])
+    assert [s for s in ("loaded", "s0", "s1", "s2", "s3") if cache.get(s)] == ["s1", "s2", "s3"]
+    cache.extend("s1", [_event("s1", 2)])  # used last but one: kept
+    cache.extend("s4", [_event("s4", 1)])
+    assert [s for s in ("s1", "s2", "s3", "s4") if cache.get(s)] == ["s1", "s3", "s4"]
+    assert [e.version for e in cache.get("s1")] == [1, 2]
 
 class _Tx:
     """What SqlRows needs of a transaction, recording the writes it is handed."""
