@@ -65,9 +65,13 @@ def test_subclasses_are_written_as_json_writes_them():
     class Items(list):
         pass
 
+    class Real(float):
+        pass
+
     Pair = namedtuple("Pair", "a b")
     for value in ({Text("k"): [Text("v"), Number(3)], "d": dict(a=1)},
-                  OrderedDict(b=1e-05, a=[1e20]), Items([float("nan")]), [Pair(1e-7, 2.5)]):
+                  OrderedDict(b=1e-05, a=[1e20]), Items([float("nan")]), [Pair(1e-7, 2.5)],
+                  {"x": Real(1e-7)}, [Real(2.5)]):
         assert canonical_json(value) == JSON.encode(value)
 
 
