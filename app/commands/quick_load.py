@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from marshmallow import RAISE, Schema, ValidationError, fields, missing
+from marshmallow import Schema, ValidationError, fields, missing
+
+from ..events.payload_check import judged_by_fields_alone
 
 Loader = Callable[[dict], "dict[str, Any] | None"]
 
@@ -29,8 +31,7 @@ def _plain(field: fields.Field) -> bool:
 def compile_loader(schema: Schema) -> Loader | None:
     """``schema.load`` for a payload it takes as it is, None for any other payload; or no loader
     at all if the schema has anything only ``Schema.load`` can do."""
-    if (any(schema._hooks.values()) or schema.unknown != RAISE or schema.many
-            or schema.partial):
+    if not judged_by_fields_alone(schema) or schema.many or schema.partial:
         return None
     plan = []
     for name, field in schema.load_fields.items():
