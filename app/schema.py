@@ -18,8 +18,11 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the durable tables to the newest revision; safe to run again."""
+    """Bring the durable tables to the newest revision; safe to run again.
+
+    Every head: parts of the domain may add tables side by side, each revision on its own branch
+    of the history, without one having to come first."""
     cfg = alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")
