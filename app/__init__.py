@@ -6,12 +6,13 @@ from typing import Any
 
 from flask import Flask, jsonify, request
 
+from . import failures
 from .bootstrap import bootstrap
 from .config import from_environment
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    app = failures.DubanFlask(__name__, instance_relative_config=True)
     app.config.update(from_environment(app.instance_path))
     if test_config:
         app.config.update(test_config)
@@ -25,6 +26,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     api.init_app(app)
     cli.init_app(app)
+    failures.init_app(app)
     from . import admin; admin.init_app(app)  # noqa: E702  the staff UI and the LED board
 
     @app.errorhandler(404)

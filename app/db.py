@@ -1,7 +1,10 @@
 """Engines for SQLite (embedded default) and PostgreSQL (production)."""
 from __future__ import annotations
 
+import select
+
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 
 
 def placeholder(paramstyle: str) -> str:
@@ -9,13 +12,40 @@ def placeholder(paramstyle: str) -> str:
     return "%s" if paramstyle in ("format", "pyformat") else "?"
 
 
+def server_hung_up(dbapi_connection) -> bool:
+    """An idle PostgreSQL connection the server has closed (a backend terminated, a restart).
+
+    The server says goodbye on the socket, so an idle connection whose socket has something to
+    read, or that the driver knows is bad, is one it dropped: found without a round trip, before
+    a command is sent on it. (Asked of a connection in use, the answer means nothing.)
+    """
+    pgconn = getattr(dbapi_connection, "pgconn", None)
+    if pgconn is None:
+        return False
+    if dbapi_connection.closed or pgconn.status != 0:  # 0: CONNECTION_OK
+        return True
+    try:
+        readable, _, _ = select.select([pgconn.socket], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url, **kwargs)
-    # No pre-ping: it costs a round trip per transaction; connections are recycled instead, and
-    # one that the server dropped fails once and is replaced.
+    # No pre-ping: it costs a round trip per transaction. A connection the server dropped is
+    # found by looking at its socket when it leaves the pool and replaced there; old ones are
+    # recycled besides.
     kwargs.setdefault("pool_recycle", 1800)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, _record, _proxy):
+        if server_hung_up(dbapi_connection):
+            raise DisconnectionError("the server closed this connection")  # the pool reconnects
+
+    return engine
 
 
 def _sqlite_engine(url: str, **kwargs) -> Engine:

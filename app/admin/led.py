@@ -10,24 +10,32 @@ import json
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, render_template
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..failures import classify, failure_log
+from ..projections.jobs import publicity
+
 bp = Blueprint("duban_led", __name__)
+
+
+class Unreadable(Exception):
+    """The published list could not be read (the database is down): not the same as none."""
 
 
 def latest_list(engine) -> dict[str, Any] | None:
     """The most recent month's published list, or None before the first publication."""
     try:
-        from ..projections.jobs import publicity
-    except ImportError:  # the scheduler's projection is not installed
-        return None
-    try:
         with engine.connect() as conn:
+            if not inspect(conn).has_table(publicity.name):
+                return None  # a database not yet set up: nothing has been published
             row = conn.execute(select(publicity).order_by(publicity.c.period.desc())
                                .limit(1)).first()
-    except SQLAlchemyError:  # tables not created yet: nothing has been published
-        return None
+    except SQLAlchemyError as exc:
+        if classify(exc) is None:
+            raise
+        failure_log.record("unavailable", exc, "GET /led")
+        raise Unreadable() from exc
     if row is None:
         return None
     return {"period": row.period, "published_on": row.published_on, "position": row.position,
@@ -35,11 +43,23 @@ def latest_list(engine) -> dict[str, Any] | None:
             "basis": json.loads(row.basis)}
 
 
+# The list this process last showed, per database: while the database cannot be read the hall
+# keeps seeing it, marked as not updated, rather than a false "nothing published".
+_last_shown: dict[str, dict[str, Any] | None] = {}
+
+
 @bp.route("/led")
 def board():
-    published = latest_list(current_app.extensions["duban"].engine)
+    engine = current_app.extensions["duban"].engine
+    key = str(engine.url)
+    stale = False
+    try:
+        published = _last_shown[key] = latest_list(engine)
+    except Unreadable:
+        stale = True
+        published = _last_shown.get(key)
     seconds = current_app.config.get("LED_ROTATE_SECONDS", 20)
-    return render_template("duban/led.html", published=published, rotate=seconds)
+    return render_template("duban/led.html", published=published, rotate=seconds, stale=stale)
 
 
 def init_app(app: Flask) -> None:

@@ -20,6 +20,8 @@ import weakref
 from sqlalchemy import Engine, event
 from sqlalchemy.pool import Pool, PoolProxiedConnection
 
+from ..db import server_hung_up
+
 # data_version and the head (position, hash, recorded_at) a committed transaction left behind
 Mark = tuple[int, tuple[int, str, str]]
 
@@ -38,8 +40,9 @@ class KeptConnection:
             kept, self._kept = self._kept, None
         if kept is not None:
             pool, pooled, mark, since = kept
-            if pool is not engine.pool:
-                pooled.invalidate()  # its pool was disposed of: closed, not lent again
+            if pool is not engine.pool or server_hung_up(pooled.dbapi_connection):
+                # its pool was disposed of, or the server dropped it: closed, not lent again
+                pooled.invalidate()
             elif time.monotonic() - since < IDLE_SECONDS:
                 return pooled, mark
             else:
