@@ -1,6 +1,8 @@
 """The flask commands: flask --app wsgi <command>."""
 from __future__ import annotations
 
+import functools
+import os
 import sys
 
 import click
@@ -13,6 +15,7 @@ from .bootstrap import Services
 from .commands.base import ADMIN, ROLES, Actor
 from .commands.errors import CommandError
 from .events.audit import verify_chain
+from .failures import cli_sentence, failure_log
 from .excel.cli import export_cli, import_cli, template_cli
 from .scheduler.cli import scheduler_cli
 
@@ -116,9 +119,38 @@ def demo() -> None:
         click.echo(f"  {username:<11} （已存在，未修改其密码）")
 
 
+def _ends_in_a_sentence(command: click.Command) -> None:
+    """Every failure of a command (and of its subcommands) ends with a Chinese sentence and exit
+    status 1, not a traceback; DUBAN_DEBUG=1 shows the traceback too."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _ends_in_a_sentence(sub)
+        return
+    callback = command.callback
+    if callback is None or getattr(callback, "_duban_told", False):
+        return
+
+    @functools.wraps(callback)
+    def told(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            if os.environ.get("DUBAN_DEBUG") == "1":
+                failure_log.record("cli", exc, command.name or "")
+            click.echo(f"错误：{cli_sentence(exc)}", err=True)
+            sys.exit(1)
+
+    told._duban_told = True  # type: ignore[attr-defined]
+    command.callback = told
+
+
 def init_app(app: Flask) -> None:
     for cmd in (init_db, users_cli, projections_cli, audit_cli, scheduler_cli, demo,
                 import_cli, export_cli, template_cli):
         app.cli.add_command(cmd)
+    for cmd in app.cli.commands.values():
+        _ends_in_a_sentence(cmd)
 
 

@@ -7,6 +7,12 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DisconnectionError
 
 
+# SQLite's write-ahead log is cut back to this size whenever a checkpoint empties it (every 1000
+# pages written by default), so a busy server's log stays bounded instead of growing until the
+# last connection closes.
+WAL_SIZE_LIMIT = 64 * 1024 * 1024
+
+
 def placeholder(paramstyle: str) -> str:
     """The driver's mark for a parameter: psycopg's %s, sqlite3's ?."""
     return "%s" if paramstyle in ("format", "pyformat") else "?"
@@ -68,6 +74,7 @@ def _sqlite_engine(url: str, **kwargs) -> Engine:
         cur = dbapi_connection.cursor()
         if ":memory:" not in url:
             cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute(f"PRAGMA journal_size_limit={int(WAL_SIZE_LIMIT)}")
         # FULL: a committed event survives a power cut.
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")

@@ -122,6 +122,22 @@ class FailureLog:
 failure_log = FailureLog()
 
 
+# The command line says what happened and what to do, in one sentence.
+_CLI_SENTENCES = {
+    "unavailable": "数据库暂时不可用，本次操作未完成、未记录任何内容；请确认数据库已启动后重新运行。",
+    "disk_full": "服务器存储空间已满，本次操作未完成、未记录任何内容；请释放空间后重新运行。",
+}
+
+
+def cli_sentence(exc: BaseException) -> str:
+    """The Chinese sentence a command of the command line ends a failure with."""
+    outage = classify(exc)
+    if outage is not None:
+        return _CLI_SENTENCES[outage.code]
+    first_line = (str(exc).strip().splitlines() or [""])[0][:300]
+    return f"操作失败（{type(exc).__name__}：{first_line}），未完成的事务已撤销。"
+
+
 def outage_response(outage: Outage, api: bool) -> Any:
     if api:
         response = jsonify({"error": {"code": outage.code, "message": outage.message}})

@@ -5,7 +5,9 @@ taken on a connection of its own in autocommit, so it is held for the whole run 
 job's transactions do, and released by the server if the process dies.
 
 SQLite has no such lock: a row in scheduler_locks is claimed under BEGIN IMMEDIATE (one claimant
-at a time) as a lease that expires, so a runner that died frees the job after the lease.
+at a time) as a lease that the runner renews while it runs (a heartbeat every third of the lease).
+A lease whose owner ran on this host and is no longer alive is taken over at once; one from another
+host is free when its heartbeat stops and the lease runs out.
 
 Neither is the last line of defence: every job is idempotent, so a run that slipped past the
 lock (a lease outlived by a very slow job) still appends nothing twice.
@@ -33,9 +35,29 @@ Clock = Callable[[], datetime]
 
 
 def new_owner() -> str:
-    """Who holds a lock: unique per attempt, readable for the operator."""
+    """Who holds a lock: unique per attempt, readable for the operator (host:pid:thread:nonce)."""
     return (f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}:"
             f"{uuid.uuid4().hex[:8]}")
+
+
+def owner_alive(owner: str) -> bool | None:
+    """Whether the process an owner names is alive: known for one on this host, else None."""
+    parts = owner.split(":")
+    if len(parts) < 2 or parts[0] != socket.gethostname():
+        return None
+    try:
+        pid = int(parts[1])
+    except ValueError:
+        return None
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
 
 
 def lock_key(name: str) -> int:
@@ -53,11 +75,37 @@ def job_lock(engine: Engine, name: str, owner: str, clock: Clock,
             yield held
         return
     held = claim_lease(engine, name, owner, clock(), lease_seconds)
+    beat = _Heartbeat(engine, name, owner, clock, lease_seconds) if held else None
     try:
         yield held
     finally:
+        if beat is not None:
+            beat.stop()
         if held:
             release_lease(engine, name, owner)
+
+
+class _Heartbeat:
+    """Renews a lease while its run goes on, so that a short lease covers a long run."""
+
+    def __init__(self, engine: Engine, name: str, owner: str, clock: Clock,
+                 lease_seconds: int) -> None:
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(
+            target=self._beat, args=(engine, name, owner, clock, lease_seconds),
+            name=f"lease-{name}", daemon=True)
+        self._thread.start()
+
+    def _beat(self, engine: Engine, name: str, owner: str, clock: Clock, lease: int) -> None:
+        while not self._stopped.wait(max(lease / 3, 0.05)):
+            try:
+                renew_lease(engine, name, owner, clock(), lease)
+            except Exception:  # the run goes on; a lease that lapses is taken over at worst
+                log.exception("renewing the lease of job %s failed", name)
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join()
 
 
 @contextmanager
@@ -87,7 +135,8 @@ def claim_lease(engine: Engine, name: str, owner: str, now: datetime, lease_seco
         conn.execution_options(duban_write=True)  # BEGIN IMMEDIATE: claimants take turns
         with conn.begin():
             row = conn.execute(select(scheduler_locks).where(scheduler_locks.c.name == name)).first()
-            if row is not None and row.owner != owner and row.expires_at > now_text:
+            if (row is not None and row.owner != owner and row.expires_at > now_text
+                    and owner_alive(row.owner) is not False):
                 return False
             values = {"owner": owner, "acquired_at": now_text, "expires_at": expires}
             if row is None:
@@ -96,6 +145,27 @@ def claim_lease(engine: Engine, name: str, owner: str, now: datetime, lease_seco
                 conn.execute(update(scheduler_locks).where(scheduler_locks.c.name == name)
                              .values(**values))
     return True
+
+
+def renew_lease(engine: Engine, name: str, owner: str, now: datetime, lease_seconds: int) -> None:
+    expires = format_instant(now + timedelta(seconds=lease_seconds))
+    with engine.connect() as conn:
+        conn.execution_options(duban_write=True)
+        with conn.begin():
+            conn.execute(update(scheduler_locks).where(scheduler_locks.c.name == name,
+                                                       scheduler_locks.c.owner == owner)
+                         .values(expires_at=expires))
+
+
+def held_by_live_runner(engine: Engine, name: str, now: datetime) -> bool:
+    """Whether a live runner holds the job's lock now (for telling a dead run from a live one)."""
+    if engine.dialect.name == "postgresql":
+        with _advisory_lock(engine, name) as free:
+            return not free
+    with engine.connect() as conn:
+        row = conn.execute(select(scheduler_locks).where(scheduler_locks.c.name == name)).first()
+    return (row is not None and row.expires_at > format_instant(now)
+            and owner_alive(row.owner) is not False)
 
 
 def release_lease(engine: Engine, name: str, owner: str) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy import Engine, inspect, text
 from ..bootstrap import Services
 from ..db import make_engine
 from .jobs import JOBS
-from .runner import run_job
+from .runner import interrupted_jobs, run_job
 from .settings import JobSettings
 
 log = logging.getLogger(__name__)
@@ -77,6 +77,8 @@ def build_scheduler(settings: JobSettings, scheduler_class: type[BaseScheduler] 
     # Re-adding a job replaces its stored next run with the next cron time; a firing missed
     # while the scheduler was down would be lost, so such a job runs once right away instead.
     missed = _missed_while_down(engine)
+    # A firing cut off by a process that died (killed, the machine restarted) runs again now.
+    missed |= interrupted_jobs(engine, datetime.now(tz))
     scheduler = scheduler_class(
         jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBSTORE_TABLE)},
         job_defaults={"coalesce": True, "max_instances": 1,

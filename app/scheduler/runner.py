@@ -17,14 +17,16 @@ from ..bootstrap import Services
 from ..events.model import format_instant, parse_instant
 from .context import JobContext
 from .jobs import JOBS, Job
-from .lock import job_lock, new_owner
+from .lock import held_by_live_runner, job_lock, new_owner
 from .settings import JobSettings, settings_for
 from .tables import job_runs
 
 log = logging.getLogger(__name__)
 
 OUTCOMES = {"running": "运行中", "ok": "成功", "failed": "失败", "skipped": "已跳过",
-            "interrupted": "中断"}
+            "interrupted": "中断",
+            # not stored: a run still marked running whose runner no longer holds the lock
+            "dead": "已中断（运行进程已退出）"}
 ERROR_LIMIT = 4000
 
 
@@ -158,6 +160,24 @@ def _latest(conn: Connection, name: str, skipped: bool) -> Any:
     return conn.execute(q.order_by(job_runs.c.id.desc()).limit(1)).first()
 
 
+def _cut_off(engine: Engine, last: Any, now: datetime) -> bool:
+    """A job's latest attempt was cut off: marked interrupted, or running with no live runner.
+    (Asked outside any open transaction: the lock is looked at on a connection of its own.)"""
+    if last is None or last.outcome not in ("running", "interrupted"):
+        return False
+    return last.outcome == "interrupted" or not held_by_live_runner(engine, last.job, now)
+
+
+def interrupted_jobs(engine: Engine, now: datetime) -> set[str]:
+    """Jobs whose latest firing was cut off by a process that died: run again when a scheduler
+    starts (every job is idempotent, and the lock keeps a live runner's job from starting twice)."""
+    if not inspect(engine).has_table(job_runs.name):
+        return set()
+    with engine.connect() as conn:
+        latest = [_latest(conn, name, skipped=False) for name in JOBS]
+    return {last.job for last in latest if _cut_off(engine, last, now)}
+
+
 def job_status(services: Services, settings: JobSettings | None = None) -> list[dict]:
     """Each job with its schedule, next run, last run, outcome and error (the admin page's list).
 
@@ -169,6 +189,11 @@ def job_status(services: Services, settings: JobSettings | None = None) -> list[
     out = []
     with services.engine.connect() as conn:
         stored = _stored_next_runs(conn)
+        lasts = {name: _latest(conn, name, skipped=False) for name in JOBS}
+    dead = {name for name, last in lasts.items()
+            if last is not None and last.outcome == "running"
+            and _cut_off(services.engine, last, now)}
+    with services.engine.connect() as conn:
         for job in JOBS.values():
             if stored is not None and job.name in stored:
                 ts = stored[job.name]
@@ -179,19 +204,20 @@ def job_status(services: Services, settings: JobSettings | None = None) -> list[
                 trigger = CronTrigger(timezone=services.tz, **job.cron(settings))
                 fire = trigger.get_next_fire_time(None, now.astimezone(services.tz))
                 next_run, source = (fire.isoformat() if fire else None), "schedule"
-            last = _latest(conn, job.name, skipped=False)
+            last = lasts[job.name]
             skipped = _latest(conn, job.name, skipped=True)
+            outcome = "dead" if job.name in dead else last.outcome if last else None
             out.append({
                 "name": job.name, "title": job.title, "schedule": job.describe(settings),
                 "next_run": next_run, "next_run_source": source,
                 "last_run": _instant(last.started_at, services) if last else None,
                 "last_finished": _instant(last.finished_at, services) if last else None,
-                "outcome": last.outcome if last else None,
-                "outcome_name": OUTCOMES.get(last.outcome) if last else None,
+                "outcome": outcome,
+                "outcome_name": OUTCOMES.get(outcome) if outcome else None,
                 "summary": last.summary if last else None,
                 "error": last.error if last else None,
                 "events": last.events if last else 0,
-                "running": bool(last and last.outcome == "running"),
+                "running": outcome == "running",
                 # a second scheduler started by mistake shows up here
                 "last_skipped": _instant(skipped.started_at, services) if skipped else None,
             })

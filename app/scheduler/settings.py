@@ -18,7 +18,7 @@ class JobSettings:
     publicity_day: int = 15  # 公示日: last month's fast/slow list is published
     fast_points: float = 10.0  # fast: ratio ≥ elapsed + this many percentage points
     slow_points: float = 10.0  # slow: ratio < elapsed − this many percentage points
-    lock_lease_seconds: int = 1800  # SQLite: a dead runner's lock is free again after this
+    lock_lease_seconds: int = 120  # SQLite: renewed while a run lives; a dead one's lapses
 
     def __post_init__(self) -> None:
         # Days up to 28 so that every month has them.

@@ -199,3 +199,35 @@ def test_failures_are_logged_one_line_each_with_a_traceback_now_and_then(caplog)
     now[0] = 61
     flog.record("unavailable", ConnectionError("down"), "GET /x")
     assert caplog.records[-1].exc_info
+
+
+def test_the_command_line_ends_a_failure_with_a_sentence(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    relay = Relay(("127.0.0.1", 9)).up()
+    relay.down()
+    env = {**os.environ, "DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:{relay.port}/x",
+           "SECRET_KEY": "test-secret"}
+    root = Path(__file__).resolve().parents[2]
+    for args in (["projections", "rebuild"], ["audit", "verify"], ["init-db"]):
+        out = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=root,
+                             env=env, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 1, (args, out.stdout, out.stderr)
+        assert "Traceback" not in out.stderr
+        assert out.stderr.strip().splitlines()[-1].startswith("错误：数据库暂时不可用"), out.stderr
+
+
+def test_a_rebuild_on_a_full_disk_ends_in_a_sentence(app, runner, monkeypatch):
+    import errno
+
+    svc = app.extensions["duban"]
+
+    def full(*_args, **_kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(svc.projections, "rebuild", full)
+    result = runner.invoke(args=["projections", "rebuild"])
+    assert result.exit_code == 1
+    assert "存储空间已满" in result.output and "Traceback" not in result.output
