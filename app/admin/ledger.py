@@ -24,6 +24,7 @@ from openpyxl import Workbook
 from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from ..api.queries import reading
+from ..limits.dates import INSTANT_RANGE_MESSAGE, day_in_range
 from .access import SecuredView, services
 from .cache import cached
 from .queries import default_period, scope_key
@@ -56,6 +57,8 @@ def parse_as_of(text: str | None) -> datetime | None:
     moment = datetime.fromisoformat(text.strip())
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=services().tz)
+    if not day_in_range(moment.date()):  # year 1 or 9999 would overflow further on
+        raise ValueError(INSTANT_RANGE_MESSAGE)
     return moment
 
 

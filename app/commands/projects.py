@@ -11,9 +11,10 @@ from ..events.model import NewEvent, RecordedEvent
 from .base import ADMIN, DISPATCHER, UNIT_REPORTER, CommandSpec, Context, Decision
 from .errors import Conflict, Forbidden, InvalidCommand, NotAllowed, NotFound
 from .units import CODE
+from ..limits.amounts import Amount
+from ..limits.dates import Day
 
 PERIOD = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="月份格式应为 YYYY-MM。")
-MONEY = validate.Range(min=0)
 BAD_INPUT = "输入有误，请检查标出的字段。"
 
 
@@ -29,43 +30,43 @@ class RegisterProject(Schema):
     stage = fields.String(required=True, validate=validate.OneOf(list(PROJECT_STAGES)))
     owner_unit = fields.String(required=True, validate=validate.Length(min=1, max=50))
     responsible_unit = fields.String(required=True, validate=validate.Length(min=1, max=50))
-    total_investment = fields.Float(required=True, validate=MONEY)
+    total_investment = Amount(required=True)
     leader = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=80))
-    planned_start = fields.Date(load_default=None, allow_none=True)
-    date = fields.Date(load_default=None)
+    planned_start = Day(load_default=None, allow_none=True)
+    date = Day(load_default=None)
 
 
 class SetAnnualPlan(Schema):
     code = fields.String(required=True)
     year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
-    planned_investment = fields.Float(required=True, validate=MONEY)
-    date = fields.Date(load_default=None)
+    planned_investment = Amount(required=True)
+    date = Day(load_default=None)
 
 
 class AssignLeader(Schema):
     code = fields.String(required=True)
     leader = fields.String(required=True, validate=validate.Length(min=1, max=80))
-    date = fields.Date(load_default=None)
+    date = Day(load_default=None)
 
 
 class ChangeStage(Schema):
     code = fields.String(required=True)
     stage = fields.String(required=True, validate=validate.OneOf(list(PROJECT_STAGES)))
-    date = fields.Date(load_default=None)
+    date = Day(load_default=None)
 
 
 class SubmitProgress(Schema):
     code = fields.String(required=True)
     period = fields.String(required=True, validate=PERIOD)
-    month_investment = fields.Float(required=True, validate=MONEY)
+    month_investment = Amount(required=True)
     image_progress = fields.String(required=True, validate=validate.Length(min=1, max=4000))
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
-    date = fields.Date(load_default=None)
+    date = Day(load_default=None)
 
 
 class RecordStatsEntry(Schema):
     code = fields.String(required=True)
-    date = fields.Date(required=True)
+    date = Day(required=True)
 
 
 # -- the state a handler decides on ------------------------------------------------
