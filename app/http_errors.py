@@ -7,6 +7,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .commands.errors import CommandError
+from .limits.web import InvalidInput
 
 MESSAGES = {
     400: ("invalid", "请求无效。", "请求无效"),
@@ -47,7 +48,7 @@ def json_error(exc: HTTPException) -> tuple[Response, int]:
 def page_error(exc: HTTPException) -> tuple[Response, int]:
     status = exc.code or 500
     _code, message, title = MESSAGES.get(status, ("error", "请求失败。", "请求失败"))
-    text = getattr(exc, "description", None) if getattr(exc, "fields", None) else None
+    text = exc.description if isinstance(exc, InvalidInput) else None
     html = render_template("duban/error.html", status=status, title=title,
                            message=text or _PAGE_TEXT.get(status, message))
     return _allow(Response(html, status=status, mimetype="text/html"), exc), status

@@ -31,14 +31,15 @@ def allows_upload(max_bytes: Callable[[Mapping[str, Any]], int]) -> Callable[[F]
     return mark
 
 
-class BadText(BadRequest):
-    """Text that cannot be stored, outside the JSON API (the staff pages answer with a page)."""
+class InvalidInput(BadRequest):
+    """A 400 outside the JSON API, with the Chinese ``description`` its page shows."""
 
-    description = "输入中含有无法保存的字符（空字符或无效的 Unicode 字符）。"
+    def __init__(self, description: str, fields: dict[str, list[str]] | None = None) -> None:
+        super().__init__(description)
+        self.fields = fields or {}
 
-    def __init__(self, fields: dict[str, list[str]]) -> None:
-        super().__init__()
-        self.fields = fields
+
+BAD_TEXT_PAGE = "输入中含有无法保存的字符（空字符或无效的 Unicode 字符），未做任何记录。"
 
 
 def _upload_limit() -> None:
@@ -59,7 +60,7 @@ def _storable_inputs() -> None:
                for key, msgs in bad.items()}
         if request.path.startswith("/api/"):
             raise InvalidCommand(_BAD_INPUT, bad)
-        raise BadText(bad)
+        raise InvalidInput(BAD_TEXT_PAGE, bad)
 
 
 def init_app(app: Flask) -> None:
