@@ -27,5 +27,7 @@ def from_environment(instance_path: str) -> dict:
         # set here rather than defaulted
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": flag("SESSION_COOKIE_SECURE"),
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": flag("SESSION_COOKIE_SECURE"),
         "FORCE_HTTPS": flag("FORCE_HTTPS"),
     }

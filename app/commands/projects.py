@@ -61,6 +61,9 @@ class SubmitProgress(Schema):
     month_investment = Amount(required=True)
     image_progress = fields.String(required=True, validate=validate.Length(min=1, max=4000))
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    # a month larger than what the project has left to invest is refused unless confirmed
+    confirm_outlier = fields.Boolean(load_default=False, metadata={
+        "description": "确认本月完成投资超过项目剩余投资属实（否则拒绝）"})
     date = Day(load_default=None)
 
 
@@ -77,15 +80,23 @@ class ProjectState:
     owner_unit: str
     responsible_unit: str
     leader: str | None
+    total_investment: float = 0.0
     stats_entry_on: str | None = None
     # submissions so far per period (YYYY-MM)
     submissions: dict[str, int] = field(default_factory=dict)
+    # the latest month_investment per period
+    progress: dict[str, float] = field(default_factory=dict)
+
+    def completed_before(self, period: str) -> float:
+        """Investment completed in the months before ``period`` (latest submission of each)."""
+        return sum(v for p, v in self.progress.items() if p < period)
 
 
 def fold_project(events: list[RecordedEvent]) -> ProjectState:
     first = events[0].data
     state = ProjectState(first["code"], first["stage"], first["owner_unit"],
-                         first["responsible_unit"], first.get("leader"))
+                         first["responsible_unit"], first.get("leader"),
+                         first.get("total_investment") or 0.0)
     for ev in events[1:]:
         d = ev.data
         if ev.type == "StageChanged":
@@ -94,6 +105,7 @@ def fold_project(events: list[RecordedEvent]) -> ProjectState:
             state.leader = d["leader"]
         elif ev.type == "ProgressSubmitted":
             state.submissions[d["period"]] = state.submissions.get(d["period"], 0) + 1
+            state.progress[d["period"]] = d["month_investment"]
         elif ev.type == "StatsEntryRecorded" and state.stats_entry_on is None:
             state.stats_entry_on = ev.business_date
     return state
@@ -170,9 +182,30 @@ def submit_progress(ctx: Context, cmd: dict) -> Decision:
     if earlier and reason is None:
         raise InvalidCommand(BAD_INPUT, {"reason": [
             f"{period} 已填报过 {earlier} 次，再次填报即为更正，必须说明更正原因。"]})
-    data = {"project": code, "period": period, "month_investment": round(cmd["month_investment"], 4),
+    amount = round(cmd["month_investment"], 4)
+    outlier = _outlier(state, period, amount, cmd["confirm_outlier"])
+    data = {"project": code, "period": period, "month_investment": amount,
             "image_progress": cmd["image_progress"], "corrects": earlier, "reason": reason}
+    if outlier:
+        data["outlier"] = True  # confirmed by the submitter; the ledger marks it
     return _decide(code, NewEvent("ProgressSubmitted", data, day))
+
+
+def _outlier(state: ProjectState, period: str, amount: float, confirmed: bool) -> bool:
+    """Plausibility (合理性校验): a month larger than the investment the project still has to
+    make (total investment less what was completed before that month) is most likely a typo
+    (万元 taken for 元); it is refused unless the submitter confirms it. True: a confirmed
+    outlier."""
+    before = state.completed_before(period)
+    remaining = round(state.total_investment - before, 4)
+    if amount <= max(remaining, 0.0):
+        return False
+    if confirmed:
+        return True
+    raise InvalidCommand(BAD_INPUT, {"month_investment": [
+        f"本月完成投资 {amount:,.2f} 万元超过项目尚未完成的投资 {max(remaining, 0.0):,.2f} 万元"
+        f"（总投资 {state.total_investment:,.2f} 万元，此前各月已完成 {before:,.2f} 万元），"
+        f"请核对金额单位（万元）；确属实的，请确认异常值（confirm_outlier）后再提交。"]})
 
 
 def record_stats_entry(ctx: Context, cmd: dict) -> Decision:
