@@ -205,7 +205,8 @@ def _outlier(state: ProjectState, period: str, amount: float, confirmed: bool) -
     raise InvalidCommand(BAD_INPUT, {"month_investment": [
         f"本月完成投资 {amount:,.2f} 万元超过项目尚未完成的投资 {max(remaining, 0.0):,.2f} 万元"
         f"（总投资 {state.total_investment:,.2f} 万元，此前各月已完成 {before:,.2f} 万元），"
-        f"请核对金额单位（万元）；确属实的，请确认异常值（confirm_outlier）后再提交。"]})
+        f"请核对金额单位（万元）；确属实的，请确认异常值后再提交（接口字段 confirm_outlier，"
+        f"表单“确认异常值”，表格“确认异常”列填“是”）。"]})
 
 
 def record_stats_entry(ctx: Context, cmd: dict) -> Decision:

@@ -127,9 +127,12 @@ def test_the_bounds_themselves_are_amounts(client, svc, auth, path, name, body):
 
 
 def test_projects_never_writes_infinity(client, svc, auth):
-    for value in ("1e308", "1e308"):
-        client.post(PROGRESS, data='{"period": "2026-10", "image_progress": "x", "reason": "更正", '
-                    f'"month_investment": {value}}}', content_type="application/json", headers=auth)
+    client.post("/api/v1/projects/XM001/annual-plans", json={"year": 2026, "planned_investment": 1},
+                headers=auth)
+    for period in ("2026-09", "2026-10"):  # twice 1e308 made an infinite year-to-date
+        client.post(PROGRESS, data=f'{{"period": "{period}", "image_progress": "x", '
+                    '"month_investment": 1e308}',
+                    content_type="application/json", headers=auth)
     for path in ("/api/v1/projects?year=2026", "/api/v1/projects/XM001?year=2026",
                  "/api/v1/reports/summary?year=2026&through=2026-10"):
         r = client.get(path, headers=auth)

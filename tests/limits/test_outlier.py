@@ -29,7 +29,7 @@ def test_a_month_larger_than_what_is_left_is_refused_naming_the_figures(client, 
     assert r.status_code == 400
     message = r.get_json()["error"]["fields"]["month_investment"][0]
     assert "400.01" in message and "400.00" in message and "1,000.00" in message
-    assert "600.00" in message and "confirm_outlier" in message
+    assert "600.00" in message and "confirm_outlier" in message and "确认异常" in message
     assert event_count(svc) == before
     # exactly what is left is plausible
     assert submit(client, auth, "2026-10", 400).status_code == 201
@@ -92,3 +92,18 @@ def test_an_excel_row_larger_than_what_is_left_is_refused_on_its_cell(client, sv
     errors = r.get_json()["report"]["errors"]
     assert errors[0]["cell"] == "C2" and "超过项目尚未完成的投资" in errors[0]["message"]
     assert event_count(svc) == before
+
+
+def test_an_excel_row_confirmed_in_its_column_is_recorded_as_an_outlier(client, svc, auth):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["项目编码", "填报月份", "本月完成投资（万元）", "形象进度", "存在问题", "确认异常"])
+    ws.append(["XM001", "2026-09", 800, "施工中", None, None])
+    ws.append(["XM001", "2026-10", 5000, "施工中", None, "是"])
+    data = io.BytesIO()
+    wb.save(data)
+    r = client.post("/api/v1/imports/progress", headers=auth, content_type="multipart/form-data",
+                    data={"file": (io.BytesIO(data.getvalue()), "进度.xlsx")})
+    assert r.status_code == 201, r.get_json()
+    p = project(client, auth)
+    assert p["outliers"] == 1 and [m["outlier"] for m in p["progress"]] == [False, True]
