@@ -18,6 +18,7 @@ from .errors import Forbidden, InvalidCommand
 from .problem_rules import (ProblemState, check_deadline, check_dispatch_level, check_extension,
                             check_not_before_raised, check_overdue, check_permission, fold,
                             fold_project, leader_name, next_level, require_status)
+from ..limits.dates import Day
 
 
 def not_blank(value: str) -> None:
@@ -31,8 +32,8 @@ def text(required: bool = True, max_length: int = 4000) -> fields.String:
     return fields.String(load_default=None, allow_none=True, validate=validate.Length(max=max_length))
 
 
-def business_day() -> fields.Date:
-    return fields.Date(load_default=None, metadata={"description": "业务日期（默认今天，不能晚于今天）"})
+def business_day() -> Day:
+    return Day(load_default=None, metadata={"description": "业务日期（默认今天，不能晚于今天）"})
 
 
 class RaiseProblem(Schema):
@@ -52,7 +53,7 @@ class DispatchProblem(OnProblem):
     level = fields.Integer(required=True, validate=validate.OneOf(list(LEVELS)))
     decision = text()
     responsible_unit = fields.String(required=True, validate=not_blank)
-    deadline = fields.Date(required=True)
+    deadline = Day(required=True)
     responsible_person = text(required=False, max_length=80)
     leader = text(required=False, max_length=80)
     meeting = fields.String(load_default=None, allow_none=True)
@@ -70,7 +71,7 @@ class NoteProblem(OnProblem):
 
 
 class ExtendDeadline(OnProblem):
-    deadline = fields.Date(required=True)
+    deadline = Day(required=True)
     reason = text()
 
 
@@ -85,7 +86,7 @@ class WithReason(OnProblem):
 
 
 class RecordOverdue(OnProblem):
-    deadline = fields.Date(required=True)
+    deadline = Day(required=True)
 
 
 def problem_stream(problem_id: str) -> str:
