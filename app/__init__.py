@@ -16,6 +16,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        from .auth.secret import instance_secret
+        app.config["SECRET_KEY"] = instance_secret(app.instance_path)
     app.json.ensure_ascii = False  # Chinese text as is
 
     app.extensions["duban"] = bootstrap(app.config["DATABASE_URL"], app.config["TZ_NAME"],
