@@ -11,7 +11,9 @@ from .config import from_environment
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    # INSTANCE_PATH: where the key file and the default database live (tests use a scratch one)
+    app = Flask(__name__, instance_relative_config=True,
+                instance_path=(test_config or {}).get("INSTANCE_PATH"))
     app.config.update(from_environment(app.instance_path))
     if test_config:
         app.config.update(test_config)

@@ -84,9 +84,10 @@ def log_in(svc: Services, secret: str, username: str, password: str,
         if until is not None:
             # Refused without checking the password, and not appended: counted only.
             _insert(conn, key, address, now, "locked", False, policy)
-            log.warning("login refused while locked, from %s", address)
-            raise Locked(max(1, math.ceil((until - now).total_seconds())))
-        row = find_user(conn, username) if _storable(username) else None
+        row = find_user(conn, username) if until is None and _storable(username) else None
+    if until is not None:
+        log.warning("login refused while locked, from %s", address)
+        raise Locked(max(1, math.ceil((until - now).total_seconds())))
     # The slow part outside any transaction; an unknown name costs the same work.
     # (a lone surrogate cannot be in any password set: it is only made harmless here)
     password = password.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
