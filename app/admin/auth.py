@@ -134,7 +134,8 @@ def change_password():
             session["generation"] = session.get("generation", 0) + 1
             flash("密码已修改；此前签发的令牌及其他已登录的会话均已失效。", "success")
             return redirect(url_for("admin.index"))
-    return render_template("duban/password.html", form=form, error=error), (400 if error else 200)
+    refused = error is not None or (request.method == "POST" and bool(form.errors))
+    return render_template("duban/password.html", form=form, error=error), (400 if refused else 200)
 
 
 @bp.route("/logout", methods=("POST",))
