@@ -12,11 +12,16 @@ from .config import from_environment
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    app = failures.DubanFlask(__name__, instance_relative_config=True)
+    # INSTANCE_PATH: where the key file and the default database live (tests use a scratch one)
+    app = failures.DubanFlask(__name__, instance_relative_config=True,
+                              instance_path=(test_config or {}).get("INSTANCE_PATH"))
     app.config.update(from_environment(app.instance_path))
     if test_config:
         app.config.update(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        from .auth.secret import instance_secret
+        app.config["SECRET_KEY"] = instance_secret(app.instance_path)
     app.json.ensure_ascii = False  # Chinese text as is
 
     from . import http_errors, limits

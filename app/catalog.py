@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "app.commands.oversight",
     "app.commands.projects",
     "app.commands.jobs",
+    "app.commands.security",
 ]
 
 # modules with PROJECTION: Projection

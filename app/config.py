@@ -19,7 +19,8 @@ def flag(name: str, default: bool = False) -> bool:
 def from_environment(instance_path: str) -> dict:
     return {
         "DATABASE_URL": os.environ.get("DATABASE_URL") or default_database_url(instance_path),
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-secret-change-me"),
+        # None: a random key kept in instance/ (app/auth/secret.py); never a constant
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
         "TZ_NAME": os.environ.get("TZ_NAME", "Asia/Shanghai"),
         "TOKEN_MAX_AGE": int(os.environ.get("TOKEN_MAX_AGE", str(12 * 3600))),
         "JSON_AS_ASCII": False,

@@ -20,6 +20,8 @@ INSPECTION_KINDS = {"discipline": "纪律作风督查", "project": "项目督查
 
 EVENT_NAMES = {
     "UserCreated": "创建用户", "UserRoleChanged": "变更用户角色",
+    "PasswordChanged": "修改密码", "UserDeactivated": "停用用户", "UserReactivated": "重新启用用户",
+    "UserLoggedOut": "退出登录", "LoginSucceeded": "登录成功", "LoginLocked": "登录锁定",
     "UnitRegistered": "登记单位", "InvestmentTaskSet": "下达年度投资任务",
     "ProjectRegistered": "登记项目", "AnnualPlanSet": "下达年度计划投资",
     "LeaderAssigned": "确定挂联领导", "StageChanged": "变更项目阶段",

@@ -1,21 +1,23 @@
-"""Logging in and out of the staff UI (Flask-Login), with session expiry and recorded failures."""
+"""Logging in and out of the staff UI (Flask-Login), with session expiry, the login rule shared
+with the API (app/auth/login.py), and the password page."""
 from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import (Blueprint, Flask, current_app, flash, redirect, render_template, request,
-                   session, url_for)
-from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask import (Blueprint, Flask, current_app, flash, make_response, redirect,
+                   render_template, request, session, url_for)
+from flask_login import (LoginManager, UserMixin, current_user, login_required, login_user,
+                         logout_user)
 from flask_wtf import FlaskForm
-from werkzeug.security import check_password_hash
 from wtforms import HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..auth.accounts import actor_of, find_user
+from ..auth.login import Locked, LoginPolicy, log_in
 from ..bootstrap import Services
 from ..commands.base import ROLE_NAMES, Actor
+from ..commands.errors import CommandError, Unauthenticated
 from ..limits.redirects import same_site_path
-from . import security
 
 bp = Blueprint("duban_auth", __name__)
 
@@ -67,7 +69,8 @@ def load_user(username: str) -> StaffUser | None:
         return None
     with services().engine.connect() as conn:
         row = find_user(conn, username)
-    if row is None or not row["active"]:
+    if row is None or not row["active"] or session.get("generation") != row["token_generation"]:
+        # deactivated, or the password changed (or every session was ended) since this login
         return None
     return StaffUser(row)
 
@@ -77,27 +80,61 @@ def login():
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
+    error, status = None, 200
+    if form.validate_on_submit():
+        try:
+            row = log_in(services(), current_app.config["SECRET_KEY"], form.username.data.strip(),
+                         form.password.data, request.remote_addr,
+                         LoginPolicy.from_config(current_app.config))
+        except Locked as exc:
+            error, status = exc.message, 429
+            retry_after = exc.retry_after
+        except Unauthenticated as exc:
+            error, status = exc.message, 401
+        else:
+            session.clear()  # a fresh session id-space on each login: no fixation
+            login_user(StaffUser(row))
+            session.permanent = True
+            session["login_at"] = _now()
+            session["generation"] = row["token_generation"]
+            return redirect(_safe_next(form.next.data))
+    response = make_response(render_template("duban/login.html", form=form, error=error), status)
+    if status == 429:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+class PasswordForm(FlaskForm):
+    old_password = PasswordField("原密码", validators=[DataRequired("请输入原密码。"),
+                                                      Length(max=200)])
+    new_password = PasswordField("新密码", validators=[DataRequired("请输入新密码。"),
+                                                      Length(min=6, max=200, message="新密码须为 6 至 200 个字符。")])
+    confirm = PasswordField("再次输入新密码", validators=[
+        DataRequired("请再次输入新密码。"), EqualTo("new_password", "两次输入的新密码不一致。")])
+
+
+@bp.route("/password", methods=("GET", "POST"))
+@login_required
+def change_password():
+    """修改密码: every other session and token of the user ends; this session goes on."""
+    form = PasswordForm()
     error = None
     if form.validate_on_submit():
-        svc = services()
-        username = form.username.data.strip()
-        if security.recent_failures(svc, username) >= security.MAX_FAILURES:
-            error = "该用户登录失败次数过多，请 15 分钟后再试。"
+        try:
+            services().bus.execute("change_password", {
+                "username": current_user.id, "old_password": form.old_password.data,
+                "new_password": form.new_password.data}, current_user.actor())
+        except CommandError as exc:
+            for name, messages in (exc.fields or {}).items():
+                if name in form:
+                    form[name].errors = list(form[name].errors) + list(messages)
+            error = exc.message
         else:
-            with svc.engine.connect() as conn:
-                row = find_user(conn, username)
-            reason = ("unknown_user" if row is None else "inactive" if not row["active"]
-                      else None if check_password_hash(row["password_hash"], form.password.data)
-                      else "bad_password")
-            if reason is None:
-                session.clear()  # a fresh session id-space on each login: no fixation
-                login_user(StaffUser(row))
-                session.permanent = True
-                session["login_at"] = _now()
-                return redirect(_safe_next(form.next.data))
-            security.record_login_failure(svc, username, reason, request.remote_addr)
-            error = "用户名或密码错误。"
-    return render_template("duban/login.html", form=form, error=error), (401 if error else 200)
+            session["generation"] = session.get("generation", 0) + 1
+            flash("密码已修改；此前签发的令牌及其他已登录的会话均已失效。", "success")
+            return redirect(url_for("admin.index"))
+    refused = error is not None or (request.method == "POST" and bool(form.errors))
+    return render_template("duban/password.html", form=form, error=error), (400 if refused else 200)
 
 
 @bp.route("/logout", methods=("POST",))

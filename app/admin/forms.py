@@ -68,6 +68,10 @@ FORMS = {f.command: f for f in [
         Input("role", "新角色", "select", True, _c({k: v for k, v in ROLE_NAMES.items()
                                                  if k != "system"})),
         Input("unit", "所属单位（填报员必填）", suggest="unit")), menu="变更用户角色"),
+    CommandForm("deactivate_user", "停用用户（其令牌与会话立即失效）", (
+        Input("username", "用户名", required=True),), menu="停用用户", danger=True),
+    CommandForm("reactivate_user", "重新启用用户", (
+        Input("username", "用户名", required=True),), menu="重新启用用户"),
     CommandForm("register_project", "登记重大项目", (
         Input("code", "项目编码", required=True), Input("name", "项目名称", required=True),
         Input("category", "项目类别", "select", True, _c(PROJECT_CATEGORIES)),

@@ -7,7 +7,9 @@ from werkzeug.exceptions import HTTPException
 from ..auth.accounts import actor_from_token
 from ..bootstrap import Services
 from ..commands.base import Actor
-from ..commands.errors import CommandError, Unauthenticated
+from ..auth.login import Locked
+from ..auth.security_log import record_refusal
+from ..commands.errors import CommandError, Forbidden, Unauthenticated
 
 _HTTP_MESSAGES = {
     400: ("invalid", "请求无效。"),
@@ -17,6 +19,7 @@ _HTTP_MESSAGES = {
     405: ("method_not_allowed", "不支持该请求方法。"),
     413: ("too_large", "上传内容过大。"),
     415: ("unsupported_media_type", "请以 JSON 格式提交。"),
+    429: ("locked", "请求过于频繁，请稍后再试。"),
 }
 
 
@@ -29,14 +32,22 @@ def current_actor() -> Actor:
         header = request.headers.get("Authorization", "")
         if not header.startswith("Bearer "):
             raise Unauthenticated("请先登录：缺少 Authorization: Bearer 令牌。")
-        g.actor = actor_from_token(services().engine, current_app.config["SECRET_KEY"],
-                                   header[7:].strip(), current_app.config["TOKEN_MAX_AGE"],
-                                   request.remote_addr)
+        g.actor, g.token = actor_from_token(services().engine, current_app.config["SECRET_KEY"],
+                                            header[7:].strip(), current_app.config["TOKEN_MAX_AGE"],
+                                            request.remote_addr)
     return g.actor
 
 
 def command_error(exc: CommandError):
-    return jsonify(exc.as_dict()), exc.status
+    response = jsonify(exc.as_dict())
+    if isinstance(exc, Locked):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, Forbidden) and "actor" in g:
+        # Refusals of the API are security facts, as those of the staff pages are.
+        action = (request.endpoint or "").removeprefix("api.").removeprefix("command_")
+        record_refusal(services(), g.actor, request.path, request.method, action or None,
+                       exc.message)
+    return response, exc.status
 
 
 def http_error(exc: HTTPException):

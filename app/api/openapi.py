@@ -46,7 +46,7 @@ class Error(Schema):
 
 _ERRORS = {
     "400": "输入无效", "401": "未登录", "403": "角色或单位无权", "404": "对象不存在",
-    "409": "版本冲突或编码重复", "422": "当前状态不允许",
+    "409": "版本冲突或编码重复", "422": "当前状态不允许", "429": "登录失败次数过多，已锁定",
 }
 
 
@@ -71,7 +71,29 @@ def build_spec(commands: CommandRegistry) -> dict:
         "summary": "登录，获取令牌", "tags": ["认证"],
         "requestBody": {"required": True, "content": {"application/json": {"schema": TokenRequest}}},
         "responses": {"200": {"description": "令牌", "content": {
-            "application/json": {"schema": TokenResponse}}}, **_error_responses(["400", "401"])},
+            "application/json": {"schema": TokenResponse}}},
+            **_error_responses(["400", "401", "429"])},
+        "description": "同一用户名自同一地址 15 分钟内失败 5 次即锁定 15 分钟：429（错误代码 locked，"
+                       "附 Retry-After 秒数）。",
+    }})
+    spec.path("/auth/logout", operations={"post": {
+        "summary": "退出登录：此令牌此后被拒绝（everywhere 为 true 时该用户的全部令牌）",
+        "tags": ["认证"], "security": [{"bearer": []}],
+        "requestBody": {"required": False, "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"everywhere": {"type": "boolean"}}}}}},
+        "responses": {"201": {"description": "已记录", "content": {
+            "application/json": {"schema": "CommandResult"}}}, **_error_responses(["401"])},
+    }})
+    spec.path("/auth/password", operations={"post": {
+        "summary": "修改本人密码：此前签发的全部令牌此后被拒绝", "tags": ["认证"],
+        "security": [{"bearer": []}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["old_password", "new_password"], "properties": {
+                "old_password": {"type": "string"},
+                "new_password": {"type": "string", "minLength": 6, "maxLength": 200}}}}}},
+        "responses": {"201": {"description": "已记录", "content": {
+            "application/json": {"schema": "CommandResult"}}},
+            **_error_responses(["400", "401"])},
     }})
     for cmd in commands:
         if not cmd.path:

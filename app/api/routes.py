@@ -1,27 +1,57 @@
-"""Routes that are not commands or ledger queries: the token and the OpenAPI document."""
+"""Routes that are not commands or ledger queries: logging in and out, the password, OpenAPI."""
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 
-from ..auth.accounts import authenticate, issue_token
+from ..auth.accounts import issue_token, token_expiry
+from ..auth.login import LoginPolicy, log_in
 from ..commands.errors import InvalidCommand
-from flask import Blueprint
-
-from .blueprint import services
+from .blueprint import current_actor, services
 from .openapi import build_spec
 
 
-def token():
+def _json_body(required: tuple[str, ...], message: str) -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise InvalidCommand("请求内容必须是一个 JSON 对象。")
-    fields = {k: ["必填项，不能为空。"] for k in ("username", "password")
+    fields = {k: ["必填项，不能为空。"] for k in required
               if not isinstance(body.get(k), str) or not body.get(k)}
     if fields:
-        raise InvalidCommand("请填写用户名和密码。", fields)
-    actor = authenticate(services().engine, body["username"], body["password"])
-    return jsonify({"token": issue_token(current_app.config["SECRET_KEY"], actor.username),
-                    "role": actor.role, "unit": actor.unit})
+        raise InvalidCommand(message, fields)
+    return body
+
+
+def token():
+    body = _json_body(("username", "password"), "请填写用户名和密码。")
+    config = current_app.config
+    row = log_in(services(), config["SECRET_KEY"], body["username"], body["password"],
+                 request.remote_addr, LoginPolicy.from_config(config))
+    return jsonify({"token": issue_token(config["SECRET_KEY"], row["username"],
+                                         row["token_generation"]),
+                    "role": row["role"], "unit": row["unit"]})
+
+
+def logout():
+    """This token is refused from now on; with {"everywhere": true}, every token of the user."""
+    actor = current_actor()
+    body = request.get_json(silent=True)
+    everywhere = isinstance(body, dict) and body.get("everywhere") is True
+    svc = services()
+    result = svc.bus.execute("log_out", {
+        "username": actor.username, "token_id": g.token["j"], "everywhere": everywhere,
+        "token_expires": token_expiry(svc.clock(), current_app.config["TOKEN_MAX_AGE"]).isoformat()},
+        actor)
+    return jsonify(result), 201
+
+
+def password():
+    """Changes one's own password; every token issued before is refused from then on."""
+    actor = current_actor()
+    body = _json_body(("old_password", "new_password"), "请填写原密码和新密码。")
+    result = services().bus.execute("change_password", {
+        "username": actor.username, "old_password": body["old_password"],
+        "new_password": body["new_password"]}, actor)
+    return jsonify(result), 201
 
 
 def openapi():
@@ -30,4 +60,6 @@ def openapi():
 
 def register_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/auth/token", view_func=token, methods=["POST"])
+    bp.add_url_rule("/auth/logout", view_func=logout, methods=["POST"])
+    bp.add_url_rule("/auth/password", view_func=password, methods=["POST"])
     bp.add_url_rule("/openapi.json", view_func=openapi, methods=["GET"])

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from sqlalchemy import update
-from werkzeug.security import generate_password_hash
+from sqlalchemy import func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..auth.accounts import find_user
+from ..auth.accounts import find_user, revoke_token
 from ..auth.tables import users
 from ..events.model import NewEvent, format_instant
-from .base import ADMIN, ROLES, UNIT_REPORTER, CommandSpec, Context, Decision
-from .errors import Conflict, NotFound
+from .base import ADMIN, ROLES, SYSTEM, UNIT_REPORTER, CommandSpec, Context, Decision
+from .errors import Conflict, Forbidden, InvalidCommand, NotAllowed, NotFound
 
 
 def unit_stream(code: str) -> str:
@@ -59,8 +59,9 @@ def create_user(ctx: Context, cmd: dict) -> Decision:
 
 
 def change_role(ctx: Context, cmd: dict) -> Decision:
-    if find_user(ctx.conn, cmd["username"]) is None:
-        raise NotFound(f"用户“{cmd['username']}”不存在。")
+    row = _existing(ctx, cmd["username"])
+    if cmd["role"] != ADMIN:
+        _keep_an_admin(ctx, row, "不能变更其角色")
     _check_unit(ctx, cmd["unit"])
     ctx.conn.execute(update(users).where(users.c.username == cmd["username"])
                      .values(role=cmd["role"], unit=cmd["unit"]))
@@ -69,10 +70,116 @@ def change_role(ctx: Context, cmd: dict) -> Decision:
                     [NewEvent("UserRoleChanged", data, ctx.today)])
 
 
+class ChangePassword(Schema):
+    username = fields.String(required=True)
+    old_password = fields.String(required=True, load_only=True, validate=validate.Length(max=200))
+    new_password = fields.String(required=True, load_only=True,
+                                 validate=validate.Length(min=6, max=200))
+
+
+class LogOut(Schema):
+    username = fields.String(required=True)
+    # the token given up (None: the session of the staff pages, which ends by itself)
+    token_id = fields.String(load_default=None, allow_none=True)
+    token_expires = fields.AwareDateTime(load_default=None, allow_none=True)
+    everywhere = fields.Boolean(load_default=False)  # every token and session of the user
+
+
+class UserAccess(Schema):
+    username = fields.String(required=True)
+
+
+def _existing(ctx: Context, username: str):
+    row = find_user(ctx.conn, username)
+    if row is None:
+        raise NotFound(f"用户“{username}”不存在。")
+    return row
+
+
+def _keep_an_admin(ctx: Context, row, what: str) -> None:
+    """The last active admin stays one: otherwise nobody could manage users any more."""
+    if row["role"] != ADMIN or not row["active"]:
+        return
+    admins = ctx.conn.execute(select(func.count()).select_from(users).where(
+        users.c.role == ADMIN, users.c.active.is_(True))).scalar()
+    if admins <= 1:
+        raise NotAllowed(f"“{row['username']}”是最后一个启用的系统管理员，{what}。")
+
+
+def _only_oneself(ctx: Context, username: str) -> None:
+    if ctx.actor.role != SYSTEM.role and ctx.actor.username != username:
+        raise Forbidden("只能对自己的账号执行此操作。")
+
+
+def _bump_generation(ctx: Context, username: str, **values) -> None:
+    # Tokens and sessions carry the generation they were issued under: all of them are refused.
+    ctx.conn.execute(update(users).where(users.c.username == username).values(
+        token_generation=users.c.token_generation + 1, **values))
+
+
+def _user_event(cmd: dict, event: str, data: dict, ctx: Context) -> Decision:
+    return Decision(cmd["username"], f"user:{cmd['username']}", "user",
+                    [NewEvent(event, data, ctx.today)])
+
+
+def change_password(ctx: Context, cmd: dict) -> Decision:
+    _only_oneself(ctx, cmd["username"])
+    row = _existing(ctx, cmd["username"])
+    if not check_password_hash(row["password_hash"], cmd["old_password"]):
+        raise InvalidCommand("原密码不正确。", {"old_password": ["原密码不正确。"]})
+    if cmd["new_password"] == cmd["old_password"]:
+        raise InvalidCommand("新密码不能与原密码相同。", {"new_password": ["新密码不能与原密码相同。"]})
+    _bump_generation(ctx, cmd["username"],
+                     password_hash=generate_password_hash(cmd["new_password"]))
+    return _user_event(cmd, "PasswordChanged", {"username": cmd["username"]}, ctx)
+
+
+def log_out(ctx: Context, cmd: dict) -> Decision:
+    _only_oneself(ctx, cmd["username"])
+    _existing(ctx, cmd["username"])
+    if cmd["everywhere"]:
+        _bump_generation(ctx, cmd["username"])
+    elif cmd["token_id"]:
+        revoke_token(ctx.conn, cmd["username"], cmd["token_id"],
+                     cmd["token_expires"] or ctx.now, ctx.now)
+    return _user_event(cmd, "UserLoggedOut",
+                       {"username": cmd["username"], "everywhere": cmd["everywhere"]}, ctx)
+
+
+def deactivate_user(ctx: Context, cmd: dict) -> Decision:
+    row = _existing(ctx, cmd["username"])
+    if not row["active"]:
+        raise NotAllowed(f"用户“{cmd['username']}”已是停用状态。")
+    _keep_an_admin(ctx, row, "不能停用")
+    _bump_generation(ctx, cmd["username"], active=False)
+    return _user_event(cmd, "UserDeactivated", {"username": cmd["username"]}, ctx)
+
+
+def reactivate_user(ctx: Context, cmd: dict) -> Decision:
+    row = _existing(ctx, cmd["username"])
+    if row["active"]:
+        raise NotAllowed(f"用户“{cmd['username']}”已是启用状态。")
+    ctx.conn.execute(update(users).where(users.c.username == cmd["username"]).values(active=True))
+    return _user_event(cmd, "UserReactivated", {"username": cmd["username"]}, ctx)
+
+
+def _user_stream(c: dict) -> str:
+    return f"user:{c['username']}"
+
+
 COMMANDS = [
     CommandSpec("create_user", CreateUser, create_user, (ADMIN,), "创建用户",
                 path="/users", tags=("用户",)),
     CommandSpec("change_role", ChangeRole, change_role, (ADMIN,), "变更用户角色",
                 stream=lambda c: f"user:{c['username']}", path="/users/{username}/role",
                 tags=("用户",)),
+    CommandSpec("deactivate_user", UserAccess, deactivate_user, (ADMIN,), "停用用户（其令牌与会话立即失效）",
+                stream=_user_stream, path="/users/{username}/deactivate", tags=("用户",)),
+    CommandSpec("reactivate_user", UserAccess, reactivate_user, (ADMIN,), "重新启用用户",
+                stream=_user_stream, path="/users/{username}/reactivate", tags=("用户",)),
+    # Reached through POST /auth/password and /auth/logout, which fill in who is asking.
+    CommandSpec("change_password", ChangePassword, change_password, ROLES, "修改本人密码",
+                stream=_user_stream, tags=("认证",)),
+    CommandSpec("log_out", LogOut, log_out, ROLES, "退出登录", stream=_user_stream,
+                tags=("认证",)),
 ]

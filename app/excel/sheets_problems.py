@@ -148,9 +148,14 @@ def event_log(ctx: ExportContext) -> list[Sheet]:
     prefix = ctx.params.get("stream")
     tz = ctx.view.services.tz
 
+    from ..commands.security import STREAM as SECURITY_STREAM
+    from ..commands.security import may_read_security_log
+
+    hidden = None if may_read_security_log(ctx.actor) else SECURITY_STREAM
+
     def rows() -> Iterator[list]:
         for ev in store.read_all(until_position=ctx.view.position, conn=ctx.conn):
-            if prefix and not ev.stream_id.startswith(prefix):
+            if (prefix and not ev.stream_id.startswith(prefix)) or ev.stream_id == hidden:
                 continue
             meta = ev.meta
             yield [ev.position, f"{parse_instant(ev.recorded_at).astimezone(tz):%Y-%m-%d %H:%M:%S}",

@@ -15,6 +15,18 @@ from ..links import buttons, can, command
 from ..vocab import yes_no
 
 
+def _actions(r) -> list[tuple[str, str, str]]:
+    items = []
+    if can("change_role"):
+        items.append((command("change_role", username=r.username), "变更角色", "secondary"))
+    # Deactivating takes access away at once: every token and session of the user is refused.
+    if r.active and can("deactivate_user"):
+        items.append((command("deactivate_user", username=r.username), "停用", "danger"))
+    if not r.active and can("reactivate_user"):
+        items.append((command("reactivate_user", username=r.username), "启用", "success"))
+    return items
+
+
 class UserListView(LedgerView):
     roles = (ADMIN,)
     pk = "username"
@@ -28,9 +40,7 @@ class UserListView(LedgerView):
     column_choices = {"role": [(k, v) for k, v in ROLE_NAMES.items()]}
     column_filters = [Equals("role", "角色", [(k, v) for k, v in ROLE_NAMES.items() if k != "system"])]
     column_formatters = {
-        "actions": formatter(lambda r: buttons([(command("change_role", username=r.username),
-                                                 "变更角色", "secondary")])
-                             if can("change_role") else ""),
+        "actions": formatter(lambda r: buttons(_actions(r))),
         "active": formatter(lambda r: yes_no(r.active)),
     }
 

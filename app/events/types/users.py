@@ -17,6 +17,20 @@ class UserRoleChanged(Schema):
     unit = fields.String(allow_none=True)
 
 
+class UserAccessChanged(Schema):
+    """PasswordChanged, UserDeactivated, UserReactivated: whose access changed (no password)."""
+    username = fields.String(required=True)
+
+
+class UserLoggedOut(Schema):
+    username = fields.String(required=True)
+    everywhere = fields.Boolean(required=True)  # every token and session, not only this one
+
+
 def register(registry: EventRegistry) -> None:
     registry.register("UserCreated", UserCreated)
     registry.register("UserRoleChanged", UserRoleChanged)
+    registry.register("PasswordChanged", UserAccessChanged)
+    registry.register("UserDeactivated", UserAccessChanged)
+    registry.register("UserReactivated", UserAccessChanged)
+    registry.register("UserLoggedOut", UserLoggedOut)
