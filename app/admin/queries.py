@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import (ColumnElement, Integer, Select, and_, case, cast, false, func, literal,
-                        or_, select, true)
+from sqlalchemy import (ColumnElement, Integer, Select, and_, case, cast, exists, false, func,
+                        literal, or_, select, true)
 
 from ..commands.base import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER, Actor
+from ..projections.oversight import inspections
 from ..projections.problems import (OPEN_STATUSES, overdue_condition, problem_dispatches,
                                     problems)
 from ..projections.projects import annual_plans, monthly_progress, projects, ytd_select
@@ -23,9 +24,10 @@ REPORTING_STAGES = ("preliminary", "planned_new", "new_start", "continuing")
 
 @dataclass(frozen=True)
 class Scope:
-    """What part of the ledgers an actor may read: a unit reporter its own unit's rows, every
-    other role everything (as in the API). ``mine`` narrows a leader to their own projects where
-    a page lists what is theirs to do (the home page's to-dos)."""
+    """What part of the ledgers an actor may read: a unit reporter its own unit's rows (and the
+    inspections, meetings and bulletins that concern its unit), every other role everything (the
+    API and the pages alike). ``mine`` narrows a leader to their own projects where a page lists
+    what is theirs to do (the home page's to-dos)."""
 
     actor: Actor
 
@@ -58,6 +60,55 @@ class Scope:
         if self.actor.role == UNIT_REPORTER:
             return unit == self.actor.unit
         return true()
+
+    # What concerns a unit among the oversight records (督查, 调度会, 通报); a unit reporter reads
+    # those only, every other role all of them.
+    def _reporter_problems(self) -> Select:
+        """Ids of the problems that concern the reporter's unit: raised by it, assigned to it, or
+        on a project it owns or answers for."""
+        u = self.actor.unit
+        theirs = select(projects.c.code).where(or_(projects.c.owner_unit == u,
+                                                   projects.c.responsible_unit == u))
+        return select(problems.c.id).where(or_(problems.c.unit == u, problems.c.responsible_unit == u,
+                                               problems.c.project.in_(theirs.scalar_subquery())))
+
+    def inspections(self, inspection_id: ColumnElement, targets: ColumnElement) -> ColumnElement[bool]:
+        """The inspections that inspected the unit (its code among the targets) or found a problem
+        that concerns it."""
+        if self.actor.role != UNIT_REPORTER:
+            return true()
+        found = (select(problems.c.inspection)
+                 .where(problems.c.inspection.is_not(None),
+                        problems.c.id.in_(self._reporter_problems().scalar_subquery())))
+        return or_(_listed(targets).contains(f",{self.actor.unit},", autoescape=True),
+                   inspection_id.in_(found.scalar_subquery()))
+
+    def meetings(self, meeting_id: ColumnElement, attendees: ColumnElement) -> ColumnElement[bool]:
+        """The meetings the unit attended (its name among the attendees) and those that took a
+        dispatch decision on a problem that concerns the unit or assigned one to it."""
+        if self.actor.role != UNIT_REPORTER:
+            return true()
+        d = problem_dispatches
+        decided = select(d.c.meeting).where(d.c.meeting.is_not(None), or_(
+            d.c.responsible_unit == self.actor.unit,
+            d.c.problem.in_(self._reporter_problems().scalar_subquery())))
+        name = select(units.c.name).where(units.c.code == self.actor.unit).scalar_subquery()
+        return or_(meeting_id.in_(decided.scalar_subquery()),
+                   _listed(attendees, "、").contains(literal("、") + name + literal("、")))
+
+    def bulletins(self, listed_inspections: ColumnElement) -> ColumnElement[bool]:
+        """The bulletins that report an inspection the unit may read."""
+        if self.actor.role != UNIT_REPORTER:
+            return true()
+        i = inspections
+        return exists(select(i.c.id).where(
+            self.inspections(i.c.id, i.c.targets),
+            _listed(listed_inspections).contains(literal(",") + i.c.id + literal(","))))
+
+
+def _listed(joined: ColumnElement, sep: str = ",") -> ColumnElement:
+    """A joined list with the separator on each side, so that ``,X,`` matches one whole item."""
+    return literal(sep) + joined + literal(sep)
 
 
 def overdue_flag(today: str) -> ColumnElement[int]:

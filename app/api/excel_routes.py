@@ -13,7 +13,7 @@ import io
 import tempfile
 
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 
 from ..commands.errors import InvalidCommand, NotFound
 from ..excel import import_kinds, limits_from
@@ -134,6 +134,104 @@ def template_download(kind: str):
     spec = _kind(kind)
     data = build_template(services(), kind, actor)
     return _xlsx_bytes(data, f"{spec.title}导入模板.xlsx")
+
+
+# -- the OpenAPI document -----------------------------------------------------------
+class ImportIssue(Schema):
+    row = fields.Integer(allow_none=True, metadata={"description": "行号（文件中的行）"})
+    column = fields.String(allow_none=True, metadata={"description": "列名（文件中的写法）"})
+    cell = fields.String(allow_none=True, metadata={"description": "单元格，如 C5"})
+    message = fields.String()
+
+
+class ImportReport(Schema):
+    ok = fields.Boolean()
+    kind = fields.String()
+    title = fields.String()
+    sheet = fields.String(allow_none=True)
+    header_row = fields.Integer(allow_none=True)
+    rows = fields.Integer()
+    dry_run = fields.Boolean()
+    unchanged_rows = fields.Integer()
+    blank_rows = fields.Integer()
+    commands = fields.Dict(keys=fields.String(), values=fields.Integer())
+    events = fields.Integer()
+    correlation_id = fields.String(allow_none=True)
+    message = fields.String()
+    errors = fields.List(fields.Nested(ImportIssue))
+
+
+class ImportRejected(Schema):
+    """400: the error, and for a file that was read, the report of each bad cell."""
+    error = fields.Nested("ErrorBody", required=True)
+    report = fields.Nested(ImportReport)
+
+
+class ExportInfo(Schema):
+    name = fields.String()
+    title = fields.String()
+    summary = fields.String()
+    month = fields.Boolean(metadata={"description": "是否接受 month 参数"})
+    options = fields.List(fields.String())
+
+
+_UPLOAD = {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {"file": {"type": "string", "format": "binary",
+                            "description": "Excel 文件（.xlsx）"}}}}}}
+_WORKBOOK = {XLSX: {"schema": {"type": "string", "format": "binary"}}}
+
+
+def describe_excel_routes(spec) -> None:
+    """The Excel routes in the OpenAPI document (apispec's APISpec), as registered below."""
+    from ..excel.exports import export_specs
+    from .openapi import error_responses, path_params
+
+    spec.components.schema("ImportReport", schema=ImportReport)
+    kinds = {"kind": list(import_kinds())}
+    report = {"application/json": {"schema": "ImportReport"}}
+    rejected = {"description": "文件有误（report 逐格说明），或未上传文件",
+                "content": {"application/json": {"schema": ImportRejected}}}
+    common = {"security": [{"bearer": []}], "tags": ["Excel"]}
+    kinds_text = "projects（项目清单）、progress（月度进度）"
+    spec.path("/imports/{kind}", operations={"post": {
+        **common, "operationId": "import_upload", "summary": "导入 Excel（全部成功才写入）",
+        "description": f"kind：{kinds_text}。任何一行有误则整个文件不导入，返回逐格错误报告；"
+                       "重复导入同一文件不产生新记录。",
+        "parameters": path_params("/imports/{kind}", kinds), "requestBody": _UPLOAD,
+        "responses": {"201": {"description": "已导入", "content": report},
+                      "200": {"description": "与台账一致，没有变更", "content": report},
+                      "400": rejected, **error_responses(["401", "403", "404", "413"])}}})
+    spec.path("/imports/{kind}/check", operations={"post": {
+        **common, "operationId": "import_check", "summary": "检查 Excel（不写入）",
+        "parameters": path_params("/imports/{kind}/check", kinds), "requestBody": _UPLOAD,
+        "responses": {"200": {"description": "检查结果（ok 为 false 时 errors 逐格说明）",
+                              "content": report},
+                      **error_responses(["400", "401", "403", "404", "413"])}}})
+    spec.path("/imports/{kind}/marked", operations={"post": {
+        **common, "operationId": "import_marked", "summary": "返回标出错误单元格的文件",
+        "parameters": path_params("/imports/{kind}/marked", kinds), "requestBody": _UPLOAD,
+        "responses": {"200": {"description": "标注了错误的文件；文件无误时为检查结果",
+                              "content": {**_WORKBOOK, **report}},
+                      "400": rejected, **error_responses(["401", "403", "404", "413"])}}})
+    spec.path("/exports", operations={"get": {
+        **common, "operationId": "export_list", "summary": "可用的导出",
+        "responses": {"200": {"description": "导出清单", "content": {"application/json": {
+            "schema": ExportInfo(many=True)}}}, **error_responses(["401"])}}})
+    names = list(export_specs())
+    spec.path("/exports/{name}.xlsx", operations={"get": {
+        **common, "operationId": "export_download", "summary": "下载导出（可按时点）",
+        "description": "name：" + "、".join(names) + "。",
+        "parameters": path_params("/exports/{name}.xlsx", {"name": names})
+        + [{"in": "query", "schema": ExportArgs}],
+        "responses": {"200": {"description": "Excel 文件", "content": _WORKBOOK},
+                      **error_responses(["400", "401", "403", "404"])}}})
+    spec.path("/templates/{kind}.xlsx", operations={"get": {
+        **common, "operationId": "template_download", "summary": "下载导入模板",
+        "description": f"kind：{kinds_text}。",
+        "parameters": path_params("/templates/{kind}.xlsx", kinds),
+        "responses": {"200": {"description": "Excel 模板", "content": _WORKBOOK},
+                      **error_responses(["401", "403", "404"])}}})
 
 
 def register_excel_routes(bp: Blueprint) -> None:

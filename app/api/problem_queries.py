@@ -7,6 +7,7 @@ from datetime import date
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Integer, func, or_, select
 
+from ..admin.queries import Scope
 from ..commands.base import UNIT_REPORTER
 from ..commands.errors import Forbidden, NotFound
 from ..domain import INSPECTION_KINDS, LEVELS, PROBLEM_STATUSES, stream
@@ -117,10 +118,8 @@ def _owner():
 
 def _visible(view: QueryView):
     """Unit reporters see the problems raised by or assigned to their unit; everyone else all."""
-    if view.actor.role != UNIT_REPORTER:
-        return None
-    u = view.actor.unit
-    return or_(problems.c.unit == u, problems.c.responsible_unit == u)
+    p = problems
+    return Scope(view.actor).problems(p.c.unit, p.c.responsible_unit, p.c.leader, p.c.project)
 
 
 def is_overdue(row, day: date) -> bool:
@@ -180,7 +179,7 @@ def _split(value: str, sep: str) -> list[str]:
 
 
 def list_meetings(view: QueryView, args: dict) -> list[dict]:
-    q = select(meetings).order_by(meetings.c.id)
+    q = select(meetings).where(Scope(view.actor).meetings(meetings.c.id, meetings.c.attendees)).order_by(meetings.c.id)
     if "level" in args:
         q = q.where(meetings.c.level == args["level"])
     return [{"id": r.id, "level": r.level, "date": r.on_date, "chair": r.chair, "topic": r.topic,
@@ -188,7 +187,9 @@ def list_meetings(view: QueryView, args: dict) -> list[dict]:
 
 
 def list_inspections(view: QueryView, args: dict) -> list[dict]:
-    q = select(inspections).order_by(inspections.c.id)
+    q = (select(inspections).where(Scope(view.actor).inspections(inspections.c.id,
+                                                                 inspections.c.targets))
+         .order_by(inspections.c.id))
     if "kind" in args:
         q = q.where(inspections.c.kind == args["kind"])
     return [{"id": r.id, "kind": r.kind, "date": r.on_date, "inspectors": _split(r.inspectors, "、"),
@@ -196,7 +197,8 @@ def list_inspections(view: QueryView, args: dict) -> list[dict]:
 
 
 def list_bulletins(view: QueryView, args: dict) -> list[dict]:
-    q = select(bulletins).order_by(bulletins.c.on_date, bulletins.c.number)
+    q = (select(bulletins).where(Scope(view.actor).bulletins(bulletins.c.inspections))
+         .order_by(bulletins.c.on_date, bulletins.c.number))
     return [{"number": r.number, "title": r.title, "date": r.on_date,
              "inspections": _split(r.inspections, ",")} for r in view.conn.execute(q)]
 
@@ -217,9 +219,7 @@ def rectification(view: QueryView, args: dict) -> list[dict]:
     so that total = resolved + in_progress.
     """
     day = view.today
-    conds = [problems.c.source == "inspection", problems.c.status != "withdrawn"]
-    if _visible(view) is not None:
-        conds.append(_visible(view))
+    conds = [problems.c.source == "inspection", problems.c.status != "withdrawn", _visible(view)]
     per: dict[str | None, dict] = {}
     for r in view.conn.execute(select(problems).where(*conds)):
         unit = r.responsible_unit or r.unit

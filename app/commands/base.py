@@ -12,6 +12,7 @@ from ..limits.text import bad_text_fields, has_bad_text
 from ..events.store import ConcurrencyConflict, EventStore, Transaction
 from .errors import Conflict, Forbidden, InvalidCommand, NotFound
 from .group import CommitGroup
+from .idempotency import body_hash, check_claim
 from .messages import translate_errors
 from .quick_load import Loader, compile_loader
 
@@ -131,6 +132,7 @@ class CommandBus:
         self.today = today
         self._schemas: dict[str, tuple[Schema, Loader | None]] = {}
         self._group = CommitGroup(store)
+        self._hidden: dict[str, frozenset[str]] = {}
 
     def load(self, name: str, payload: dict[str, Any]) -> dict:
         """Validate a payload against the command's schema (400 with per-field messages)."""
@@ -190,10 +192,15 @@ class CommandBus:
                            command_id: str | None, expected_version: int | None,
                            correlation_id: str | None, causation_id: str | None,
                            extra: dict[str, Any] | None) -> dict:
+        claim = None
         if command_id:
+            claim = (actor.username, spec.name,
+                     body_hash(cmd, expected_version, self._secret_fields(spec)))
             earlier = tx.command_result(command_id)
             if earlier is not None:
-                return earlier
+                answer, stored = earlier
+                check_claim(command_id, stored, claim)
+                return answer
         if expected_version is not None and spec.stream is not None:
             stream_id = spec.stream(cmd)
             current = tx.stream_version(stream_id)
@@ -219,9 +226,19 @@ class CommandBus:
             "position": recorded[-1].position if recorded else None,
             "events": [{"type": e.type, "position": e.position} for e in recorded],
         }
-        if command_id:
-            tx.remember_result(command_id, result)
+        if claim is not None:
+            tx.remember_result(command_id, result, claim)
         return result
+
+
+    def _secret_fields(self, spec: CommandSpec) -> frozenset[str]:
+        """Fields never shown back (passwords: ``load_only``), left out of a body's hash."""
+        hidden = self._hidden.get(spec.name)
+        if hidden is None:
+            schema = self._schemas[spec.name][0] if spec.name in self._schemas else spec.schema()
+            hidden = self._hidden[spec.name] = frozenset(
+                n for n, f in schema.fields.items() if f.load_only)
+        return hidden
 
 
 def _check_role(spec: CommandSpec, actor: Actor) -> None:

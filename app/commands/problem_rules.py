@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any, Iterable, Protocol
 
 from ..domain import LEVELS, PROBLEM_STATUSES
+from ..events.chain import decode_json
 from .base import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER, Actor
 from .errors import Forbidden, InvalidCommand, NotAllowed
 
@@ -41,6 +42,7 @@ class ProblemState:
     deadline: str | None = None  # YYYY-MM-DD
     overdue_for: set[str] = field(default_factory=set)  # deadlines an overdue fact exists for
     raised_on: str | None = None
+    resolution_by: str | None = None  # who reported the resolution awaiting verification
     version: int = 0
 
     @property
@@ -66,6 +68,7 @@ class ProblemState:
             self.deadline = d["deadline"]
         elif t == "ResolutionReported":
             self.status = AWAITING
+            self.resolution_by = recorded_by(event)
         elif t == "ResolutionVerified":
             self.status = RESOLVED
         elif t in ("ResolutionRejected", "ProblemReopened"):
@@ -77,6 +80,16 @@ class ProblemState:
         # ProblemNoted and ProblemUrged change nothing the rules look at.
         self.version += 1
         return self
+
+
+def recorded_by(event: EventLike) -> str | None:
+    """The user who recorded an event, from its metadata where the event carries it (a stored
+    event read with its chain does; a bare test event may not)."""
+    if hasattr(event, "meta_text"):
+        text = event.meta_text  # type: ignore[attr-defined]
+        return decode_json(text).get("actor") if text else None
+    meta = getattr(event, "meta", None)
+    return meta.get("actor") if isinstance(meta, dict) else None
 
 
 def fold(events: Iterable[EventLike]) -> ProblemState:
@@ -185,9 +198,23 @@ def leader_name(actor: Actor) -> str:
     return actor.display_name or actor.username
 
 
-def check_permission(actor: Actor, action: str, state: ProblemState) -> None:
-    """403 unless the actor may take this action on this problem (state aside)."""
+def leads(actor: Actor, project: "ProjectFacts | None") -> bool:
+    """Whether the project is one the leader leads (挂联): a problem with no project, or on a project
+    without a leader, is no leader's."""
+    return project is not None and project.leader is not None and project.leader == leader_name(actor)
+
+
+# What a leader decides on the projects they lead (API.md, "Security": scope).
+LEADER_SCOPED = ("dispatch", "escalate", "urge")
+
+
+def check_permission(actor: Actor, action: str, state: ProblemState,
+                     project: "ProjectFacts | None" = None) -> None:
+    """403 unless the actor may take this action on this problem (state aside). ``project``: the
+    facts of the problem's project, which a leader's actions need (None: no project)."""
     role = actor.role
+    if action in ("verify", "reject") and role != "system" and state.resolution_by == actor.username:
+        raise Forbidden("解决情况须由报告人以外的人员核验或退回。")
     if role in DECIDERS:
         return
     if role == INSPECTOR:
@@ -196,6 +223,8 @@ def check_permission(actor: Actor, action: str, state: ProblemState) -> None:
         if actor.unit and actor.unit == state.owner_unit:
             return
         raise Forbidden("只能处理本单位负责的问题。")
+    if role == LEADER and action in LEADER_SCOPED and not leads(actor, project):
+        raise Forbidden("县级联系领导只能处理本人联系（挂联）项目上的问题。")
     if role == LEADER and action in ("note", "urge", "escalate"):
         if state.leader and state.leader == leader_name(actor):
             return
@@ -205,6 +234,31 @@ def check_permission(actor: Actor, action: str, state: ProblemState) -> None:
             return
         raise Forbidden("只能对本人联系（挂联）的问题作出调度意见。")
     raise Forbidden("您的角色无权执行此操作。")
+
+
+def check_raise(actor: Actor, source: str, project: str | None) -> None:
+    """403 unless the actor may raise a problem of this source, with or without a project (before
+    anything is read): an inspector only what inspections found; a unit reporter only what its
+    unit reports, on a project; a leader only on a project."""
+    role = actor.role
+    if role == INSPECTOR and source != "inspection":
+        raise Forbidden("纪检督查人员只能登记督查发现的问题。")
+    if role == UNIT_REPORTER:
+        if source != "unit_report":
+            raise Forbidden("单位填报员只能提出本单位上报（unit_report）的问题。")
+        if project is None:
+            raise Forbidden("单位填报员提出问题须指明本单位的项目。")
+    if role == LEADER and project is None:
+        raise Forbidden("县级联系领导只能就本人联系（挂联）的项目提出问题。")
+
+
+def check_raise_on(actor: Actor, project: "ProjectFacts") -> None:
+    """403 unless the project is the actor's to raise problems on: a unit reporter's unit owns or
+    answers for it; a leader leads it."""
+    if actor.role == UNIT_REPORTER and actor.unit not in project.units:
+        raise Forbidden("只能为本单位（业主或责任单位）的项目提出问题。")
+    if actor.role == LEADER and not leads(actor, project):
+        raise Forbidden("县级联系领导只能就本人联系（挂联）的项目提出问题。")
 
 
 # -- projects, as far as problems need them -----------------------------------

@@ -15,9 +15,10 @@ from ..events.model import NewEvent
 from .base import (ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER, CommandSpec, Context,
                    Decision, Handler)
 from .errors import Forbidden, InvalidCommand
-from .problem_rules import (ProblemState, check_deadline, check_dispatch_level, check_extension,
-                            check_not_before_raised, check_overdue, check_permission, fold,
-                            fold_project, leader_name, next_level, require_status)
+from .problem_rules import (ProblemState, ProjectFacts, check_deadline, check_dispatch_level,
+                            check_extension, check_not_before_raised, check_overdue,
+                            check_permission, check_raise, check_raise_on, fold, fold_project,
+                            leader_name, next_level, require_status)
 from ..limits.dates import Day
 
 
@@ -105,10 +106,17 @@ def _decide(state: ProblemState, event: NewEvent) -> Decision:
     return Decision(state.id or "", problem_stream(state.id or ""), "problem", [event])
 
 
+def project_facts(ctx: Context, state: ProblemState) -> ProjectFacts | None:
+    """The facts of the problem's project, for the rules that need them (a leader's scope)."""
+    if ctx.actor.role != LEADER or not state.project:
+        return None  # only a leader's permission looks at the project: others read nothing more
+    return fold_project(ctx.load(stream("project", state.project)))
+
+
 def _open(ctx: Context, cmd: dict, action: str) -> tuple[ProblemState, date]:
     """The common start: the problem (404), the actor (403), the business date (400)."""
     state = load_problem(ctx, cmd["id"])
-    check_permission(ctx.actor, action, state)
+    check_permission(ctx.actor, action, state, project_facts(ctx, state))
     day = ctx.business_date(cmd)
     check_not_before_raised(state, day)
     return state, day
@@ -117,8 +125,7 @@ def _open(ctx: Context, cmd: dict, action: str) -> tuple[ProblemState, date]:
 # -- raise --------------------------------------------------------------------
 def raise_problem(ctx: Context, cmd: dict) -> Decision:
     actor = ctx.actor
-    if actor.role == INSPECTOR and cmd["source"] != "inspection":
-        raise Forbidden("纪检督查人员只能登记督查发现的问题。")
+    check_raise(actor, cmd["source"], cmd["project"])
     if cmd["source"] == "inspection" and not cmd["inspection"]:
         raise InvalidCommand("输入有误，请检查标出的字段。",
                              {"inspection": ["来源为督查发现时，必须指明是哪次督查。"]})
@@ -129,9 +136,9 @@ def raise_problem(ctx: Context, cmd: dict) -> Decision:
                                            f"项目“{cmd['project']}”不存在。"))
     if cmd["inspection"]:
         ctx.require(stream("inspection", cmd["inspection"]), f"督查记录“{cmd['inspection']}”不存在。")
+    if project is not None:
+        check_raise_on(actor, project)
     if actor.role == UNIT_REPORTER:
-        if project is not None and actor.unit not in project.units:
-            raise Forbidden("只能为本单位（业主或责任单位）的项目提出问题。")
         # the raising unit follows its own problem until it is dispatched to someone
         unit = actor.unit
     else:
@@ -155,7 +162,7 @@ def _in_charge(ctx: Context, state: ProblemState) -> str | None:
 def dispatch_problem(ctx: Context, cmd: dict) -> Decision:
     actor = ctx.actor
     state = load_problem(ctx, cmd["id"])
-    check_permission(actor, "dispatch", state)
+    check_permission(actor, "dispatch", state, project_facts(ctx, state))
     in_charge = _in_charge(ctx, state)
     leader = cmd["leader"] or in_charge
     if actor.role == LEADER:

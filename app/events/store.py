@@ -76,9 +76,11 @@ class _DriverSQL:
         self.stream_version = f"SELECT max(version) FROM events WHERE stream_id = {mark}"
         self.stream_since = (f"SELECT {columns} FROM events WHERE stream_id = {mark} "
                              f"AND version > {mark} ORDER BY version")
-        self.command_result = f"SELECT result FROM command_results WHERE command_id = {mark}"
-        self.remember_result = (f"INSERT INTO command_results (command_id, result, recorded_at) "
-                                f"VALUES ({mark}, {mark}, {mark})")
+        self.command_result = (f"SELECT result, username, command, body_hash FROM command_results "
+                               f"WHERE command_id = {mark}")
+        self.remember_result = (f"INSERT INTO command_results (command_id, result, recorded_at, "
+                                f"username, command, body_hash) "
+                                f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark}, {mark})")
         self.read_stream_until = (f"SELECT {columns} FROM events WHERE stream_id = {mark} "
                                   f"AND position <= {mark} ORDER BY version")
         # A command's first read inside the lock: its stream's events after a version (0: all),

@@ -28,11 +28,15 @@ events = Table(
     Index("ix_events_type", "type"),
 )
 
-# Idempotency: a command id seen before returns the answer it got the first time.
+# Idempotency: a command id seen before returns the answer it got the first time, to the user
+# who sent it, for the same command and body (migration 0006b); NULL where not known (older rows).
 command_results = Table(
     "command_results",
     metadata,
     Column("command_id", String(200), primary_key=True),
     Column("result", Text, nullable=False),
     Column("recorded_at", String(32), nullable=False),
+    Column("username", String(100)),
+    Column("command", String(100)),
+    Column("body_hash", String(64)),
 )

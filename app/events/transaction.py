@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 APPEND_LOCK_KEY = 0x6475_6261_6E
 
 FullHead = tuple[int, str, str]  # position, hash and recorded_at of the last event
+# Who a command id belongs to: the user, the command's name, the hash of its canonical body.
+Claim = tuple[str | None, str | None, str | None]
 
 
 class ConcurrencyConflict(Exception):
@@ -375,10 +377,15 @@ class Transaction:
         return exc
 
     # -- idempotency -----------------------------------------------------
-    def command_result(self, command_id: str) -> dict | None:
+    def command_result(self, command_id: str) -> tuple[dict, Claim] | None:
+        """The answer a command id got, and who claimed it (user, command, body hash; None where
+        not recorded)."""
         rows = self.rows(self._sql.command_result, (command_id,))
-        return decode_json(rows[0][0]) if rows else None
+        if not rows:
+            return None
+        text, username, command, body_hash = rows[0]
+        return decode_json(text), (username, command, body_hash)
 
-    def remember_result(self, command_id: str, result: dict) -> None:
+    def remember_result(self, command_id: str, result: dict, claim: Claim) -> None:
         self.write(self._sql.remember_result,
-                   (command_id, canonical_json(result), format_instant(self.store.clock())))
+                   (command_id, canonical_json(result), format_instant(self.store.clock()), *claim))

@@ -73,3 +73,51 @@ def test_queries_take_as_of(spec, path):
 
 def test_token_route(spec):
     assert "post" in spec["paths"]["/auth/token"]
+
+
+# The Excel routes (API.md, "Excel" and "Pages and spreadsheets"): uploads are multipart, downloads
+# are workbooks.
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.mark.parametrize("path", ["/imports/{kind}", "/imports/{kind}/check",
+                                  "/imports/{kind}/marked"])
+def test_imports_take_a_multipart_file(spec, path):
+    op = spec["paths"][path]["post"]
+    form = op["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert form["required"] == ["file"] and form["properties"]["file"]["format"] == "binary"
+    [kind] = [p for p in op["parameters"] if p["name"] == "kind"]
+    assert set(kind["schema"]["enum"]) == {"projects", "progress"}
+    assert "400" in op["responses"]
+
+
+def test_exports_and_templates_are_workbooks(spec):
+    export = spec["paths"]["/exports/{name}.xlsx"]["get"]
+    names = next(p for p in export["parameters"] if p.get("name") == "name")["schema"]["enum"]
+    assert {"ledger", "rectification", "progress", "dispatch", "double-half", "fast-slow",
+            "events", "projects"} <= set(names)
+    assert {p["name"] for p in export["parameters"] if p["in"] == "query"} >= {"as_of", "month"}
+    assert XLSX in export["responses"]["200"]["content"]
+    template = spec["paths"]["/templates/{kind}.xlsx"]["get"]
+    assert XLSX in template["responses"]["200"]["content"]
+    assert "get" in spec["paths"]["/exports"]
+
+
+def test_every_route_of_the_api_is_in_the_document(spec):
+    """What the app serves under /api/v1 and what its document describes are the same routes."""
+    import re
+    import tempfile
+
+    from app import create_app
+
+    app = create_app({"DATABASE_URL": f"sqlite:///{tempfile.mkdtemp()}/routes.sqlite3"})
+    served = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/") or rule.rule == "/api/v1/openapi.json":
+            continue
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule[len("/api/v1"):])
+        served |= {(m.lower(), path) for m in rule.methods - {"HEAD", "OPTIONS"}}
+    documented = {(m, p) for p, ops in spec["paths"].items() for m in ops
+                  if m in ("get", "post", "put", "patch", "delete")}
+    assert served - documented == set(), "served but not documented"
+    assert documented - served == set(), "documented but not served"

@@ -27,8 +27,11 @@ def test_hold_meeting(world: World):
     assert set(fields) == {"level", "date", "chair", "topic"}
     world.error("/meetings", {**MEETING, "date": "2027-01-01"}, "disp", 400)
     assert world.event_count() == before
-    listed = world.get("/meetings", "rep1")
+    listed = world.get("/meetings")
     assert [m["id"] for m in listed] == ["M0001", "M0002", "M0003"]
+    # a unit reporter reads the meetings its unit attended (城南镇 is U01)
+    assert [m["id"] for m in world.get("/meetings", "rep1")] == ["M0001"]
+    assert world.get("/meetings", "rep2") == []
     assert listed[0] == {"id": "M0001", "level": 3, "date": "2026-03-10", "chair": "区长",
                          "topic": "重大项目三级调度会", "attendees": ["区发改局", "城南镇"]}
     assert [m["id"] for m in world.get("/meetings", level=2)] == ["M0002"]
@@ -74,7 +77,7 @@ def test_rectification(world: World):
     world.post("/inspections", INSPECTION, "insp")
     done, late, _raised, gone = (_found(world) for _ in range(4))
     world.dispatch(done, responsible_unit="U01")
-    world.post(f"/problems/{done}/resolution", {"description": "已整改", "date": "2026-04-01"})
+    world.post(f"/problems/{done}/resolution", {"description": "已整改", "date": "2026-04-01"}, "rep1")
     world.post(f"/problems/{done}/verify", {"note": "整改到位", "date": "2026-04-02"})
     world.dispatch(late, deadline="2026-06-30")  # to U02, past its deadline
     world.post(f"/problems/{gone}/withdraw", {"reason": "重复登记"})
@@ -95,10 +98,10 @@ def test_dispatch_stats_and_rebuild(world: World):
     a, b, _untouched = (world.raise_problem() for _ in range(3))
     world.dispatch(a, level=1)
     world.dispatch(a, level=3, meeting=mid, date="2026-03-10", deadline="2026-12-31")
-    world.post(f"/problems/{a}/resolution", {"description": "已解决", "date": "2026-04-01"})
+    world.post(f"/problems/{a}/resolution", {"description": "已解决", "date": "2026-04-01"}, "rep2")
     world.post(f"/problems/{a}/verify", {"note": "核实", "date": "2026-04-02"})
     world.post(f"/problems/{a}/reopen", {"reason": "反弹", "date": "2026-04-10"})
-    world.post(f"/problems/{a}/resolution", {"description": "再解决", "date": "2026-04-20"})
+    world.post(f"/problems/{a}/resolution", {"description": "再解决", "date": "2026-04-20"}, "rep2")
     world.post(f"/problems/{a}/verify", {"note": "再核实", "date": "2026-04-21"})
     world.dispatch(b, level=2, responsible_unit="U01", deadline="2026-05-31")
     world.post(f"/problems/{b}/escalate", {"reason": "二级未解决", "date": "2026-04-01"})

@@ -5,10 +5,11 @@ import pytest
 
 from app.commands.base import Actor
 from app.commands.errors import Forbidden, InvalidCommand, NotAllowed
-from app.commands.problem_rules import (ACTIONS, check_deadline, check_dispatch_level,
-                                        check_extension, check_not_before_raised, check_overdue,
-                                        check_permission, fold, fold_project, next_level,
-                                        require_status)
+from app.commands.problem_rules import (ACTIONS, ProjectFacts, check_deadline,
+                                        check_dispatch_level, check_extension,
+                                        check_not_before_raised, check_overdue, check_permission,
+                                        check_raise, check_raise_on, fold, fold_project,
+                                        next_level, require_status)
 from app.events.model import NewEvent
 
 RAISED = NewEvent("ProblemRaised", {"id": "P00001", "category": "land", "description": "用地指标不足",
@@ -120,14 +121,68 @@ def test_permissions():
         check_permission(Actor("r", "unit_reporter", "U01"), "report_resolution", s)
     with pytest.raises(Forbidden):
         check_permission(Actor("r", "unit_reporter", "U02"), "verify", s)
-    # leader: by name, on their own problems
-    check_permission(Actor("wq", "leader", display_name="王强"), "urge", s)
-    check_permission(Actor("王强", "leader"), "escalate", s)
+    # leader: by name, on their own problems of the projects they lead
+    led_by_wq = ProjectFacts("XM001", "E01", "U01", "王强")
+    check_permission(Actor("wq", "leader", display_name="王强"), "urge", s, led_by_wq)
+    check_permission(Actor("王强", "leader"), "escalate", s, led_by_wq)
     with pytest.raises(Forbidden, match="挂联"):
-        check_permission(Actor("zs", "leader", display_name="张三"), "note", s)
+        check_permission(Actor("zs", "leader", display_name="张三"), "note", s, led_by_wq)
     with pytest.raises(Forbidden):
-        check_permission(Actor("wq", "leader", display_name="王强"), "verify", s)
-    check_permission(Actor("zs", "leader", display_name="张三"), "dispatch", raised)
+        check_permission(Actor("wq", "leader", display_name="王强"), "verify", s, led_by_wq)
+    check_permission(Actor("zs", "leader", display_name="张三"), "dispatch", raised,
+                     ProjectFacts("XM001", "E01", "U01", "张三"))
+
+
+def test_a_leader_decides_only_on_the_projects_they_lead():
+    s = fold([RAISED, dispatched(leader="王强")])
+    wq = Actor("wq", "leader", display_name="王强")
+    for action in ("dispatch", "escalate", "urge"):
+        check_permission(wq, action, s, ProjectFacts("XM001", "E01", "U01", "王强"))
+        # the problem names him, yet the project is not his: led by another, by nobody, or none
+        for project in (ProjectFacts("XM001", "E01", "U01", "张三"),
+                        ProjectFacts("XM001", "E01", "U01", None), None):
+            with pytest.raises(Forbidden, match="挂联"):
+                check_permission(wq, action, s, project)
+    # a note is not a decision: the problem's leader in charge may write one
+    check_permission(wq, "note", s, None)
+
+
+def test_the_reporter_of_a_resolution_does_not_verify_it():
+    reported = NewEvent("ResolutionReported", {"description": "已解决"})
+    reported_by = type("Stored", (), {"type": reported.type, "data": reported.data,
+                                      "meta_text": '{"actor":"disp"}'})()
+    s = fold([RAISED, dispatched(), reported_by])
+    assert s.resolution_by == "disp"
+    for action in ("verify", "reject"):
+        with pytest.raises(Forbidden, match="报告人以外"):
+            check_permission(Actor("disp", "dispatcher"), action, s)
+        check_permission(Actor("disp2", "dispatcher"), action, s)
+        check_permission(Actor("admin", "admin"), action, s)
+    # a report whose author is not known (a bare event) restricts no one
+    assert fold([RAISED, dispatched(), reported]).resolution_by is None
+
+
+def test_who_may_raise():
+    rep = Actor("r", "unit_reporter", "U01")
+    check_raise(rep, "unit_report", "XM001")
+    for source, project in [("meeting", "XM001"), ("inspection", "XM001"), ("unit_report", None)]:
+        with pytest.raises(Forbidden):
+            check_raise(rep, source, project)
+    check_raise_on(rep, ProjectFacts("XM001", "E01", "U01", None))
+    with pytest.raises(Forbidden, match="本单位"):
+        check_raise_on(rep, ProjectFacts("XM002", "E01", "U02", None))
+    wq = Actor("wq", "leader", display_name="王强")
+    check_raise(wq, "meeting", "XM001")
+    with pytest.raises(Forbidden, match="挂联"):
+        check_raise(wq, "meeting", None)
+    check_raise_on(wq, ProjectFacts("XM001", "E01", "U01", "王强"))
+    for leader in ("张三", None):
+        with pytest.raises(Forbidden, match="挂联"):
+            check_raise_on(wq, ProjectFacts("XM001", "E01", "U01", leader))
+    with pytest.raises(Forbidden, match="督查"):
+        check_raise(Actor("i", "inspector"), "meeting", "XM001")
+    for role in ("admin", "dispatcher"):
+        check_raise(Actor("d", role), "meeting", None)
 
 
 def test_project_facts():

@@ -78,8 +78,8 @@ def test_raise_problem(world):
     p = world.get("/problems/P00001")
     assert (p["status"], p["status_name"], p["unit"], p["level"], p["raised_on"], p["version"]) == (
         "raised", "已提出", "U01", None, "2026-03-01", 1)
-    # a unit reporter raises for its own unit, with or without a project
-    assert world.raise_problem(who="rep1", project=None) == "P00002"
+    # a unit reporter raises for its own unit, on its unit's projects
+    assert world.raise_problem(who="rep1") == "P00002"
     assert world.get("/problems/P00002")["unit"] == "U01"
     assert world.raise_problem(who="admin") == "P00003"
     assert world.raise_problem(who="wq") == "P00004"
@@ -117,8 +117,8 @@ def test_full_life_and_history(world):
              ("resolution", {"description": "指标已下达", "date": "2026-04-20"}),
              ("verify", {"note": "经核实已落实", "date": "2026-04-25"})]
     statuses = []
-    for action, body in steps:
-        world.post(f"/problems/{pid}/{action}", body)
+    for action, body in steps:  # resolutions reported by the responsible unit (U02), not the verifier
+        world.post(f"/problems/{pid}/{action}", body, "rep2" if action == "resolution" else "disp")
         statuses.append(world.get(f"/problems/{pid}")["status"])
     assert statuses == ["in_progress", "awaiting_verification", "in_progress",
                         "awaiting_verification", "resolved"]
@@ -203,7 +203,7 @@ def test_state_refusals_name_the_status(world):
     world.post(f"/problems/{pid}/escalate", {"reason": "升三级"})
     assert "已是三级调度" in world.error(f"/problems/{pid}/escalate", {"reason": "x"}, "disp",
                                        422)["message"]
-    world.post(f"/problems/{pid}/resolution", {"description": "已解决"})
+    world.post(f"/problems/{pid}/resolution", {"description": "已解决"}, "rep2")
     world.error(f"/problems/{pid}/withdraw", {"reason": "x"}, "disp", 422)
     world.error(f"/problems/{pid}/extend", {"deadline": "2026-12-31", "reason": "x"}, "disp", 422)
     world.post(f"/problems/{pid}/verify", {"note": "核实"})
@@ -216,12 +216,13 @@ def test_state_refusals_name_the_status(world):
 
 
 def test_who_may_act(world):
-    pid = world.raise_problem(who="rep1", project=None)
+    pid = world.raise_problem(who="rep1")
     world.post(f"/problems/{pid}/notes", {"note": "已上报区自然资源局"}, "rep1")
     world.error(f"/problems/{pid}/notes", {"note": "x"}, "rep2", 403)
-    world.dispatch(pid)  # to U02, leader: none named and no project
+    world.dispatch(pid, leader="张三")  # to U02, 张三 named in charge on 王强's project
     world.error(f"/problems/{pid}/resolution", {"description": "x"}, "rep1", 403)
     world.error(f"/problems/{pid}/urge", {"note": "x"}, "wq", 403)  # not his problem
+    world.error(f"/problems/{pid}/urge", {"note": "x"}, "zs", 403)  # not his project
     world.dispatch(pid, level=2, leader="王强")
     world.post(f"/problems/{pid}/urge", {"note": "请加快办理"}, "wq")
     world.post(f"/problems/{pid}/notes", {"note": "已协调"}, "wq")
@@ -270,11 +271,11 @@ def test_record_overdue(world):
 def test_ledger_filters_and_overdue(world):
     late = world.raise_problem(category="funding")
     world.dispatch(late, date="2026-10-01", deadline="2026-11-01")
-    on_time = world.raise_problem(who="rep1", project=None)
+    on_time = world.raise_problem(project=None, source="meeting")
     world.dispatch(on_time, level=2, responsible_unit="U01", deadline="2026-12-31")
     done = world.raise_problem()
     world.dispatch(done, date="2026-10-01", deadline="2026-10-31")
-    world.post(f"/problems/{done}/resolution", {"description": "已解决", "date": "2026-10-20"})
+    world.post(f"/problems/{done}/resolution", {"description": "已解决", "date": "2026-10-20"}, "rep2")
     world.post(f"/problems/{done}/verify", {"note": "核实", "date": "2026-10-25"})
     fresh = world.raise_problem()
 
@@ -324,7 +325,7 @@ def test_stale_version_and_idempotency(world):
 def test_two_verifiers_one_wins(world, app):
     pid = world.raise_problem()
     world.dispatch(pid)
-    version = world.post(f"/problems/{pid}/resolution", {"description": "已解决"})["version"]
+    version = world.post(f"/problems/{pid}/resolution", {"description": "已解决"}, "rep2")["version"]
     barrier, statuses = threading.Barrier(2), []
 
     def verify(who: str) -> None:

@@ -12,12 +12,13 @@ from sqlalchemy import inspect, select
 
 from app import schema
 from app.bootstrap import Services, bootstrap
-from app.commands.base import DISPATCHER, INSPECTOR, Actor
+from app.commands.base import ADMIN, DISPATCHER, INSPECTOR, Actor
 from app.commands.errors import CommandError
 from tests.conftest import FakeClock, _clean_pg
 
 DISPATCH = Actor("disp", DISPATCHER)
 INSPECT = Actor("insp", INSPECTOR)
+REPORT = Actor("admin", ADMIN)
 
 KINDS = ["unit", "task", "project", "project", "plan", "stage", "leader", "progress", "progress",
          "stats", "meeting", "problem", "problem", "dispatch", "dispatch", "escalate", "note",
@@ -123,8 +124,10 @@ class World:
                 "verify": ("verify_resolution", "note"), "reject": ("reject_resolution", "reason"),
                 "reopen": ("reopen_problem", "reason"), "withdraw": ("withdraw_problem", "reason"),
             }[kind]
-            # the latest few problems, so that whole lives (to verified and reopened) occur
-            self.run(name, {"id": pick(self.problems[-3:], a), field: "说明", "date": day})
+            # the latest few problems, so that whole lives (to verified and reopened) occur; a
+            # resolution is reported by someone other than the dispatcher who verifies it
+            self.run(name, {"id": pick(self.problems[-3:], a), field: "说明", "date": day},
+                     REPORT if kind == "resolve" else DISPATCH)
         elif kind == "inspection":
             r = self.run("record_inspection", {"kind": "discipline", "date": day,
                                                "inspectors": ["纪检组"], "summary": "督查",
@@ -150,7 +153,8 @@ class World:
                 if b % 2:
                     steps.append(("reopen_problem", {"reason": "问题反复"}))
                 for name, payload in steps:
-                    self.run(name, {"id": r["id"], "date": day, **payload})
+                    self.run(name, {"id": r["id"], "date": day, **payload},
+                             REPORT if name == "report_resolution" else DISPATCH)
         elif kind == "snapshot":
             with self.svc.engine.connect() as conn:
                 self.snapshots.append((self.svc.store.head(conn)[0], dump(self.svc, conn)))

@@ -473,8 +473,9 @@ def test_same_command_id_twice_appends_once_and_answers_the_same(services):
     assert first["events"] == [{"type": "UserCreated", "position": 1}]
     again = _create(services, "zhang", command_id="cmd-1")
     assert again == first
-    # the command id decides, not the payload: a different body under the same id is the same command
-    assert _create(services, "li", command_id="cmd-1") == first
+    # the id belongs to that body: another body under it is refused, not taken for the first
+    with pytest.raises(Conflict, match="command_id"):
+        _create(services, "li", command_id="cmd-1")
     assert count_events(services.engine) == 1
     with services.engine.connect() as c:
         assert c.execute(select(func.count()).select_from(command_results)).scalar() == 1
