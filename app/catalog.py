@@ -9,6 +9,7 @@ EVENT_MODULES = [
     "app.events.types.oversight",
     "app.events.types.jobs",
     "app.events.types.security",
+    "app.events.types.audit",
 ]
 
 # modules with COMMANDS: list[CommandSpec]
@@ -19,6 +20,7 @@ COMMAND_MODULES = [
     "app.commands.oversight",
     "app.commands.projects",
     "app.commands.jobs",
+    "app.commands.checkpoints",
 ]
 
 # modules with PROJECTION: Projection
@@ -39,4 +41,5 @@ QUERY_MODULES = [
     "app.api.report_queries",
     "app.api.project_queries",
     "app.api.job_queries",
+    "app.api.audit_queries",
 ]

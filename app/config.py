@@ -16,4 +16,6 @@ def from_environment(instance_path: str) -> dict:
         "TZ_NAME": os.environ.get("TZ_NAME", "Asia/Shanghai"),
         "TOKEN_MAX_AGE": int(os.environ.get("TOKEN_MAX_AGE", str(12 * 3600))),
         "JSON_AS_ASCII": False,
+        "AUDIT_SIGNING_KEY_FILE": (os.environ.get("AUDIT_SIGNING_KEY_FILE")
+                                   or str(Path(instance_path) / "audit_signing_key.pem")),
     }
