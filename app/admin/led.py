@@ -37,9 +37,13 @@ def latest_list(engine) -> dict[str, Any] | None:
 
 @bp.route("/led")
 def board():
-    published = latest_list(current_app.extensions["duban"].engine)
+    from ..audit.checkpoints import checkpoint_line, latest_from
+
+    engine = current_app.extensions["duban"].engine
+    published = latest_list(engine)
     seconds = current_app.config.get("LED_ROTATE_SECONDS", 20)
-    return render_template("duban/led.html", published=published, rotate=seconds)
+    return render_template("duban/led.html", published=published, rotate=seconds,
+                           checkpoint=checkpoint_line(latest_from(engine)))
 
 
 def init_app(app: Flask) -> None:
