@@ -86,8 +86,8 @@ def inclusion_proof(view: QueryView, args: dict) -> dict:
     if position > size:
         raise InvalidCommand("查询参数有误。", {"position": ["位置不能大于树的大小 size。"]})
     engine = view.services.engine
-    _not_beyond(size, "size", proofs.log_size(engine))
-    return proofs.inclusion(engine, position, size)
+    _not_beyond(size, "size", proofs.log_size(engine, view.conn))
+    return proofs.inclusion(engine, position, size, view.conn)
 
 
 def consistency_proof(view: QueryView, args: dict) -> dict:
@@ -95,8 +95,8 @@ def consistency_proof(view: QueryView, args: dict) -> dict:
     if first > second:
         raise InvalidCommand("查询参数有误。", {"first": ["first 不能大于 second。"]})
     engine = view.services.engine
-    _not_beyond(second, "second", proofs.log_size(engine))
-    return proofs.consistency(engine, first, second)
+    _not_beyond(second, "second", proofs.log_size(engine, view.conn))
+    return proofs.consistency(engine, first, second, view.conn)
 
 
 def package_download():

@@ -24,7 +24,7 @@ def prepare_audit(svc: Services) -> list[str]:
     size = log_size(svc.engine)
     blocks = tree.build(svc.engine, size)
     if blocks:
-        lines.append(f"默克尔树已建至前 {size} 个事件（新增 {blocks} 个 256 事件块）。")
+        lines.append(f"默克尔树已建至前 {size} 个事件（新增 {blocks} 个 64 事件块）。")
     return lines
 
 

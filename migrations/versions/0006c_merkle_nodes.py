@@ -1,6 +1,6 @@
 """The Merkle tree's cache: hashes of complete subtrees of the event log, by (level, index).
 
-Only subtrees of 256 leaves and more are kept (level ≥ 8): those below are one short range read
+Only subtrees of 64 leaves and more are kept (level ≥ 6): those below are one short range read
 of the events away. A complete subtree never changes in an append-only log, so a row, once
 written, stays right; the rows always cover a prefix of the log (see app/audit/tree.py).
 

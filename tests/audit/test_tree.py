@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.audit import tree
-from app.audit.tree import BLOCK, merkle_nodes
+from app.audit.tree import BLOCK, BLOCK_LEVEL, merkle_nodes
 from app.events import merkle
 from app.events.tables import events
 from tests.audit.test_merkle import ref_mth, ref_path, ref_subproof
@@ -56,23 +56,26 @@ def test_roots_and_proofs_match_the_independent_implementation(services):
                 assert view.consistency(first) == want, (first, n)
 
 
+def expected_keys(n: int) -> set[tuple[int, int]]:
+    """Every complete subtree of BLOCK leaves or more inside the first n // BLOCK blocks."""
+    covered = n // BLOCK * BLOCK
+    return {(level, idx) for level in range(BLOCK_LEVEL, 21) for idx in range(covered >> level)}
+
+
 def test_the_stored_hashes_grow_with_the_log_and_are_only_complete_subtrees(services):
     engine = services.engine
     add_events(engine, 0, 600)
-    assert tree.build(engine) == 2  # two complete blocks; the 88 events after them are not stored
-    assert stored(engine) == 3  # two blocks and the subtree over both
+    assert tree.build(engine) == 600 // BLOCK  # the events after the last full block: not stored
+    assert stored(engine) == len(expected_keys(600))
     assert tree.build(engine) == 0  # nothing new: nothing written
     add_events(engine, 600, 1100)
-    assert tree.build(engine) == 2  # blocks 2 and 3; levels 9 and 10 join them
+    assert tree.build(engine) == 1100 // BLOCK - 600 // BLOCK
     with engine.connect() as c:
-        keys = set(c.execute(select(merkle_nodes.c.level, merkle_nodes.c.idx)).all())
-    assert keys == {(8, 0), (8, 1), (8, 2), (8, 3), (9, 0), (9, 1), (10, 0)}
+        rows = c.execute(select(merkle_nodes.c.level, merkle_nodes.c.idx, merkle_nodes.c.hash)).all()
+    assert {(level, idx) for level, idx, _ in rows} == expected_keys(1100)
     d = leaves(1100)
-    with engine.connect() as c:
-        for level, idx in keys:
-            h = c.execute(select(merkle_nodes.c.hash).where(merkle_nodes.c.level == level,
-                                                          merkle_nodes.c.idx == idx)).scalar()
-            assert h == ref_mth(d[idx << level:(idx + 1) << level]).hex()
+    for level, idx, h in rows:
+        assert h == ref_mth(d[idx << level:(idx + 1) << level]).hex()
 
 
 def test_proofs_without_stored_hashes_are_the_same(services):
@@ -92,7 +95,7 @@ def test_root_inside_a_transaction_extends_the_store(services):
     add_events(engine, 0, 520)
     with engine.begin() as conn:
         assert tree.root(conn, 520) == ref_mth(leaves(520))
-    assert stored(engine) == 3
+    assert stored(engine) == len(expected_keys(520))
 
 
 def test_a_missing_event_is_a_gap(services):
