@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import tempfile
 
-from flask import Blueprint, send_file
+from flask import Blueprint, jsonify, request, send_file
 from marshmallow import Schema, fields, validate
 
-from ..audit import proofs
+from ..audit import proofs, tree
 from ..audit.checkpoints import checkpoints
 from ..audit.package import build_package
 from ..commands.errors import InvalidCommand, NotAllowed
@@ -116,13 +116,40 @@ def package_download():
 
 
 def _arg(name: str):
-    from flask import request
-
     return request.args.get(name)
+
+
+def sign_checkpoint():
+    """POST /audit/checkpoints: the command's answer, and the checkpoint it signed with it (its
+    five fields at the top level), so that the answer itself can be kept."""
+    from .commands import read_envelope
+
+    actor = current_actor()
+    body = request.get_json(silent=True)
+    if body is None and request.content_length in (None, 0):
+        body = {}
+    if not isinstance(body, dict):
+        raise InvalidCommand("请求内容必须是一个 JSON 对象。")
+    command_id, expected = read_envelope(body)
+    svc = services()
+    tree.build(svc.engine)  # little left to do inside the append lock
+    result = svc.bus.execute("sign_checkpoint", body, actor, command_id=command_id,
+                             expected_version=expected,
+                             correlation_id=request.headers.get("X-Correlation-ID"))
+    with svc.engine.connect() as conn:
+        position = result["events"][0]["position"] if result["events"] else result["position"]
+        cp = checkpoints(conn, until_position=position, limit=1)
+    return jsonify({**result, **(cp[0] if cp else {})}), 201
 
 
 def register_audit_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/audit/package", view_func=package_download, methods=["GET"])
+
+    # POST /audit/checkpoints is the sign_checkpoint command's route (and so in the OpenAPI
+    # document); its view answers with the checkpoint besides the command's answer.
+    @bp.record_once
+    def _answer_with_the_checkpoint(state) -> None:
+        state.app.view_functions[f"{bp.name}.command_sign_checkpoint"] = sign_checkpoint
 
 
 QUERIES = [

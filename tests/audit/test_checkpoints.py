@@ -33,8 +33,13 @@ def test_sign_list_and_check_a_checkpoint(app, client):
     r = client.post("/api/v1/audit/checkpoints", headers=h)
     assert r.status_code == 201, r.get_json()
     assert r.get_json()["events"] == [{"type": "CheckpointSigned", "position": 6}]
-    client.post("/api/v1/audit/checkpoints", headers=h)
+    again = client.post("/api/v1/audit/checkpoints", headers=h, json={"command_id": "c1"})
+    assert client.post("/api/v1/audit/checkpoints", headers=h,
+                       json={"command_id": "c1"}).get_json() == again.get_json()  # idempotent
     listed = client.get("/api/v1/audit/checkpoints", headers=h).get_json()
+    # the answer carries the checkpoint it signed
+    assert {k: again.get_json()[k] for k in listed[0]} == listed[0]
+    assert {k: r.get_json()[k] for k in listed[1]} == listed[1]
     assert [c["size"] for c in listed] == [6, 5]  # newest first; each covers the one before
     key = client.get("/api/v1/audit/public-key", headers=h).get_json()
     public = bytes.fromhex(key["public_key"])
