@@ -29,7 +29,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     http_errors.init_app(app)
 
     app.extensions["duban"] = bootstrap(app.config["DATABASE_URL"], app.config["TZ_NAME"],
-                                        clock=app.config.get("CLOCK"))
+                                        clock=app.config.get("CLOCK"),
+                                        signing_key_file=app.config.get("AUDIT_SIGNING_KEY_FILE"))
 
     from . import api, cli
 

@@ -44,11 +44,17 @@ def build_registries() -> tuple[EventRegistry, CommandRegistry, ProjectionSet]:
 
 
 def bootstrap(database_url: str, tz_name: str = "Asia/Shanghai",
-              clock: Callable[[], datetime] | None = None) -> Services:
+              clock: Callable[[], datetime] | None = None,
+              signing_key_file: str | None = None) -> Services:
     engine = make_engine(database_url)
     events, commands, projections = build_registries()
     clock = clock or utc_now
     tz = ZoneInfo(tz_name)
     store = EventStore(engine, events, clock=clock, projector=projections.live)
     bus = CommandBus(commands, store, lambda: clock().astimezone(tz).date())
+    bus.resources["tz"] = tz
+    if signing_key_file:  # checkpoints are signed only where a key file is configured
+        from .audit.keys import Signer
+
+        bus.resources["signer"] = Signer(signing_key_file)
     return Services(engine, events, store, projections, commands, bus, tz, clock)

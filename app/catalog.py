@@ -9,6 +9,7 @@ EVENT_MODULES = [
     "app.events.types.oversight",
     "app.events.types.jobs",
     "app.events.types.security",
+    "app.events.types.audit",
 ]
 
 # modules with COMMANDS: list[CommandSpec]
@@ -20,6 +21,7 @@ COMMAND_MODULES = [
     "app.commands.projects",
     "app.commands.jobs",
     "app.commands.security",
+    "app.commands.checkpoints",
 ]
 
 # modules with PROJECTION: Projection
@@ -40,4 +42,5 @@ QUERY_MODULES = [
     "app.api.report_queries",
     "app.api.project_queries",
     "app.api.job_queries",
+    "app.api.audit_queries",
 ]

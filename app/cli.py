@@ -32,6 +32,7 @@ def fail(exc: CommandError) -> None:
 
 
 @click.command("init-db")
+@with_appcontext  # also under the test runner
 def init_db() -> None:
     """Create or upgrade the schema and the projections (safe to run again)."""
     svc = services()
@@ -39,6 +40,10 @@ def init_db() -> None:
     with tqdm(desc="重建投影", unit="事件", disable=None) as bar:
         rebuilt = svc.projections.ensure(svc.store, bar.update)
     click.echo("数据库已就绪。" + ("（投影已按新定义重建）" if rebuilt else ""))
+    from .audit.setup import prepare_audit
+
+    for line in prepare_audit(svc):
+        click.echo(line)
 
 
 users_cli = AppGroup("users", help="Users and roles.")
@@ -75,12 +80,18 @@ def projections_rebuild() -> None:
     click.echo(f"已从 {n} 个事件重建全部投影。")
 
 
-audit_cli = AppGroup("audit", help="The hash chain.")
+audit_cli = AppGroup("audit", help="The hash chain, checkpoints and evidence packages.")
 
 
 @audit_cli.command("verify")
-def audit_verify() -> None:
+@click.option("--against", "against", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="a checkpoint kept earlier (JSON): is today's log an extension of it?")
+def audit_verify(against: str | None) -> None:
     """Walk the hash chain; exit 1 with the first bad position if it was tampered with."""
+    if against is not None:
+        from .audit.setup import verify_against_file
+
+        sys.exit(verify_against_file(services(), against, click.echo))
     result = verify_chain(services().engine)
     if result.ok:
         click.echo(f"哈希链完整：已校验 {result.checked} 个事件，链头 {result.head}。")
@@ -88,6 +99,41 @@ def audit_verify() -> None:
     click.echo(f"哈希链被破坏：第一个异常位置 {result.first_bad_position}（{result.reason}）。"
                f"此前 {result.checked} 个事件完好。")
     sys.exit(1)
+
+
+@audit_cli.command("package")
+@click.option("--stream", required=True, help="the stream, e.g. problem:P00001")
+@click.argument("out", type=click.Path(dir_okay=False, writable=True))
+def audit_package(stream: str, out: str) -> None:
+    """Write a stream's evidence package (events, proofs, checkpoint, public key) to OUT.zip."""
+    from .audit.package import build_package
+
+    try:
+        with open(out, "wb") as fh:
+            summary = build_package(services(), stream, Actor("cli", ADMIN), fh)
+    except CommandError as exc:
+        import os
+
+        os.remove(out)
+        fail(exc)
+    cp = summary["checkpoint"]
+    click.echo(f"已写出证据包 {out}：事件流 {stream} 的 {summary['events']} 个事件，"
+               f"检查点覆盖前 {cp['size']} 个事件（签署于 {cp['timestamp']}）。")
+    click.echo(f"校验：python tools/verify_package.py {out}")
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign a checkpoint now and print it (keep a copy outside the system)."""
+    from .audit.setup import sign_now
+
+    try:
+        cp = sign_now(services(), Actor("cli", ADMIN))
+    except CommandError as exc:
+        fail(exc)
+    import json
+
+    click.echo(json.dumps(cp, ensure_ascii=False))
 
 
 @click.command("demo")

@@ -31,4 +31,6 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": flag("SESSION_COOKIE_SECURE"),
         "FORCE_HTTPS": flag("FORCE_HTTPS"),
+        "AUDIT_SIGNING_KEY_FILE": (os.environ.get("AUDIT_SIGNING_KEY_FILE")
+                                   or str(Path(instance_path) / "audit_signing_key.pem")),
     }

@@ -34,6 +34,7 @@ EVENT_NAMES = {
     "BulletinIssued": "发布督查通报", "LoginFailed": "登录失败", "AccessRefused": "拒绝越权操作",
     "FastSlowListPublished": "发布红黑榜", "ProgressReminderIssued": "催报进度",
     "MissingReportsFlagged": "未报单位提示", "ChainAnchored": "哈希链锚定",
+    "CheckpointSigned": "签署检查点",
 }
 
 

@@ -103,9 +103,10 @@ def services(database_url, clock) -> Services:
 
 
 @pytest.fixture
-def app(database_url, clock):
+def app(database_url, clock, tmp_path):
     app = create_app({"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test-secret",
-                      "CLOCK": clock})
+                      "CLOCK": clock,
+                      "AUDIT_SIGNING_KEY_FILE": str(tmp_path / "audit_signing_key.pem")})
     svc: Services = app.extensions["duban"]
     schema.upgrade(svc.engine)
     svc.projections.ensure(svc.store)

@@ -23,6 +23,7 @@ from ..events.chain import canonical_json
 from ..events.model import format_instant
 from ..events.tables import events
 from .access import SecuredView
+from .audit_proofs import ProofsPanel
 from .ledger import parse_as_of
 from .links import problem_timeline, project_timeline
 from .vocab import ROLE_NAMES, event_name, local_instant
@@ -36,8 +37,9 @@ def _field(column, key: str, value: str):
     return column.contains(f'"{key}":{canonical_json(value)}', autoescape=True)
 
 
-class AuditView(SecuredView, BaseView):
-    """Every event, who recorded it and when; filters; verifying the hash chain."""
+class AuditView(SecuredView, ProofsPanel, BaseView):
+    """Every event, who recorded it and when; filters; verifying the hash chain; checkpoints,
+    checking one kept outside, evidence packages (audit_proofs.py)."""
 
     roles = (INSPECTOR, ADMIN)
 
@@ -87,7 +89,7 @@ class AuditView(SecuredView, BaseView):
             where.append(events.c.position <= self.svc.store.position_at(as_of))
         return where
 
-    def _page(self, verified):
+    def _page(self, verified, proofs: dict | None = None):
         args = request.args
         where = self._conditions(args)
         before = args.get("before", type=int)
@@ -107,6 +109,7 @@ class AuditView(SecuredView, BaseView):
         head = self.svc.store.head()
         return self.render("duban/audit.html", rows=[self._row(r) for r in rows], args=args,
                            older=older, verified=verified, head=head, bad=g.get("audit_bad", []),
+                           proofs=proofs or self.proofs_panel(),
                            types=[(t, event_name(t)) for t in self.svc.events.names()])
 
     def _row(self, r) -> dict[str, Any]:

@@ -50,6 +50,8 @@ _last_shown: dict[str, dict[str, Any] | None] = {}
 
 @bp.route("/led")
 def board():
+    from ..audit.checkpoints import checkpoint_line, latest_from
+
     engine = current_app.extensions["duban"].engine
     key = str(engine.url)
     stale = False
@@ -58,8 +60,15 @@ def board():
     except Unreadable:
         stale = True
         published = _last_shown.get(key)
+    try:
+        checkpoint = checkpoint_line(latest_from(engine))
+    except SQLAlchemyError as exc:
+        if classify(exc) is None:
+            raise
+        checkpoint = None
     seconds = current_app.config.get("LED_ROTATE_SECONDS", 20)
-    return render_template("duban/led.html", published=published, rotate=seconds, stale=stale)
+    return render_template("duban/led.html", published=published, rotate=seconds, stale=stale,
+                           checkpoint=checkpoint)
 
 
 def init_app(app: Flask) -> None:

@@ -16,4 +16,7 @@ def init_app(app: Flask) -> None:
     register_command_routes(bp, app.extensions["duban"].commands)
     register_query_routes(bp)
     register_excel_routes(bp)
+    from .audit_queries import register_audit_routes
+
+    register_audit_routes(bp)
     app.register_blueprint(bp)

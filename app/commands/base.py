@@ -49,11 +49,13 @@ class Decision:
 class Context:
     """What a handler sees: the actor, today, and read access inside the write transaction."""
 
-    def __init__(self, tx: Transaction, actor: Actor, today: date, now: datetime) -> None:
+    def __init__(self, tx: Transaction, actor: Actor, today: date, now: datetime,
+                 resources: dict[str, Any] | None = None) -> None:
         self.tx = tx
         self.actor = actor
         self.today = today
         self.now = now
+        self.resources = resources if resources is not None else {}
 
     @property
     def conn(self):
@@ -133,6 +135,8 @@ class CommandBus:
         self._schemas: dict[str, tuple[Schema, Loader | None]] = {}
         self._group = CommitGroup(store)
         self._hidden: dict[str, frozenset[str]] = {}
+        # What a handler may use besides the store, by name (the checkpoint signer: "signer").
+        self.resources: dict[str, Any] = {}
 
     def load(self, name: str, payload: dict[str, Any]) -> dict:
         """Validate a payload against the command's schema (400 with per-field messages)."""
@@ -209,7 +213,7 @@ class CommandBus:
             if current != expected_version:
                 raise Conflict(f"数据已被他人更新（当前版本 {current}，您提交的版本 "
                                f"{expected_version}），请刷新后重试。")
-        ctx = Context(tx, actor, self.today(), self.store.clock())
+        ctx = Context(tx, actor, self.today(), self.store.clock(), self.resources)
         decision = spec.handler(ctx, cmd)
         meta = Metadata(actor=actor.username, role=actor.role, unit=actor.unit,
                         command_id=command_id, correlation_id=correlation_id or command_id,

@@ -193,7 +193,10 @@ def publish_fast_slow_list(ctx: Context, cmd: dict) -> Decision:
 
 
 def anchor_chain(ctx: Context, cmd: dict) -> Decision:
-    """Record the chain's head once a day (its position and hash), read under the append lock."""
+    """Record the chain's head once a day (its position and hash), read under the append lock,
+    and a checkpoint signed over the same events (when a signing key is configured)."""
+    from .checkpoints import decide_checkpoint
+
     sid = anchor_stream(ctx.today)
     day = ctx.today.isoformat()
     if ctx.exists(sid):
@@ -201,9 +204,10 @@ def anchor_chain(ctx: Context, cmd: dict) -> Decision:
     position, head_hash = ctx.tx.store.head(ctx.conn)
     if position == 0:  # an empty chain has nothing to anchor
         return Decision(day, sid, "anchor", [])
+    checkpoint = decide_checkpoint(ctx)
     return Decision(day, sid, "anchor",
                     [NewEvent("ChainAnchored", {"position": position, "hash": head_hash},
-                              ctx.today)])
+                              ctx.today)] + ([checkpoint] if checkpoint else []))
 
 
 COMMANDS = [

@@ -15,6 +15,7 @@ from typing import IO, Any, Callable, Mapping
 from sqlalchemy import select
 
 from ..api.event_queries import FEED_ROLES
+from ..audit.checkpoints import checkpoint_line, latest
 from ..api.queries import QueryView, reading
 from ..bootstrap import Services
 from ..commands.base import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER, Actor
@@ -155,8 +156,17 @@ def _write(services, spec, conn, position, actor, as_of, instant, params, org, t
                         instant)
     if ctx.unit_scope:
         ctx.org = ctx.unit_name(ctx.unit_scope) or ctx.org
+    sheets = list(spec.build(ctx))
+    # every export carries the latest signed checkpoint as of its instant (see app/audit), on the
+    # line under the title: a line under the table would be read back as a row where the
+    # sheet is re-imported
+    # (read from the events, not from conn: an as-of snapshot holds only the projections)
+    with services.engine.connect() as events_conn:
+        line = checkpoint_line(latest(events_conn, until_position=position))
+    for sheet in sheets:
+        sheet.subtitle = f"{sheet.subtitle}　{line}"
     # the rows are generators reading from conn: written while it is still open
-    return write_ledger(spec.build(ctx), target)
+    return write_ledger(sheets, target)
 
 
 def _is_month(text: str) -> bool:

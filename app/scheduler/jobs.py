@@ -77,11 +77,14 @@ def publicity_file(jc: JobContext) -> None:
 
 
 def anchor(jc: JobContext) -> str:
-    """The chain's head (position and hash), once a day."""
+    """The chain's head (position and hash) and a signed checkpoint, once a day."""
     result = jc.execute("anchor_chain", {})
     if not result["events"]:
         return "今日已锚定或链为空，无新记录。"
-    return f"已锚定链头：位置 {result['position'] - 1}。"
+    anchored = result["events"][0]["position"] - 1
+    if len(result["events"]) > 1:
+        return f"已锚定链头：位置 {anchored}；已签署检查点（前 {anchored} 个事件）。"
+    return f"已锚定链头：位置 {anchored}（未配置签名密钥，未签署检查点）。"
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,8 @@ def test_anchors_listed(app, client, clock, app_run):
     at(clock, "2026-11-26 23:50")
     app_run("anchor")
     body = client.get("/api/v1/audit/anchors", headers=token_for(client, "insp")).get_json()
-    assert [(a["day"], a["position"]) for a in body] == [("2026-11-25", 1), ("2026-11-26", 2)]
+    # each day's anchor is followed by its signed checkpoint (position 3 on the first day)
+    assert [(a["day"], a["position"]) for a in body] == [("2026-11-25", 1), ("2026-11-26", 3)]
     stored = {e.position: e.hash for e in svc.store.read_all()}
     assert all(stored[a["position"]] == a["hash"] for a in body)
     assert body[0]["event_position"] == 2

@@ -1,0 +1,174 @@
+"""Audit proofs (issue 18): what the Merkle tree costs appends, and proofs at 1,000,000 events.
+
+appends: one event per transaction through EventStore.append, in turns: plain, and with the
+tree kept up to date as it goes (tree.build after every 64 appends, as if a proof or a
+checkpoint asked for the newest tree each time a block filled). The tree is computed on demand,
+so the append path itself is unchanged; this measures what keeping the stored subtree hashes
+current costs on top of it.
+
+the 1,000,000-event log: loaded with chained rows through the raw driver (as the store writes
+them), then: building the tree's stored hashes from nothing (the upgrade), inclusion and
+consistency proofs at random positions and sizes (each as the API computes it: the check that
+the stored hashes are current, then the proof, on a fresh connection), and the root recomputed
+from the events alone (what ``audit verify --against`` does besides walking the chain).
+
+Sizes: BENCH_AUDIT_APPENDS (default 3000), BENCH_AUDIT_EVENTS (default 1,000000),
+BENCH_AUDIT_PROOFS (default 200).
+"""
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import time
+
+from app import schema
+from app.audit import proofs, tree
+from app.audit.against import recomputed_root
+from app.db import make_engine
+from app.events import merkle
+from app.events.chain import GENESIS_HASH, canonical_json, event_hash
+from app.events.store import EventStore
+
+from .scratch import scratch_databases
+from .store import COLUMNS, DAY, META, STREAMS, StoreAppender, payload, registry
+
+APPENDS = int(os.environ.get("BENCH_AUDIT_APPENDS", "3000"))
+EVENTS = int(os.environ.get("BENCH_AUDIT_EVENTS", "1000000"))
+PROOFS = int(os.environ.get("BENCH_AUDIT_PROOFS", "200"))
+ROUNDS = 10
+LOAD_CHUNK = 50_000
+
+
+def bench_appends(engine, store: EventStore) -> tuple[float, float]:
+    appender = StoreAppender(store)
+    appender(100)  # warm-up
+
+    def kept(n: int) -> None:
+        for _ in range(n // tree.BLOCK):
+            appender(tree.BLOCK)
+            tree.build(engine)
+        appender(n % tree.BLOCK)
+        tree.build(engine)
+
+    per_round = APPENDS // ROUNDS
+    plain_rates, kept_rates = [], []
+    for _ in range(ROUNDS):  # in turns, so that both see the same machine
+        t = time.perf_counter()
+        appender(per_round)
+        plain_rates.append(per_round / (time.perf_counter() - t))
+        t = time.perf_counter()
+        kept(per_round)
+        kept_rates.append(per_round / (time.perf_counter() - t))
+    return statistics.median(plain_rates), statistics.median(kept_rates)
+
+
+def load_log(engine, count: int) -> float:
+    """``count`` chained events, written in chunks through the raw driver."""
+    t = time.perf_counter()
+    meta = canonical_json(META.as_dict())
+    versions = [0] * STREAMS
+    prev = GENESIS_HASH
+    mark = "%s" if engine.dialect.name == "postgresql" else "?"
+    sql = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join([mark] * len(COLUMNS))})"
+    done = 0
+    while done < count:
+        rows = []
+        for i in range(done, min(count, done + LOAD_CHUNK)):
+            s = i % STREAMS
+            versions[s] += 1
+            data = canonical_json(payload(i))
+            at = f"2026-06-30T00:00:00.{i % 1000000:06d}Z"
+            h = event_hash(i + 1, f"bench:{s}", "bench", versions[s], "ProgressNoted", 1, data,
+                           meta, DAY.isoformat(), at, prev)
+            rows.append((i + 1, f"bench:{s}", "bench", versions[s], "ProgressNoted", 1, data,
+                         meta, DAY.isoformat(), at, prev, h))
+            prev = h
+        raw = engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            if engine.dialect.name == "sqlite":
+                cur.execute("BEGIN")
+            cur.executemany(sql, rows)
+            raw.commit()
+        finally:
+            raw.close()
+        done += len(rows)
+    return time.perf_counter() - t
+
+
+def timed_ms(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return (time.perf_counter() - t) * 1000
+
+
+def describe(ms: list[float]) -> str:
+    ms = sorted(ms)
+    return (f"median {statistics.median(ms):.2f} ms, p95 {ms[int(len(ms) * 0.95) - 1]:.2f} ms, "
+            f"max {ms[-1]:.2f} ms")
+
+
+def bench_proofs(engine, n: int) -> None:
+    rng = random.Random(18)
+    inclusion, consistency = [], []
+    with engine.connect() as conn:
+        root = tree.TreeView(conn, n).root()
+    for _ in range(PROOFS):
+        size = rng.choice([n, rng.randint(1, n)])
+        position = rng.randint(1, size)
+        answer = {}
+        inclusion.append(timed_ms(lambda: answer.update(proofs.inclusion(engine, position, size))))
+        if size == n:  # spot-check what was timed
+            with engine.connect() as conn:
+                leaf = bytes.fromhex(conn.exec_driver_sql(
+                    f"SELECT hash FROM events WHERE position = {position}").scalar())
+            assert merkle.verify_inclusion(position - 1, n, merkle.leaf_hash(leaf),
+                                           [bytes.fromhex(p) for p in answer["path"]], root)
+        first = rng.randint(1, n)
+        consistency.append(timed_ms(lambda: proofs.consistency(engine, first, n)))
+    print(f"    inclusion proof ({PROOFS}, random position and size ≤ {n:,}): "
+          f"{describe(inclusion)}  (goal < 20 ms)")
+    print(f"    consistency proof ({PROOFS}, random first, second = {n:,}): "
+          f"{describe(consistency)}  (goal < 20 ms)")
+
+
+def run() -> None:
+    print(f"audit — appends with the tree kept vs without ({APPENDS} each); "
+          f"tree and proofs at {EVENTS:,} events")
+    for name, make in scratch_databases():
+        url, _ = make()
+        engine = make_engine(url)
+        schema.upgrade(engine)
+        try:
+            store = EventStore(engine, registry())
+            plain, kept = bench_appends(engine, store)
+            print(f"  {name}: appends {plain:,.0f}/s plain, {kept:,.0f}/s with the tree kept "
+                  f"current ({kept / plain:.0%}; goal ≥ 90%)")
+        finally:
+            engine.dispose()
+
+        url, _ = make()
+        engine = make_engine(url)
+        schema.upgrade(engine)
+        try:
+            loaded = load_log(engine, EVENTS)
+            print(f"    loaded {EVENTS:,} chained events in {loaded:.1f} s (raw driver)")
+            t = time.perf_counter()
+            blocks = tree.build(engine)
+            built = time.perf_counter() - t
+            print(f"    tree built from nothing (the upgrade): {built:.1f} s, {blocks:,} blocks "
+                  f"(goal < 60 s)")
+            t = time.perf_counter()
+            assert tree.build(engine) == 0
+            print(f"    tree already current: {(time.perf_counter() - t) * 1000:.1f} ms")
+            bench_proofs(engine, EVENTS)
+            t = time.perf_counter()
+            recomputed = recomputed_root(engine, EVENTS)
+            took = time.perf_counter() - t
+            with engine.connect() as conn:
+                assert recomputed == tree.TreeView(conn, EVENTS).root()
+            print(f"    root recomputed from the events alone (audit verify --against): "
+                  f"{took:.1f} s")
+        finally:
+            engine.dispose()
