@@ -29,6 +29,7 @@ PROJECTION_MODULES = [
     "app.projections.problems",
     "app.projections.oversight",
     "app.projections.jobs",
+    "app.projections.attachments",
 ]
 
 # modules with QUERIES: list[QuerySpec] (GET routes of the API)

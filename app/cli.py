@@ -79,8 +79,17 @@ audit_cli = AppGroup("audit", help="The hash chain.")
 def audit_verify() -> None:
     """Walk the hash chain; exit 1 with the first bad position if it was tampered with."""
     result = verify_chain(services().engine)
+    from .files.audit import files_report
+
+    files = files_report(services().engine, current_app.config)
+    for bad in files["bad_files"]:
+        click.echo(f"附件异常：{bad['name']}（{bad['sha256']}）{bad['problem']}，"
+                   f"见第 {bad['position']} 个事件（{bad['stream']}）。")
     if result.ok:
-        click.echo(f"哈希链完整：已校验 {result.checked} 个事件，链头 {result.head}。")
+        click.echo(f"哈希链完整：已校验 {result.checked} 个事件，链头 {result.head}；"
+                   f"已校验附件 {files['files_checked']} 个，异常 {len(files['bad_files'])} 个。")
+        if files["bad_files"]:
+            sys.exit(1)
         return
     click.echo(f"哈希链被破坏：第一个异常位置 {result.first_bad_position}（{result.reason}）。"
                f"此前 {result.checked} 个事件完好。")
@@ -120,5 +129,8 @@ def init_app(app: Flask) -> None:
     for cmd in (init_db, users_cli, projections_cli, audit_cli, scheduler_cli, demo,
                 import_cli, export_cli, template_cli):
         app.cli.add_command(cmd)
+    from .files.cli import files_cli
+
+    app.cli.add_command(files_cli)
 
 

@@ -16,4 +16,8 @@ def from_environment(instance_path: str) -> dict:
         "TZ_NAME": os.environ.get("TZ_NAME", "Asia/Shanghai"),
         "TOKEN_MAX_AGE": int(os.environ.get("TOKEN_MAX_AGE", str(12 * 3600))),
         "JSON_AS_ASCII": False,
+        # evidence files (附件)
+        "BLOB_DIR": os.environ.get("BLOB_DIR") or str(Path(instance_path) / "blobs"),
+        "ATTACHMENT_MAX_BYTES": int(os.environ.get("ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024))),
+        "ATTACHMENT_GRACE_HOURS": float(os.environ.get("ATTACHMENT_GRACE_HOURS", "24")),
     }

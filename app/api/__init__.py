@@ -8,6 +8,7 @@ from .commands import register_command_routes
 from .excel_routes import register_excel_routes
 from .queries import register_query_routes
 from .routes import register_routes
+from ..files.routes import register_attachment_routes
 
 
 def init_app(app: Flask) -> None:
@@ -16,4 +17,5 @@ def init_app(app: Flask) -> None:
     register_command_routes(bp, app.extensions["duban"].commands)
     register_query_routes(bp)
     register_excel_routes(bp)
+    register_attachment_routes(bp)
     app.register_blueprint(bp)

@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from ..domain import PROJECT_CATEGORIES, PROJECT_STAGES, stream
 from ..events.model import NewEvent, RecordedEvent
+from ..files.records import attachments_field, with_attachments
 from .base import ADMIN, DISPATCHER, UNIT_REPORTER, CommandSpec, Context, Decision
 from .errors import Conflict, Forbidden, InvalidCommand, NotAllowed, NotFound
 from .units import CODE
@@ -60,6 +61,7 @@ class SubmitProgress(Schema):
     month_investment = fields.Float(required=True, validate=MONEY)
     image_progress = fields.String(required=True, validate=validate.Length(min=1, max=4000))
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    attachments = attachments_field()
     date = fields.Date(load_default=None)
 
 
@@ -171,6 +173,7 @@ def submit_progress(ctx: Context, cmd: dict) -> Decision:
             f"{period} 已填报过 {earlier} 次，再次填报即为更正，必须说明更正原因。"]})
     data = {"project": code, "period": period, "month_investment": round(cmd["month_investment"], 4),
             "image_progress": cmd["image_progress"], "corrects": earlier, "reason": reason}
+    with_attachments(ctx, cmd, data)
     return _decide(code, NewEvent("ProgressSubmitted", data, day))
 
 

@@ -1,6 +1,7 @@
 """Major projects (重大项目): registration, plans, leader, stage, monthly progress, statistics entry."""
 from marshmallow import Schema, fields
 
+from ...files.payload import attachments_payload
 from ..registry import EventRegistry
 
 
@@ -44,6 +45,7 @@ class ProgressSubmitted(Schema):
     image_progress = fields.String(required=True)
     corrects = fields.Integer(required=True)
     reason = fields.String(allow_none=True)
+    attachments = attachments_payload()
 
 
 class StatsEntryRecorded(Schema):
