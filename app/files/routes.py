@@ -7,6 +7,7 @@ GET  /api/v1/attachments/{sha256}/thumbnail  a small JPEG of an image
 from __future__ import annotations
 
 import io
+import os
 
 from flask import Blueprint, current_app, jsonify, request, send_file
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -56,8 +57,7 @@ def upload():
     return jsonify(up.as_dict()), 201
 
 
-def _readable(sha256: str) -> dict:
-    actor = current_actor()
+def _readable(actor, sha256: str) -> dict:
     if not is_sha256(sha256):
         raise NotFound("附件不存在。")
     with services().engine.connect() as conn:
@@ -70,8 +70,9 @@ def _readable(sha256: str) -> dict:
     return info
 
 
-def download(sha256: str):
-    info = _readable(sha256)
+def serve_file(actor, sha256: str):
+    """The bytes to whoever may read them (404 otherwise); PDFs and images shown inline."""
+    info = _readable(actor, sha256)
     path = blob_store(current_app.config).path(sha256)
     resp = send_file(path, mimetype=info["content_type"], download_name=info["name"],
                      as_attachment=not kinds.shown_inline(info["content_type"]),
@@ -81,8 +82,8 @@ def download(sha256: str):
     return resp
 
 
-def thumb(sha256: str):
-    info = _readable(sha256)
+def serve_thumbnail(actor, sha256: str):
+    info = _readable(actor, sha256)
     if not kinds.is_image(info["content_type"]):
         raise NotFound("只有图片有缩略图。")
     store = blob_store(current_app.config)
@@ -94,12 +95,20 @@ def thumb(sha256: str):
         if data is None:
             raise NotFound("无法为该图片生成缩略图。")
         cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".{id(data)}.tmp")
+        tmp = cached.with_name(f".{sha256}.{os.getpid()}.tmp")
         tmp.write_bytes(data)
         tmp.replace(cached)
     resp = send_file(io.BytesIO(data), mimetype="image/jpeg", max_age=3600)
     resp.headers["Cache-Control"] = "private, max-age=3600"
     return resp
+
+
+def download(sha256: str):
+    return serve_file(current_actor(), sha256)
+
+
+def thumb(sha256: str):
+    return serve_thumbnail(current_actor(), sha256)
 
 
 def register_attachment_routes(bp: Blueprint) -> None:
