@@ -30,6 +30,7 @@ PROJECTION_MODULES = [
     "app.projections.oversight",
     "app.projections.jobs",
     "app.projections.attachments",
+    "app.notify.outbox",
 ]
 
 # modules with QUERIES: list[QuerySpec] (GET routes of the API)

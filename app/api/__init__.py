@@ -9,6 +9,7 @@ from .excel_routes import register_excel_routes
 from .queries import register_query_routes
 from .routes import register_routes
 from ..files.routes import register_attachment_routes
+from ..notify.routes import register_notification_routes
 
 
 def init_app(app: Flask) -> None:
@@ -18,4 +19,5 @@ def init_app(app: Flask) -> None:
     register_query_routes(bp)
     register_excel_routes(bp)
     register_attachment_routes(bp)
+    register_notification_routes(bp)
     app.register_blueprint(bp)

@@ -84,6 +84,18 @@ def anchor(jc: JobContext) -> str:
     return f"已锚定链头：位置 {result['position'] - 1}。"
 
 
+def notify(jc: JobContext) -> str:
+    """Nothing is recorded here: the sending happens after the transaction (notify_deliver), so
+    that no SMTP or HTTP wait ever holds the append lock."""
+    return "投递到期的通知。"
+
+
+def notify_deliver(jc: JobContext) -> None:
+    from ..notify.job import deliver_for_job
+
+    deliver_for_job(jc)
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -112,4 +124,8 @@ JOBS: dict[str, Job] = {j.name: j for j in [
     Job("anchor", "哈希链锚定", anchor,
         lambda s: {"hour": 23, "minute": 50},
         lambda s: "每日 23:50"),
+    Job("notify", "投递通知", notify,
+        lambda s: {"minute": "*"},
+        lambda s: "每分钟（投递邮件与短信/工作群通知，失败的按退避重试）",
+        after_commit=notify_deliver),
 ]}
