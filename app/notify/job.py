@@ -16,13 +16,13 @@ def settings_now() -> NotifySettings:
 
 
 def deliver_for_job(jc) -> None:
-    s = settings_now()
     svc = jc.services
+    s = getattr(svc, "notify", None) or settings_now()
     if not s.channels():
         summary = "未配置邮件或 Webhook 通道，通知仅在站内显示。"
     else:
         c = deliver_due(svc.engine, s, svc.clock)
         summary = (f"已投递 {c['sent']} 条，待重试 {c['retry']} 条，失败 {c['failed']} 条，"
-                   f"无联系方式跳过 {c['skipped']} 条。")
+                   f"无联系方式未发 {c['skipped']} 条。")
     with svc.engine.begin() as conn:
         conn.execute(update(job_runs).where(job_runs.c.id == jc.run_id).values(summary=summary))
