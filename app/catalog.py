@@ -9,6 +9,7 @@ EVENT_MODULES = [
     "app.events.types.oversight",
     "app.events.types.jobs",
     "app.events.types.security",
+    "app.events.types.deadlines",
 ]
 
 # modules with COMMANDS: list[CommandSpec]
@@ -19,6 +20,7 @@ COMMAND_MODULES = [
     "app.commands.oversight",
     "app.commands.projects",
     "app.commands.jobs",
+    "app.commands.deadlines",
 ]
 
 # modules with PROJECTION: Projection

@@ -85,6 +85,13 @@ def _overdue(ev, s):
                    f"完成时限 {ev.data['deadline']} 已过，问题尚未办结。")]
 
 
+def _deadline_near(ev, s):
+    d = ev.data
+    when = "今天" if d["days_left"] == 0 else f"{d['days_left']} 天后"
+    return [Notice((unit(s.get("unit")),), f"【临期提醒】{_about(ev, s)}完成时限将至",
+                   f"完成时限 {d['deadline']}（{when}）到期，请抓紧办理并报告解决情况。")]
+
+
 def _extended(ev, s):
     d = ev.data
     return [Notice((unit(s.get("unit")),), f"【延期】{_about(ev, s)}完成时限已延长",
@@ -118,6 +125,7 @@ RULES: dict[str, Rule] = {
     "ProblemUrged": _urged,
     "ProblemEscalated": _escalated,
     "ProblemOverdue": _overdue,
+    "ProblemDeadlineNear": _deadline_near,
     "DeadlineExtended": _extended,
     "ResolutionReported": _reported,
     "ResolutionVerified": _verified,

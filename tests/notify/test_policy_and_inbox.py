@@ -113,3 +113,27 @@ def test_outbox_rebuild_equals_live(nworld):
     assert live == rebuilt
     # the reporter added later is told of what came after, not before
     assert [r[1] for r in live].count("rep1b") == 1
+
+
+def test_a_near_deadline_is_reminded_once_per_deadline(nworld, clock):
+    from datetime import datetime, timezone
+
+    from app.scheduler import run_job
+
+    pid = nworld.post("/problems", {"category": "land", "description": "征地难", "source": "meeting",
+                                    "date": "2026-03-01"})["id"]
+    nworld.post(f"/problems/{pid}/dispatch", {"level": 1, "decision": "协调", "responsible_unit": "U02",
+                                              "deadline": "2026-12-05"})
+    clock.set(datetime(2026, 11, 28, 0, 0, tzinfo=timezone.utc))  # 7 days before: not yet
+    assert run_job(nworld.svc, "deadlines")["events"] == 0
+    clock.set(datetime(2026, 12, 2, 0, 0, tzinfo=timezone.utc))  # 3 days before
+    assert run_job(nworld.svc, "deadlines")["events"] == 1
+    assert run_job(nworld.svc, "deadlines")["events"] == 0  # once per deadline
+    m = inbox(nworld, "rep2")[0]
+    assert m["title"].startswith("【临期提醒】") and "3 天后" in m["body"]
+    problem = nworld.client.get(f"{API}/problems/{pid}", headers=nworld.h["disp"]).get_json()
+    history = nworld.client.get(f"{API}/problems/{pid}/history", headers=nworld.h["disp"]).get_json()
+    assert problem["version"] == len(history) and history[-1]["type"] == "ProblemDeadlineNear"
+    nworld.post(f"/problems/{pid}/extend", {"deadline": "2026-12-20", "reason": "延期"})
+    clock.set(datetime(2026, 12, 17, 0, 0, tzinfo=timezone.utc))
+    assert run_job(nworld.svc, "deadlines")["events"] == 1  # a new deadline, a new reminder
