@@ -102,4 +102,9 @@ def build_spec(commands: CommandRegistry) -> dict:
         if q.response is not None:
             op["responses"]["200"]["content"] = {"application/json": {"schema": q.response}}
         spec.path(q.path, operations={"get": op})
+    from ..files.openapi import add_paths as attachment_paths
+    from ..notify.openapi import add_paths as notification_paths
+
+    attachment_paths(spec, _error_responses)
+    notification_paths(spec, _error_responses)
     return spec.to_dict()

