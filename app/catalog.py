@@ -10,6 +10,7 @@ EVENT_MODULES = [
     "app.events.types.jobs",
     "app.events.types.security",
     "app.events.types.audit",
+    "app.events.types.deadlines",
 ]
 
 # modules with COMMANDS: list[CommandSpec]
@@ -22,6 +23,7 @@ COMMAND_MODULES = [
     "app.commands.jobs",
     "app.commands.security",
     "app.commands.checkpoints",
+    "app.commands.deadlines",
 ]
 
 # modules with PROJECTION: Projection
@@ -32,6 +34,8 @@ PROJECTION_MODULES = [
     "app.projections.problems",
     "app.projections.oversight",
     "app.projections.jobs",
+    "app.projections.attachments",
+    "app.notify.outbox",
 ]
 
 # modules with QUERIES: list[QuerySpec] (GET routes of the API)

@@ -93,8 +93,17 @@ def audit_verify(against: str | None) -> None:
 
         sys.exit(verify_against_file(services(), against, click.echo))
     result = verify_chain(services().engine)
+    from .files.audit import files_report
+
+    files = files_report(services().engine, current_app.config)
+    for bad in files["bad_files"]:
+        click.echo(f"附件异常：{bad['name']}（{bad['sha256']}）{bad['problem']}，"
+                   f"见第 {bad['position']} 个事件（{bad['stream']}）。")
     if result.ok:
-        click.echo(f"哈希链完整：已校验 {result.checked} 个事件，链头 {result.head}。")
+        click.echo(f"哈希链完整：已校验 {result.checked} 个事件，链头 {result.head}；"
+                   f"已校验附件 {files['files_checked']} 个，异常 {len(files['bad_files'])} 个。")
+        if files["bad_files"]:
+            sys.exit(1)
         return
     click.echo(f"哈希链被破坏：第一个异常位置 {result.first_bad_position}（{result.reason}）。"
                f"此前 {result.checked} 个事件完好。")
@@ -196,6 +205,9 @@ def init_app(app: Flask) -> None:
     for cmd in (init_db, users_cli, projections_cli, audit_cli, scheduler_cli, demo,
                 import_cli, export_cli, template_cli):
         app.cli.add_command(cmd)
+    from .files.cli import files_cli
+
+    app.cli.add_command(files_cli)
     for cmd in app.cli.commands.values():
         _ends_in_a_sentence(cmd)
 

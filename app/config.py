@@ -33,4 +33,13 @@ def from_environment(instance_path: str) -> dict:
         "FORCE_HTTPS": flag("FORCE_HTTPS"),
         "AUDIT_SIGNING_KEY_FILE": (os.environ.get("AUDIT_SIGNING_KEY_FILE")
                                    or str(Path(instance_path) / "audit_signing_key.pem")),
+        # evidence files (附件)
+        "BLOB_DIR": os.environ.get("BLOB_DIR") or str(Path(instance_path) / "blobs"),
+        "ATTACHMENT_MAX_BYTES": int(os.environ.get("ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024))),
+        "ATTACHMENT_GRACE_HOURS": float(os.environ.get("ATTACHMENT_GRACE_HOURS", "24")),
+        # notification channels: each on when configured (see app/notify/channels.py)
+        **{key: os.environ[key] for key in (
+            "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_TLS", "MAIL_FROM",
+            "WEBHOOK_URL", "WEBHOOK_SECRET", "PUBLIC_URL", "NOTIFY_MAX_ATTEMPTS",
+            "NOTIFY_BACKOFF_SECONDS", "NOTIFY_MAX_AGE_HOURS") if os.environ.get(key)},
     }

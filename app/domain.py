@@ -30,7 +30,7 @@ EVENT_NAMES = {
     "ProblemNoted": "进展备注", "ProblemUrged": "催办督办", "DeadlineExtended": "延长完成时限",
     "ResolutionReported": "报告解决", "ResolutionVerified": "核验销号",
     "ResolutionRejected": "退回重办", "ProblemReopened": "重新打开", "ProblemWithdrawn": "撤回问题",
-    "ProblemOverdue": "逾期", "MeetingHeld": "召开调度会", "InspectionRecorded": "记录督查",
+    "ProblemOverdue": "逾期", "ProblemDeadlineNear": "临期提醒", "MeetingHeld": "召开调度会", "InspectionRecorded": "记录督查",
     "BulletinIssued": "发布督查通报", "LoginFailed": "登录失败", "AccessRefused": "拒绝越权操作",
     "FastSlowListPublished": "发布红黑榜", "ProgressReminderIssued": "催报进度",
     "MissingReportsFlagged": "未报单位提示", "ChainAnchored": "哈希链锚定",

@@ -12,6 +12,7 @@ BENCHMARKS = {
     "excel": "bench.excel",
     "admin": "bench.admin",
     "audit": "bench.audit",
+    "files": "bench.files",
 }
 
 

@@ -85,6 +85,12 @@ def init_app(app: Flask) -> Admin:
     admin.add_view(ProjectTimelineView(name="项目时间线", endpoint="project_timeline",
                                        url="project-timeline"))
     admin.add_view(AuditView(name="审计", endpoint="audit", url="audit"))
+    from .files import FilesView
+    from .inbox import InboxView, unread_for_navbar
+
+    admin.add_view(FilesView(name="附件", endpoint="files", url="files"))
+    admin.add_view(InboxView(name="通知", endpoint="inbox", url="inbox"))
+    app.context_processor(unread_for_navbar)
     admin.add_view(UserListView("用户", "users", category="系统"))
     admin.add_view(JobsView(name="定时任务", endpoint="jobs", url="jobs", category="系统"))
     for label, command in menu_commands():

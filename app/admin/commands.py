@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from sqlalchemy import func, select
 
@@ -22,7 +22,7 @@ from ..projections.units import units
 from . import links, security
 from .access import SecuredView
 from .auth import _safe_next
-from .forms import FORMS, CommandForm, form_class, payload
+from .forms import FORMS, CommandForm, form_class, has_files, payload, uploaded_files
 from .queries import Scope, problem_rows, project_rows
 
 
@@ -58,6 +58,8 @@ class CommandView(SecuredView, BaseView):
                                f"“{spec.title}”。", action=name)
         key = spec.target[0] if spec.target else None
         given = request.args.get(key) if key else None
+        if has_files(spec):  # this form's own limit: several evidence files
+            request.max_content_length = 10 * current_app.config["ATTACHMENT_MAX_BYTES"] + 65536
         form = form_class(spec, bool(given))()
         subject = self._subject(spec, given) if given else None
         if given and subject is None:
@@ -74,6 +76,8 @@ class CommandView(SecuredView, BaseView):
                 if version and not (version.isascii() and version.isdigit() and len(version) < 16):
                     raise InvalidCommand("表单已失效（版本号无效），请刷新页面后重新填写。")
                 body = payload(spec, form)
+                if has_files(spec):
+                    body["attachments"] = self._keep_files(form, actor)
                 if given:  # the page's subject, not whatever a hidden input was changed to
                     body[key] = given
                 result = self.svc.bus.execute(
@@ -112,6 +116,27 @@ class CommandView(SecuredView, BaseView):
                 form[inp.name].data = today.isoformat()
             elif inp.kind == "month":
                 form[inp.name].data = today.strftime("%Y-%m")
+
+    def _keep_files(self, form, actor) -> list[str]:
+        """Keep each chosen file (judged and stored as an API upload is) and name it by hash."""
+        from ..files.blobs import blob_store
+        from ..files.service import keep_upload
+
+        limit = current_app.config["ATTACHMENT_MAX_BYTES"]
+        hashes = []
+        for f in uploaded_files(form):
+            data = f.stream.read(limit + 1)
+            if len(data) > limit:
+                raise InvalidCommand("输入有误，请检查标出的字段。", {"attachments": [
+                    f"“{f.filename}”过大，单个附件上限为 {limit / 1048576:.0f} MB。"]})
+            try:
+                up = keep_upload(self.svc.engine, blob_store(current_app.config), actor,
+                                 f.filename, data, self.svc.clock())
+            except InvalidCommand as exc:
+                raise InvalidCommand(exc.message, {"attachments": [
+                    f"“{f.filename}”：{m}" for m in (exc.fields or {}).get("file", [exc.message])]})
+            hashes.append(up.sha256)
+        return hashes
 
     def _attach(self, form, exc: CommandError) -> list[str]:
         """Put each field's messages on its input; what belongs to no input goes on top."""

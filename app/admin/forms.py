@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (HiddenField, MultipleFileField, PasswordField, SelectField, StringField,
+                     TextAreaField)
 from wtforms.fields.choices import SelectChoice
 
 from ..commands.base import ROLE_NAMES
@@ -22,7 +23,7 @@ from .vocab import (INSPECTION_KINDS, LEVELS, PROBLEM_CATEGORIES, PROBLEM_SOURCE
 class Input:
     name: str
     label: str
-    kind: str = "text"  # text, textarea, date, month, number, integer, select, list, password
+    kind: str = "text"  # text, textarea, date, month, number, integer, select, list, password, files
     required: bool = False
     choices: tuple[tuple[str, str], ...] = ()
     help: str = ""
@@ -46,6 +47,8 @@ def _c(d: dict) -> tuple[tuple[str, str], ...]:
 
 DATE = Input("date", "业务日期", "date", help="事情发生的日期，默认今天；补录历史时填写当天日期。")
 REASON = Input("reason", "原因", "textarea", True)
+FILES = Input("attachments", "附件", "files",
+              help="可选多个文件：图片、PDF、Word、Excel 或纯文本，单个不超过 20 MB。")
 PROJECT = ("code", "project", "项目")
 PROBLEM = ("id", "problem", "问题")
 UNIT = ("code", "unit", "单位")
@@ -96,13 +99,13 @@ FORMS = {f.command: f for f in [
               help="同一月份再次填报即为更正，须说明原因；原填报保留可查。"),
         Input("confirm_outlier", "确认异常值", "select", choices=(("true", "确认属实"),),
               help="本月完成投资超过项目尚未完成的投资时，须确认金额属实（注意单位为万元）。"),
-        DATE), target=PROJECT, menu="填报进度"),
+        FILES, DATE), target=PROJECT, menu="填报进度"),
     CommandForm("record_stats_entry", "记录入统计库", (
         Input("date", "入库日期", "date", True),), target=PROJECT),
     CommandForm("hold_meeting", "召开调度会", (
         Input("level", "调度级别", "select", True, _c(LEVELS)), Input("date", "会议日期", "date", True),
         Input("chair", "主持人", required=True), Input("topic", "会议议题", "textarea", True),
-        Input("attendees", "参会人员", "list", help="多人以顿号或逗号分隔。")), menu="召开调度会"),
+        Input("attendees", "参会人员", "list", help="多人以顿号或逗号分隔。"), FILES), menu="召开调度会"),
     CommandForm("raise_problem", "提出问题", (
         Input("category", "问题类别", "select", True, _c(PROBLEM_CATEGORIES)),
         Input("description", "问题描述", "textarea", True),
@@ -116,16 +119,16 @@ FORMS = {f.command: f for f in [
         Input("deadline", "完成时限", "date", True), Input("responsible_person", "责任人"),
         Input("leader", "分管领导"), Input("meeting", "所属调度会编号"), DATE), target=PROBLEM),
     CommandForm("escalate_problem", "提级调度", (REASON, DATE), target=PROBLEM, danger=True),
-    CommandForm("note_problem", "进展备注", (Input("note", "进展情况", "textarea", True), DATE),
+    CommandForm("note_problem", "进展备注", (Input("note", "进展情况", "textarea", True), FILES, DATE),
                 target=PROBLEM),
-    CommandForm("urge_problem", "催办督办", (Input("note", "催办内容", "textarea", True), DATE),
+    CommandForm("urge_problem", "催办督办", (Input("note", "催办内容", "textarea", True), FILES, DATE),
                 target=PROBLEM),
     CommandForm("extend_deadline", "延长完成时限", (
         Input("deadline", "新的完成时限", "date", True), REASON), target=PROBLEM),
     CommandForm("report_resolution", "报告解决", (
-        Input("description", "解决情况", "textarea", True), DATE), target=PROBLEM),
+        Input("description", "解决情况", "textarea", True), FILES, DATE), target=PROBLEM),
     CommandForm("verify_resolution", "核验销号", (
-        Input("note", "核验意见", "textarea", True), DATE), target=PROBLEM),
+        Input("note", "核验意见", "textarea", True), FILES, DATE), target=PROBLEM),
     CommandForm("reject_resolution", "退回重办", (REASON, DATE), target=PROBLEM, danger=True),
     CommandForm("reopen_problem", "重新打开", (REASON, DATE), target=PROBLEM, danger=True),
     CommandForm("withdraw_problem", "撤回问题", (REASON, DATE), target=PROBLEM, danger=True),
@@ -133,12 +136,13 @@ FORMS = {f.command: f for f in [
         Input("kind", "督查类型", "select", True, _c(INSPECTION_KINDS)),
         Input("date", "督查日期", "date", True), Input("inspectors", "督查人员", "list", True),
         Input("summary", "督查情况及发现", "textarea", True),
-        Input("targets", "被督查单位编码", "list", suggest="unit", help="多个以逗号分隔。")),
+        Input("targets", "被督查单位编码", "list", suggest="unit", help="多个以逗号分隔。"), FILES),
         menu="记录督查"),
     CommandForm("issue_bulletin", "发布督查通报", (
         Input("number", "通报期号", required=True), Input("title", "通报标题", required=True),
         Input("date", "通报日期", "date", True),
-        Input("inspections", "涉及督查编号", "list", help="多个以逗号分隔。")), menu="发布督查通报"),
+        Input("inspections", "涉及督查编号", "list", help="多个以逗号分隔。"), FILES),
+        menu="发布督查通报"),
 ]}
 
 _SPLIT = re.compile(r"[,，、;；\n]+")
@@ -169,6 +173,8 @@ def form_class(spec: CommandForm, target_given: bool) -> type[FlaskForm]:
                                           render_kw=kw)
         elif inp.kind == "textarea":
             attrs[inp.name] = TextAreaField(label, render_kw={**kw, "rows": 3})
+        elif inp.kind == "files":
+            attrs[inp.name] = MultipleFileField(label, render_kw={"multiple": True})
         elif inp.kind == "password":
             attrs[inp.name] = PasswordField(label, render_kw=kw)
         else:
@@ -182,6 +188,8 @@ def payload(spec: CommandForm, form: FlaskForm) -> dict:
     if spec.target:
         body[spec.target[0]] = (form[spec.target[0]].data or "").strip()
     for inp in spec.inputs:
+        if inp.kind == "files":
+            continue  # kept first, then named by hash (see has_files)
         raw = form[inp.name].data
         text = raw.strip() if isinstance(raw, str) else raw
         if text in ("", None):
@@ -189,3 +197,12 @@ def payload(spec: CommandForm, form: FlaskForm) -> dict:
         body[inp.name] = [p.strip() for p in _SPLIT.split(text) if p.strip()] \
             if inp.kind == "list" else text
     return body
+
+
+def has_files(spec: CommandForm) -> bool:
+    return any(i.kind == "files" for i in spec.inputs)
+
+
+def uploaded_files(form: FlaskForm) -> list:
+    """The files chosen in the form's file input (browsers send one empty part when none)."""
+    return [f for f in (form["attachments"].data or []) if getattr(f, "filename", None)]

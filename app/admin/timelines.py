@@ -41,6 +41,8 @@ class Entry:
     level: str = ""
     text: str = ""
     changes: list[str] = field(default_factory=list)
+    # the files the event names, each with what its upload said of itself (photo time, place)
+    files: list[dict] = field(default_factory=list)
 
 
 def _shown(key: str, value: Any) -> str:
@@ -67,7 +69,25 @@ def _entry(ev: RecordedEvent, tz) -> Entry:
     unit = meta.get("unit")
     text = next((str(ev.data[k]) for k in TEXT_KEYS if ev.data.get(k)), "")
     return Entry(ev, event_name(ev.type), f"{who}（{role}{'·' + unit if unit else ''}）",
-                 ev.business_date or "", local_instant(ev.recorded_at, tz), text=text)
+                 ev.business_date or "", local_instant(ev.recorded_at, tz), text=text,
+                 files=[dict(f) for f in ev.data.get("attachments") or ()])
+
+
+def with_photo_facts(engine, entries: list[Entry]) -> list[Entry]:
+    """Beside each image: when and where the photo says it was taken (EXIF)."""
+    from ..files.kinds import is_image
+    from ..files.service import photo_facts_of
+
+    hashes = sorted({f["sha256"] for e in entries for f in e.files})
+    if not hashes:
+        return entries
+    with engine.connect() as conn:
+        facts = photo_facts_of(conn, hashes)
+    for e in entries:
+        for f in e.files:
+            f["is_image"] = is_image(f["content_type"])
+            f.update(facts.get(f["sha256"], {}))
+    return entries
 
 
 def problem_entries(evs: list[RecordedEvent], tz) -> list[Entry]:
@@ -149,7 +169,7 @@ class _TimelineView(SecuredView, BaseView):
 
     def _render(self, subject_key: str, row, entries: list[Entry], position, as_of, **extra):
         return self.render("duban/timeline.html", kind=self.kind, subject_key=subject_key,
-                           row=row, entries=entries, as_of=as_of, position=position, **extra)
+                           row=row, entries=with_photo_facts(self.svc.engine, entries), as_of=as_of, position=position, **extra)
 
 
 class ProblemTimelineView(_TimelineView):

@@ -8,6 +8,8 @@ from .commands import register_command_routes
 from .excel_routes import register_excel_routes
 from .queries import register_query_routes
 from .routes import register_routes
+from ..files.routes import register_attachment_routes
+from ..notify.routes import register_notification_routes
 
 
 def init_app(app: Flask) -> None:
@@ -19,4 +21,6 @@ def init_app(app: Flask) -> None:
     from .audit_queries import register_audit_routes
 
     register_audit_routes(bp)
+    register_attachment_routes(bp)
+    register_notification_routes(bp)
     app.register_blueprint(bp)

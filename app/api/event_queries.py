@@ -57,6 +57,9 @@ class AuditOut(Schema):
     checked = fields.Integer()
     head = fields.String()
     first_bad_position = fields.Integer(allow_none=True)
+    files_checked = fields.Integer()
+    bad_files = fields.List(fields.Dict(), metadata={
+        "description": "缺失或被替换的附件：sha256、name、记载它的事件 position 与 stream、problem"})
 
 
 def event_feed(view: QueryView, args: dict) -> list[dict]:
@@ -79,7 +82,12 @@ def event_feed(view: QueryView, args: dict) -> list[dict]:
 
 
 def audit_verify(view: QueryView, args: dict) -> dict:
-    return verify_chain(view.services.engine, until_position=view.position).as_dict()
+    from flask import current_app
+
+    from ..files.audit import with_files
+
+    result = verify_chain(view.services.engine, until_position=view.position).as_dict()
+    return with_files(result, view.services.engine, current_app.config, view.position)
 
 
 QUERIES = [

@@ -136,4 +136,10 @@ def build_spec(commands: CommandRegistry) -> dict:
     from .excel_routes import describe_excel_routes
 
     describe_excel_routes(spec)
+
+    from ..files.openapi import add_paths as attachment_paths
+    from ..notify.openapi import add_paths as notification_paths
+
+    attachment_paths(spec, error_responses)
+    notification_paths(spec, error_responses)
     return spec.to_dict()

@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from ..domain import INSPECTION_KINDS, LEVELS, stream
 from ..events.model import NewEvent
+from ..files.records import attachments_field, with_attachments
 from .base import ADMIN, DISPATCHER, INSPECTOR, LEADER, CommandSpec, Context, Decision
 from .errors import Conflict, Forbidden
 from .problems import not_blank, text
@@ -26,6 +27,7 @@ class HoldMeeting(Schema):
     chair = text(max_length=80)
     topic = text()
     attendees = names(required=False)
+    attachments = attachments_field()
 
 
 class RecordInspection(Schema):
@@ -34,6 +36,7 @@ class RecordInspection(Schema):
     inspectors = names(required=True)
     summary = text()
     targets = names(required=False)  # unit codes
+    attachments = attachments_field()
 
 
 class IssueBulletin(Schema):
@@ -41,6 +44,7 @@ class IssueBulletin(Schema):
     title = text(max_length=500)
     date = Day(required=True)
     inspections = names(required=False)
+    attachments = attachments_field()
 
 
 def hold_meeting(ctx: Context, cmd: dict) -> Decision:
@@ -50,6 +54,7 @@ def hold_meeting(ctx: Context, cmd: dict) -> Decision:
     meeting_id = ctx.next_id("meeting", "M", 4)
     data = {"id": meeting_id, "level": cmd["level"], "chair": cmd["chair"], "topic": cmd["topic"],
             "attendees": cmd["attendees"]}
+    with_attachments(ctx, cmd, data)
     return Decision(meeting_id, stream("meeting", meeting_id), "meeting",
                     [NewEvent("MeetingHeld", data, day)])
 
@@ -61,6 +66,7 @@ def record_inspection(ctx: Context, cmd: dict) -> Decision:
     inspection_id = ctx.next_id("inspection", "I", 4)
     data = {"id": inspection_id, "kind": cmd["kind"], "inspectors": cmd["inspectors"],
             "summary": cmd["summary"], "targets": cmd["targets"]}
+    with_attachments(ctx, cmd, data)
     return Decision(inspection_id, stream("inspection", inspection_id), "inspection",
                     [NewEvent("InspectionRecorded", data, day)])
 
@@ -74,6 +80,7 @@ def issue_bulletin(ctx: Context, cmd: dict) -> Decision:
     for inspection in cmd["inspections"]:
         ctx.require(stream("inspection", inspection), f"督查记录“{inspection}”不存在。")
     data = {"number": number, "title": cmd["title"], "inspections": cmd["inspections"]}
+    with_attachments(ctx, cmd, data)
     return Decision(number, sid, "bulletin", [NewEvent("BulletinIssued", data, day)])
 
 

@@ -12,6 +12,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from ..domain import LEVELS, PROBLEM_CATEGORIES, PROBLEM_SOURCES, stream
 from ..events.model import NewEvent
+from ..files.records import attachments_field, with_attachments
 from .base import (ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER, CommandSpec, Context,
                    Decision, Handler)
 from .errors import Forbidden, InvalidCommand
@@ -68,6 +69,7 @@ class EscalateProblem(OnProblem):
 
 class NoteProblem(OnProblem):
     note = text()
+    attachments = attachments_field()
     date = business_day()
 
 
@@ -78,6 +80,7 @@ class ExtendDeadline(OnProblem):
 
 class ReportResolution(OnProblem):
     description = text()
+    attachments = attachments_field()
     date = business_day()
 
 
@@ -218,7 +221,8 @@ def _simple(action: str, event_type: str, field_name: str) -> Handler:
     def handle(ctx: Context, cmd: dict) -> Decision:
         state, day = _open(ctx, cmd, action)
         require_status(state, action)
-        return _decide(state, NewEvent(event_type, {field_name: cmd[field_name]}, day))
+        data = with_attachments(ctx, cmd, {field_name: cmd[field_name]})
+        return _decide(state, NewEvent(event_type, data, day))
 
     handle.__name__ = handle.__qualname__ = action
     return handle

@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from ..domain import PROJECT_CATEGORIES, PROJECT_STAGES, stream
 from ..events.model import NewEvent, RecordedEvent
+from ..files.records import attachments_field, with_attachments
 from .base import ADMIN, DISPATCHER, UNIT_REPORTER, CommandSpec, Context, Decision
 from .errors import Conflict, Forbidden, InvalidCommand, NotAllowed, NotFound
 from .units import CODE
@@ -64,6 +65,7 @@ class SubmitProgress(Schema):
     # a month larger than what the project has left to invest is refused unless confirmed
     confirm_outlier = fields.Boolean(load_default=False, metadata={
         "description": "确认本月完成投资超过项目剩余投资属实（否则拒绝）"})
+    attachments = attachments_field()
     date = Day(load_default=None)
 
 
@@ -188,6 +190,7 @@ def submit_progress(ctx: Context, cmd: dict) -> Decision:
             "image_progress": cmd["image_progress"], "corrects": earlier, "reason": reason}
     if outlier:
         data["outlier"] = True  # confirmed by the submitter; the ledger marks it
+    with_attachments(ctx, cmd, data)
     return _decide(code, NewEvent("ProgressSubmitted", data, day))
 
 

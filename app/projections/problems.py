@@ -161,6 +161,13 @@ def _counter(column: str):
     return apply
 
 
+@PROJECTION.on("ProblemDeadlineNear")
+def _deadline_near(rows: Rows, ev: RecordedEvent) -> None:
+    row = rows.get(problems, _pid(ev))  # a reminder, not an action: only the version moves
+    row["version"] = ev.version
+    rows.put(problems, row)
+
+
 PROJECTION.on("ProblemNoted")(_counter("note_count"))
 PROJECTION.on("ProblemUrged")(_counter("urge_count"))
 

@@ -43,6 +43,28 @@ def overdue(jc: JobContext) -> str:
     return text
 
 
+def deadline_reminders(jc: JobContext) -> str:
+    """临期提醒: each problem in progress whose deadline is within WARN_DAYS, once per deadline."""
+    from datetime import timedelta
+
+    from ..commands.deadlines import WARN_DAYS
+
+    p = problems.c
+    soon = jc.conn.execute(
+        select(p.id, p.deadline).where(
+            p.status == "in_progress", p.deadline >= jc.today.isoformat(),
+            p.deadline <= (jc.today + timedelta(days=WARN_DAYS)).isoformat())
+        .order_by(p.id)).all()
+    reminded = 0
+    for pid, deadline in soon:
+        try:
+            jc.execute("record_deadline_near", {"id": pid, "deadline": deadline})
+            reminded += 1
+        except NotAllowed:
+            pass  # reminded before for this deadline
+    return f"记录临期提醒 {reminded} 个。"
+
+
 def reminders(jc: JobContext) -> str:
     """催报 for last month from REMINDER_DAY; from FLAG_DAY, units still missing are flagged."""
     s = jc.settings
@@ -87,6 +109,18 @@ def anchor(jc: JobContext) -> str:
     return f"已锚定链头：位置 {anchored}（未配置签名密钥，未签署检查点）。"
 
 
+def notify(jc: JobContext) -> str:
+    """Nothing is recorded here: the sending happens after the transaction (notify_deliver), so
+    that no SMTP or HTTP wait ever holds the append lock."""
+    return "投递到期的通知。"
+
+
+def notify_deliver(jc: JobContext) -> None:
+    from ..notify.job import deliver_for_job
+
+    deliver_for_job(jc)
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -115,4 +149,11 @@ JOBS: dict[str, Job] = {j.name: j for j in [
     Job("anchor", "哈希链锚定", anchor,
         lambda s: {"hour": 23, "minute": 50},
         lambda s: "每日 23:50"),
+    Job("deadlines", "临期提醒", deadline_reminders,
+        lambda s: {"hour": 8, "minute": 0},
+        lambda s: "每日 08:00（完成时限 3 天内的在办问题，每个时限提醒一次）"),
+    Job("notify", "投递通知", notify,
+        lambda s: {"minute": "*"},
+        lambda s: "每分钟（投递邮件与短信/工作群通知，失败的按退避重试）",
+        after_commit=notify_deliver),
 ]}

@@ -114,7 +114,7 @@ def test_file_failure_after_commit_keeps_the_fact(services, clock, run, monkeypa
 def test_job_status(services, clock, run, settings):
     at(clock, "2026-11-02 09:00")
     status = {s["name"]: s for s in job_status(services, settings)}
-    assert list(status) == ["overdue", "reminders", "publicity", "anchor"]
+    assert list(status) == ["overdue", "reminders", "publicity", "anchor", "deadlines", "notify"]
     assert status["overdue"]["schedule"] == "每日 00:30"
     assert status["overdue"]["next_run"] == "2026-11-03T00:30:00+08:00"
     assert status["overdue"]["next_run_source"] == "schedule"
@@ -135,7 +135,7 @@ def test_jobs_api(app, client, clock):
     for name, role in [("adm", "admin"), ("disp", "dispatcher"), ("lead", "leader")]:
         make_user(svc, name, role)
     body = client.get("/api/v1/jobs", headers=token_for(client, "disp")).get_json()
-    assert [j["name"] for j in body] == ["overdue", "reminders", "publicity", "anchor"]
+    assert [j["name"] for j in body] == ["overdue", "reminders", "publicity", "anchor", "deadlines", "notify"]
     assert client.get("/api/v1/jobs", headers=token_for(client, "adm")).status_code == 200
     assert client.get("/api/v1/jobs", headers=token_for(client, "lead")).status_code == 403
     assert client.get("/api/v1/jobs").status_code == 401
@@ -163,7 +163,7 @@ def test_scheduler_registers_the_jobs(services, settings, clock, monkeypatch):
     scheduler.start(paused=True)  # writes the jobs to the job store; fires nothing
     try:
         jobs = {j.id: j for j in scheduler.get_jobs()}
-        assert set(jobs) == {"overdue", "reminders", "publicity", "anchor"}
+        assert set(jobs) == {"overdue", "reminders", "publicity", "anchor", "deadlines", "notify"}
         job = jobs["reminders"]
         assert job.coalesce and job.max_instances == 1
         assert str(job.trigger.timezone) == "Asia/Shanghai"

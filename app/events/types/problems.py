@@ -1,6 +1,7 @@
 """Problems (梗阻问题) from raised to resolved, dispatched at three levels."""
 from marshmallow import Schema, fields
 
+from ...files.payload import attachments_payload
 from ..registry import EventRegistry
 
 
@@ -33,10 +34,12 @@ class ProblemEscalated(Schema):
 
 class ProblemNoted(Schema):
     note = fields.String(required=True)
+    attachments = attachments_payload()
 
 
 class ProblemUrged(Schema):
     note = fields.String(required=True)
+    attachments = attachments_payload()
 
 
 class DeadlineExtended(Schema):
@@ -47,10 +50,12 @@ class DeadlineExtended(Schema):
 
 class ResolutionReported(Schema):
     description = fields.String(required=True)
+    attachments = attachments_payload()
 
 
 class ResolutionVerified(Schema):
     note = fields.String(required=True)
+    attachments = attachments_payload()
 
 
 class ResolutionRejected(Schema):

@@ -1,6 +1,7 @@
 """Major projects (重大项目): registration, plans, leader, stage, monthly progress, statistics entry."""
 from marshmallow import Schema, fields
 
+from ...files.payload import attachments_payload
 from ..registry import EventRegistry
 
 
@@ -47,6 +48,7 @@ class ProgressSubmitted(Schema):
     # present (true) only when the month exceeded the investment still to be made and the
     # submitter confirmed it (a confirmed outlier, marked in the ledger)
     outlier = fields.Boolean()
+    attachments = attachments_payload()
 
 
 class StatsEntryRecorded(Schema):
