@@ -9,6 +9,7 @@ EVENT_MODULES = [
     "app.events.types.oversight",
     "app.events.types.jobs",
     "app.events.types.security",
+    "app.events.types.tasks",
 ]
 
 # modules with COMMANDS: list[CommandSpec]
@@ -19,6 +20,7 @@ COMMAND_MODULES = [
     "app.commands.oversight",
     "app.commands.projects",
     "app.commands.jobs",
+    "app.commands.tasks",
 ]
 
 # modules with PROJECTION: Projection
@@ -29,6 +31,7 @@ PROJECTION_MODULES = [
     "app.projections.problems",
     "app.projections.oversight",
     "app.projections.jobs",
+    "app.projections.tasks",
 ]
 
 # modules with QUERIES: list[QuerySpec] (GET routes of the API)
@@ -39,4 +42,5 @@ QUERY_MODULES = [
     "app.api.report_queries",
     "app.api.project_queries",
     "app.api.job_queries",
+    "app.api.task_queries",
 ]
