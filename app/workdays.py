@@ -29,7 +29,10 @@ def _days(value: Any) -> frozenset[date]:
         if isinstance(item, date):
             out.add(item)
         elif str(item).strip():
-            out.add(date.fromisoformat(str(item).strip()))
+            try:
+                out.add(date.fromisoformat(str(item).strip()))
+            except ValueError:  # a typing error in a setting must not stop every light
+                log.warning("工作日设置中的“%s”不是 YYYY-MM-DD 格式的日期，已忽略。", item)
     return frozenset(out)
 
 
