@@ -102,4 +102,14 @@ def build_spec(commands: CommandRegistry) -> dict:
         if q.response is not None:
             op["responses"]["200"]["content"] = {"application/json": {"schema": q.response}}
         spec.path(q.path, operations={"get": op})
+    from .notice_routes import NOTICE_PATHS
+
+    for path, summary in NOTICE_PATHS:  # printable notices: PDF, not JSON
+        spec.path(path, operations={"get": {
+            "summary": summary, "tags": ["督办事项"], "security": [{"bearer": []}],
+            "parameters": _path_params(path) + [
+                {"in": "query", "name": "as_of", "schema": {"type": "string", "format": "date-time"}}],
+            "responses": {"200": {"description": "PDF", "content": {"application/pdf": {
+                "schema": {"type": "string", "format": "binary"}}}},
+                **_error_responses(["400", "401", "403", "404"])}}})
     return spec.to_dict()
