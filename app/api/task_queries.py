@@ -83,10 +83,57 @@ class Lighting:
         self.cal = cal or current_calendar()
         self.warn, self.ack = settings or light_settings()
 
+    def sql(self, t):
+        """The same light as a SQL expression over the ledger's columns."""
+        return light_case(t, light_thresholds(self.today, self.cal, self.warn, self.ack))
+
     def __call__(self, row) -> str | None:
         return task_light(row.status, row.deadline, row.assigned_on, row.acknowledged_date,
                           row.feedback_cycle, row.last_feedback_date, self.today, self.cal,
                           self.warn, self.ack)
+
+
+def light_thresholds(today: date, cal: WorkCalendar, warn: int, ack: int) -> dict[str, str]:
+    """The day's light as date thresholds, so that SQL can compute it (filters, sorting, the daily
+    job over every task): each working-day count is monotone in its date, so "within n working
+    days" is "before a certain day". ``test_task_rules`` holds the SQL to ``task_light``."""
+    from datetime import timedelta
+
+    def earliest(ok) -> date:
+        """The earliest day d <= today with ok(d), walking back while ok holds."""
+        d = today
+        while ok(d - timedelta(days=1)):
+            d -= timedelta(days=1)
+        return d
+
+    bound = today - timedelta(days=400)
+    return {
+        "today": today.isoformat(),
+        # yellow when deadline < the (warn+1)-th working day after today
+        "warn": cal.add(today, warn + 1).isoformat(),
+        # yellow when assigned before this day and still unacknowledged
+        "ack": earliest(lambda d: d > bound and cal.count(d, today, stop=ack + 1) <= ack).isoformat(),
+        # yellow when the last feedback (or acknowledgement, or assignment) is before this day
+        **{f"feedback_{c}": earliest(lambda d, c=c: d > bound and feedback_due(c, d, cal) >= today)
+           .isoformat() for c in ("weekly", "monthly")},
+    }
+
+
+def light_case(t, th: dict[str, str]):
+    """API.md's light as a SQL expression over the task ledger's columns ``t``."""
+    from sqlalchemy import and_, case, func, literal, null, or_
+
+    since = func.coalesce(t.last_feedback_date, t.acknowledged_date, t.assigned_on)
+    return case(
+        (t.status.in_(CLOSED), null()),
+        (t.deadline < th["today"], literal("red")),
+        (or_(t.deadline < th["warn"],
+             and_(t.status == "assigned", t.assigned_on < th["ack"]),
+             and_(t.status.in_(("assigned", "in_progress")), or_(
+                 and_(t.feedback_cycle == "weekly", since < th["feedback_weekly"]),
+                 and_(t.feedback_cycle == "monthly", since < th["feedback_monthly"])))),
+         literal("yellow")),
+        else_=literal("green"))
 
 
 def task_json(row, light: str | None, detail: bool = False) -> dict:
@@ -116,8 +163,9 @@ def visible(view: QueryView):
     raise Forbidden("您的角色无权查看督办事项。")
 
 
-def ledger_rows(view: QueryView, args: dict) -> list:
+def ledger_rows(view: QueryView, args: dict, light: "Lighting | None" = None) -> list:
     conds = [c for c in (
+        (light or Lighting(view.today)).sql(tasks.c) == args["light"] if "light" in args else None,
         visible(view),
         tasks.c.status == args["status"] if "status" in args else None,
         tasks.c.source == args["source"] if "source" in args else None,
@@ -130,13 +178,7 @@ def ledger_rows(view: QueryView, args: dict) -> list:
 
 def list_tasks(view: QueryView, args: dict) -> list[dict]:
     light = Lighting(view.today)
-    out = []
-    for row in ledger_rows(view, args):
-        lt = light(row)
-        if "light" in args and lt != args["light"]:
-            continue
-        out.append(task_json(row, lt))
-    return out
+    return [task_json(row, light(row)) for row in ledger_rows(view, args, light)]
 
 
 def one_task(view: QueryView, task_id: str):

@@ -92,3 +92,43 @@ def test_settings():
     assert light_settings({"TASK_WARN_WORKDAYS": "5", "TASK_ACK_WORKDAYS": 1}) == (5, 1)
     # a date mistyped in a setting is left out with a warning, never a crash
     assert calendar_from({"WORKDAY_HOLIDAYS": "2099-13-01,2099-10-01"}).holidays == {D("2099-10-01")}
+
+
+def test_the_sql_light_is_the_light():
+    """light_case (the ledger's filters, the daily job) answers as task_light, day after day
+    across the National Day week and the Spring Festival, for every kind of task."""
+    import itertools
+    from datetime import timedelta
+
+    from sqlalchemy import create_engine, insert, select
+
+    from app.api.task_queries import light_case, light_thresholds
+    from app.projections.tasks import tasks
+
+    engine = create_engine("sqlite://")
+    tasks.create(engine)
+    rows, n = [], 0
+    days = [D("2025-09-20") + timedelta(days=i) for i in range(0, 40, 3)] + \
+           [D("2026-02-08") + timedelta(days=i) for i in range(0, 20, 4)]
+    for deadline, assigned, status, cycle, ack, fb in itertools.product(
+            days[::2], days[::3], ("assigned", "in_progress", "returned", "completed"),
+            ("none", "weekly", "monthly"), (None, 1), (None, 2)):
+        if assigned > deadline:
+            continue
+        n += 1
+        rows.append({"id": f"T{n:05d}", "title": "x", "source": "meeting", "lead_unit": "U01",
+                     "co_units": "", "deadline": deadline.isoformat(), "feedback_cycle": cycle,
+                     "key": False, "status": status, "notice_number": "x",
+                     "registered_on": assigned.isoformat(), "assigned_on": assigned.isoformat(),
+                     "acknowledged_date": (assigned + timedelta(days=ack)).isoformat() if ack else None,
+                     "last_feedback_date": (assigned + timedelta(days=fb)).isoformat() if fb else None,
+                     "feedback_count": 0, "urge_count": 0, "extension_count": 0, "return_count": 0,
+                     "reassign_count": 0, "version": 1})
+    with engine.begin() as conn:
+        conn.execute(insert(tasks), rows)
+        for today in days:
+            expr = light_case(tasks.c, light_thresholds(today, CAL, 3, 2))
+            for r in conn.execute(select(tasks, expr.label("sql_light"))):
+                assert r.sql_light == task_light(
+                    r.status, r.deadline, r.assigned_on, r.acknowledged_date, r.feedback_cycle,
+                    r.last_feedback_date, today, CAL), (today, dict(r._mapping))
