@@ -11,6 +11,7 @@ EVENT_MODULES = [
     "app.events.types.security",
     "app.events.types.audit",
     "app.events.types.deadlines",
+    "app.events.types.tasks",
 ]
 
 # modules with COMMANDS: list[CommandSpec]
@@ -24,6 +25,7 @@ COMMAND_MODULES = [
     "app.commands.security",
     "app.commands.checkpoints",
     "app.commands.deadlines",
+    "app.commands.tasks",
 ]
 
 # modules with PROJECTION: Projection
@@ -36,6 +38,7 @@ PROJECTION_MODULES = [
     "app.projections.jobs",
     "app.projections.attachments",
     "app.notify.outbox",
+    "app.projections.tasks",
 ]
 
 # modules with QUERIES: list[QuerySpec] (GET routes of the API)
@@ -47,4 +50,5 @@ QUERY_MODULES = [
     "app.api.project_queries",
     "app.api.job_queries",
     "app.api.audit_queries",
+    "app.api.task_queries",
 ]

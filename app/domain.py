@@ -18,6 +18,14 @@ LEVELS = {1: "一级调度", 2: "二级调度", 3: "三级调度"}
 
 INSPECTION_KINDS = {"discipline": "纪律作风督查", "project": "项目督查", "self_check": "自查自纠"}
 
+TASK_SOURCES = {"leader_instruction": "领导批示", "meeting": "会议议定", "superior": "上级交办",
+                "npc_suggestion": "人大代表建议", "cppcc_proposal": "政协委员提案",
+                "public_request": "群众诉求", "inspection": "督查发现"}
+TASK_STATUSES = {"assigned": "已交办", "in_progress": "办理中", "returned": "已退回",
+                 "awaiting_acceptance": "待审核", "completed": "已办结", "withdrawn": "已撤销"}
+FEEDBACK_CYCLES = {"none": "不定期", "weekly": "每周", "monthly": "每月"}
+RATINGS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
+
 EVENT_NAMES = {
     "UserCreated": "创建用户", "UserRoleChanged": "变更用户角色",
     "PasswordChanged": "修改密码", "UserDeactivated": "停用用户", "UserReactivated": "重新启用用户",
@@ -35,6 +43,12 @@ EVENT_NAMES = {
     "FastSlowListPublished": "发布红黑榜", "ProgressReminderIssued": "催报进度",
     "MissingReportsFlagged": "未报单位提示", "ChainAnchored": "哈希链锚定",
     "CheckpointSigned": "签署检查点",
+    "TaskAssigned": "交办督办事项", "TaskAcknowledged": "签收", "TaskReturned": "退回（非本单位事项）",
+    "TaskReassigned": "重新交办", "TaskFeedbackGiven": "阶段反馈", "TaskUrged": "催办",
+    "TaskExtensionRequested": "申请延期", "TaskExtensionDecided": "审批延期",
+    "TaskCompletionReported": "报告办结", "TaskCompletionAccepted": "审核销号",
+    "TaskSentBack": "退回重办", "TaskEvaluated": "满意度评价", "TaskWithdrawn": "撤销督办事项",
+    "TaskLightChanged": "亮灯变化",
 }
 
 

@@ -21,6 +21,7 @@ from .ledgers.problems import ProblemLedgerView, RectificationView
 from .ledgers.projects import ProjectLedgerView, ReserveView
 from .ledgers.stats import DispatchStatsView, DoubleHalfView
 from .ledgers.users import UserListView
+from .tasks import AppraisalView, TaskLedgerView, TaskTimelineView
 from .timelines import ProblemTimelineView, ProjectTimelineView
 
 LEDGERS = "台账"
@@ -79,6 +80,10 @@ def init_app(app: Flask) -> Admin:
     admin.add_view(DispatchStatsView("调度统计", "dispatch_stats", category=LEDGERS))
     admin.add_view(DoubleHalfView("双过半", "double_half", category=LEDGERS))
     admin.add_view(ReserveView("项目储备库", "reserve", category=LEDGERS))
+    admin.add_view(TaskLedgerView("督办台账", "tasks", category=LEDGERS))
+    admin.add_view(AppraisalView(name="督办考评", endpoint="task_appraisal", url="task-appraisal",
+                                 category=LEDGERS))
+    admin.add_view(TaskTimelineView(name="督办事项时间线", endpoint="task_timeline", url="task-timeline"))
     admin.add_view(CommandView(name="办理", endpoint="commands", url="commands"))
     admin.add_view(ProblemTimelineView(name="问题时间线", endpoint="problem_timeline",
                                        url="problem-timeline"))

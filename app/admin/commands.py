@@ -159,6 +159,8 @@ class CommandView(SecuredView, BaseView):
             return links.problem_timeline(result["id"])
         if kind == "project":
             return links.project_timeline(result["id"])
+        if kind == "task" or spec.command == "register_task":
+            return url_for("task_timeline.index", id=result["id"])
         return url_for("admin.index")
 
     def _subject(self, spec: CommandForm, key: str):
@@ -177,6 +179,12 @@ class CommandView(SecuredView, BaseView):
                 return conn.execute(select(src).where(src.c.code == key, cond)).first()
             if kind == "unit":
                 return conn.execute(select(units).where(units.c.code == key)).first()
+            if kind == "task":
+                from .tasks import task_rows, task_scope
+
+                src = task_rows(self.svc.today()).subquery()
+                return conn.execute(select(src).where(src.c.id == key,
+                                                      task_scope(self.actor(), src.c))).first()
         return None
 
     def _suggestions(self, spec: CommandForm) -> dict[str, list[tuple[str, str]]]:
@@ -209,4 +217,6 @@ class CommandView(SecuredView, BaseView):
             return links.problem_timeline(given)
         if spec.target[1] == "project":
             return links.project_timeline(given)
+        if spec.target[1] == "task":
+            return url_for("task_timeline.index", id=given)
         return None

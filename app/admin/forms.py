@@ -145,6 +145,10 @@ FORMS = {f.command: f for f in [
         menu="发布督查通报"),
 ]}
 
+from .tasks import TASK_FORMS  # noqa: E402  (task forms use the Input and CommandForm above)
+
+FORMS.update(TASK_FORMS)
+
 _SPLIT = re.compile(r"[,，、;；\n]+")
 _HTML_TYPES = {"date": "date", "month": "month", "number": "number", "integer": "number"}
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from flask import request, url_for
@@ -121,7 +122,9 @@ class HomeView(SecuredView, AdminIndexView):
             out.append(todo)
         if self.actor().role != INSPECTOR:
             out.append(self._missing_progress(conn, scope, year, through))
-        return out
+        from .tasks import task_todos  # the tasks' lights first: red, then yellow
+
+        return task_todos(conn, self.actor(), date.fromisoformat(today), Todo, ITEMS) + out
 
     def _missing_progress(self, conn, scope: Scope, year: int, through: str) -> Todo:
         src = project_rows(year, through).subquery("pr")

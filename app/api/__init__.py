@@ -6,6 +6,7 @@ from flask import Flask
 from .blueprint import create_blueprint
 from .commands import register_command_routes
 from .excel_routes import register_excel_routes
+from .notice_routes import register_notice_routes
 from .queries import register_query_routes
 from .routes import register_routes
 from ..files.routes import register_attachment_routes
@@ -23,4 +24,5 @@ def init_app(app: Flask) -> None:
     register_audit_routes(bp)
     register_attachment_routes(bp)
     register_notification_routes(bp)
+    register_notice_routes(bp)
     app.register_blueprint(bp)

@@ -35,7 +35,7 @@ class ExportArgs(AsOfArgs):
 def _kind(kind: str):
     kinds = import_kinds()
     if kind not in kinds:
-        raise NotFound(f"没有名为“{kind}”的导入，可选：projects（项目清单）、progress（月度进度）。")
+        raise NotFound(f"没有名为“{kind}”的导入，可选：projects（项目清单）、progress（月度进度）、tasks（督办事项清单）。")
     return kinds[kind]
 
 

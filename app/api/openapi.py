@@ -142,4 +142,15 @@ def build_spec(commands: CommandRegistry) -> dict:
 
     attachment_paths(spec, error_responses)
     notification_paths(spec, error_responses)
+
+    from .notice_routes import NOTICE_PATHS
+
+    for path, summary in NOTICE_PATHS:  # printable notices: PDF, not JSON
+        spec.path(path, operations={"get": {
+            "summary": summary, "tags": ["督办事项"], "security": [{"bearer": []}],
+            "parameters": path_params(path) + [
+                {"in": "query", "name": "as_of", "schema": {"type": "string", "format": "date-time"}}],
+            "responses": {"200": {"description": "PDF", "content": {"application/pdf": {
+                "schema": {"type": "string", "format": "binary"}}}},
+                **error_responses(["400", "401", "403", "404"])}}})
     return spec.to_dict()

@@ -50,6 +50,8 @@ def _column_field(column) -> fields.Field:
 ProblemOut = Schema.from_dict({
     **{c.name: _column_field(c) for c in problems.columns},
     "status_name": fields.String(), "overdue": fields.Boolean(), "overdue_days": fields.Integer(),
+    "light": fields.String(allow_none=True, metadata={
+        "description": "红黄绿灯（与督办事项同一规则）：red、yellow、green；已销号或撤回为 null"}),
 }, name="ProblemOut")
 
 
@@ -131,7 +133,17 @@ def problem_json(row, day: date) -> dict:
     out["status_name"] = PROBLEM_STATUSES[row.status]
     out["overdue"] = is_overdue(row, day)
     out["overdue_days"] = (day - date.fromisoformat(row.deadline)).days if out["overdue"] else 0
+    out["light"] = problem_light(row, day)
     return out
+
+
+def problem_light(row, day: date) -> str | None:
+    """The tasks' light rule on a problem's deadline (红黄绿灯), in working days."""
+    from ..commands.task_rules import deadline_light
+    from ..workdays import current, light_settings
+
+    return deadline_light(row.status in OPEN_STATUSES, row.deadline, day, current(),
+                          light_settings()[0])
 
 
 def list_problems(view: QueryView, args: dict) -> list[dict]:

@@ -43,7 +43,7 @@ def _error(exc: CommandError) -> None:
     _fail("\n".join([exc.message, *details]))
 
 
-import_cli = AppGroup("import", help="导入 Excel：projects（重大项目清单）、progress（月度进度）。")
+import_cli = AppGroup("import", help="导入 Excel：projects（重大项目清单）、progress（月度进度）、tasks（督办事项清单）。")
 
 
 def _import(kind_name: str, file: str, username: str | None, dry_run: bool) -> None:
@@ -94,6 +94,15 @@ def import_projects(file: str, username: str | None, dry_run: bool) -> None:
 def import_progress(file: str, username: str | None, dry_run: bool) -> None:
     """导入月度进度填报表（及其中的存在问题）。"""
     _import("progress", file, username, dry_run)
+
+
+@import_cli.command("tasks")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--user", "username", default=None, help="以该用户身份导入（事件记录的操作人）")
+@click.option("--check", "dry_run", is_flag=True, help="只检查，不写入")
+def import_tasks(file: str, username: str | None, dry_run: bool) -> None:
+    """导入督办事项清单（如会议议定事项，逐行登记交办）。"""
+    _import("tasks", file, username, dry_run)
 
 
 # `export NAME FILE`: one subcommand per export, so that --help lists them

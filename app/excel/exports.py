@@ -102,6 +102,7 @@ class ExportSpec:
 def export_specs() -> dict[str, ExportSpec]:
     from . import sheets_problems as p
     from . import sheets_projects as q
+    from . import sheets_tasks as t
 
     specs = [
         ExportSpec("ledger", "问题台账", ALL, p.problem_ledger, "问题台账（全部问题及其办理情况）"),
@@ -120,6 +121,9 @@ def export_specs() -> dict[str, ExportSpec]:
                    options=("stream",)),
         ExportSpec("projects", "重大项目清单", ALL, q.project_list,
                    "重大项目清单（导入格式，可重新导入）", uses_month=True),
+        ExportSpec("tasks", "督办事项台账", ALL, t.task_ledger, "督办事项台账（亮灯、签收、反馈、催办、办结）"),
+        ExportSpec("task-appraisal", "督办考评表", REPORTS, t.task_appraisal,
+                   "督办考评（按牵头单位，当年 1 月至某月交办的事项）", uses_month=True),
     ]
     return {s.name: s for s in specs}
 

@@ -15,10 +15,10 @@ stream_counts = Table(
 
 PROJECTION = Projection("sequences", [stream_counts])
 
-COUNTED = ("problem", "meeting", "inspection")
+COUNTED = ("problem", "meeting", "inspection", "task")
 
 
-@PROJECTION.on("ProblemRaised", "MeetingHeld", "InspectionRecorded")
+@PROJECTION.on("ProblemRaised", "MeetingHeld", "InspectionRecorded", "TaskAssigned")
 def _count(rows: Rows, ev: RecordedEvent) -> None:
     if ev.version != 1:
         return

@@ -14,6 +14,7 @@ from ..projections.problems import problems
 from .context import JobContext
 from .publicity_file import ensure_publicity_file
 from .settings import JobSettings
+from .task_lights import record_task_lights
 
 CLOSED = ("resolved", "withdrawn")
 
@@ -40,7 +41,7 @@ def overdue(jc: JobContext) -> str:
     text = f"记录逾期问题 {recorded} 个。"
     if refused:
         text += f"状态不允许、未记录 {len(refused)} 个：{'、'.join(refused[:20])}。"
-    return text
+    return text + record_task_lights(jc)
 
 
 def deadline_reminders(jc: JobContext) -> str:
@@ -135,7 +136,7 @@ class Job:
 # Monthly jobs fire every day from their day to the month's end: a run that failed is retried
 # the next day, and the runs after a success append nothing (idempotent).
 JOBS: dict[str, Job] = {j.name: j for j in [
-    Job("overdue", "问题逾期检查", overdue,
+    Job("overdue", "问题逾期检查、督办事项亮灯", overdue,
         lambda s: {"hour": 0, "minute": 30},
         lambda s: "每日 00:30"),
     Job("reminders", "月度进度催报", reminders,

@@ -12,7 +12,7 @@ from sqlalchemy import inspect, select
 
 from app import schema
 from app.bootstrap import Services, bootstrap
-from app.commands.base import ADMIN, DISPATCHER, INSPECTOR, Actor
+from app.commands.base import ADMIN, DISPATCHER, INSPECTOR, SYSTEM, UNIT_REPORTER, Actor
 from app.commands.errors import CommandError
 from tests.conftest import FakeClock, _clean_pg
 
@@ -23,7 +23,7 @@ REPORT = Actor("admin", ADMIN)
 KINDS = ["unit", "task", "project", "project", "plan", "stage", "leader", "progress", "progress",
          "stats", "meeting", "problem", "problem", "dispatch", "dispatch", "escalate", "note",
          "urge", "extend", "resolve", "verify", "reject", "reopen", "withdraw", "inspection",
-         "bulletin", "snapshot", "life"]
+         "bulletin", "snapshot", "life", "duban", "duban"]
 STAGES = ["reserve", "preliminary", "planned_new", "new_start", "continuing", "completed"]
 CATEGORIES = ["provincial", "municipal", "district", "key_push"]
 
@@ -155,9 +155,37 @@ class World:
                 for name, payload in steps:
                     self.run(name, {"id": r["id"], "date": day, **payload},
                              REPORT if name == "report_resolution" else DISPATCH)
+        elif kind == "duban" and len(self.units) >= 2:
+            self.task_life(day, a, b)
         elif kind == "snapshot":
             with self.svc.engine.connect() as conn:
                 self.snapshots.append((self.svc.store.head(conn)[0], dump(self.svc, conn)))
+
+
+    def task_life(self, day: str, a: int, b: int) -> None:
+        """A task (督办事项) taken some way along its life; the steps picked by a and b."""
+        lead, co = self.units[a % len(self.units)], self.units[(a + 1) % len(self.units)]
+        r = self.run("register_task", {"title": f"事项{a}", "source": "meeting", "lead_unit": lead,
+                                       "co_units": [co], "deadline": "2019-12-31", "date": day,
+                                       "feedback_cycle": ("none", "weekly", "monthly")[b % 3]})
+        if not r:
+            return
+        rep, co_rep = Actor("rep", UNIT_REPORTER, unit=lead), Actor("rep2", UNIT_REPORTER, unit=co)
+        steps = [("acknowledge_task", {}, co_rep), ("acknowledge_task", {}, rep),
+                 ("give_task_feedback", {"progress": "推进中"}, rep),
+                 ("urge_task", {"note": "请加快"}, DISPATCH),
+                 ("request_task_extension", {"deadline": "2020-01-31", "reason": "延期"}, rep),
+                 ("decide_task_extension", {"approve": bool(b % 2), "note": "审批"}, DISPATCH),
+                 ("report_task_completion", {"report": "已办结"}, rep),
+                 ("send_back_task" if b % 4 == 0 else "accept_task_completion",
+                  {"reason": "重办"} if b % 4 == 0 else {"note": "同意"}, DISPATCH),
+                 ("evaluate_task", {"rating": ("satisfied", "unsatisfied")[a % 2]}, DISPATCH),
+                 ("reassign_task", {"lead_unit": co, "reason": "改派"}, DISPATCH),
+                 ("return_task", {"reason": "非本单位"}, co_rep),
+                 ("withdraw_task", {"reason": "撤销"}, DISPATCH)]
+        for name, payload, actor in steps[:b % len(steps) + 1]:
+            self.run(name, {"id": r["id"], "date": day, **payload}, actor)
+        self.run("record_task_light", {"id": r["id"]}, SYSTEM)
 
 
 @pytest.fixture
