@@ -9,6 +9,7 @@ EVENT_MODULES = [
     "app.events.types.oversight",
     "app.events.types.jobs",
     "app.events.types.security",
+    "app.events.types.reports",
 ]
 
 # modules with COMMANDS: list[CommandSpec]
@@ -19,6 +20,8 @@ COMMAND_MODULES = [
     "app.commands.oversight",
     "app.commands.projects",
     "app.commands.jobs",
+    "app.commands.funding",
+    "app.commands.reports",
 ]
 
 # modules with PROJECTION: Projection
@@ -29,6 +32,9 @@ PROJECTION_MODULES = [
     "app.projections.problems",
     "app.projections.oversight",
     "app.projections.jobs",
+    "app.projections.lists",
+    "app.projections.funding",
+    "app.projections.published",
 ]
 
 # modules with QUERIES: list[QuerySpec] (GET routes of the API)
@@ -39,4 +45,5 @@ QUERY_MODULES = [
     "app.api.report_queries",
     "app.api.project_queries",
     "app.api.job_queries",
+    "app.api.funding_queries",
 ]

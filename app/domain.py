@@ -18,6 +18,11 @@ LEVELS = {1: "一级调度", 2: "二级调度", 3: "三级调度"}
 
 INSPECTION_KINDS = {"discipline": "纪律作风督查", "project": "项目督查", "self_check": "自查自纠"}
 
+FUNDING_SOURCES = {"central_budget": "中央预算内投资", "special_bond": "专项债券",
+                   "provincial": "省级资金", "municipal": "市级资金",
+                   "self_and_other": "业主自筹及其他"}
+FUNDING_STAGES = {"applied": "申报", "approved": "下达", "received": "到位"}
+
 EVENT_NAMES = {
     "UserCreated": "创建用户", "UserRoleChanged": "变更用户角色",
     "UnitRegistered": "登记单位", "InvestmentTaskSet": "下达年度投资任务",
@@ -33,6 +38,8 @@ EVENT_NAMES = {
     "FastSlowListPublished": "发布红黑榜", "ProgressReminderIssued": "催报进度",
     "MissingReportsFlagged": "未报单位提示", "ChainAnchored": "哈希链锚定",
 }
+EVENT_NAMES.update({"ProjectListsSet": "调整项目所属清单", "FundingRecorded": "登记项目资金",
+                    "SummaryPublished": "发布工作汇总报告"})
 
 
 def stream(kind: str, key: str) -> str:
