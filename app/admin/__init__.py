@@ -17,6 +17,7 @@ from .audit import AuditView
 from .commands import CommandView, menu_commands
 from .home import HomeView
 from .jobs import JobsView
+from .ledgers.funding import FundingLedgerView
 from .ledgers.problems import ProblemLedgerView, RectificationView
 from .ledgers.projects import ProjectLedgerView, ReserveView
 from .ledgers.stats import DispatchStatsView, DoubleHalfView
@@ -77,6 +78,7 @@ def init_app(app: Flask) -> Admin:
     admin.add_view(DispatchStatsView("调度统计", "dispatch_stats", category=LEDGERS))
     admin.add_view(DoubleHalfView("双过半", "double_half", category=LEDGERS))
     admin.add_view(ReserveView("项目储备库", "reserve", category=LEDGERS))
+    admin.add_view(FundingLedgerView("项目资金台账", "funding", category=LEDGERS))
     admin.add_view(CommandView(name="办理", endpoint="commands", url="commands"))
     admin.add_view(ProblemTimelineView(name="问题时间线", endpoint="problem_timeline",
                                        url="problem-timeline"))

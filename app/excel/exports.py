@@ -101,6 +101,7 @@ class ExportSpec:
 def export_specs() -> dict[str, ExportSpec]:
     from . import sheets_problems as p
     from . import sheets_projects as q
+    from . import sheets_reports as r
 
     specs = [
         ExportSpec("ledger", "问题台账", ALL, p.problem_ledger, "问题台账（全部问题及其办理情况）"),
@@ -119,6 +120,8 @@ def export_specs() -> dict[str, ExportSpec]:
                    options=("stream",)),
         ExportSpec("projects", "重大项目清单", ALL, q.project_list,
                    "重大项目清单（导入格式，可重新导入）", uses_month=True),
+        ExportSpec("funding", "项目资金台账", ALL, r.funding_ledger,
+                   "项目资金台账（申报、下达、到位，按来源与文号）"),
     ]
     return {s.name: s for s in specs}
 

@@ -1,0 +1,25 @@
+"""The funding ledger (项目资金台账) as a sheet."""
+from __future__ import annotations
+
+import math
+
+from ..api.funding_queries import funding_rows
+from ..domain import FUNDING_STAGES
+from .exports import ExportContext
+from .ledger import Col, Sheet
+
+
+def funding_ledger(ctx: ExportContext) -> list[Sheet]:
+    """Every funding entry in business order, with the totals per stage under it."""
+    rows = funding_rows(ctx.conn, {}, ctx.unit_scope)
+    cols = [Col("序号", 6, "int"), Col("日期", 11, "date"), Col("项目编码", 12),
+            Col("项目名称", 26, "wrap"), Col("资金来源", 14), Col("环节", 8),
+            Col("金额（万元）", 14, "money"), Col("文号", 24, "wrap")]
+    out = [[i, r["date"], r["project"], r["project_name"], r["source_name"], r["stage_name"],
+            r["amount"], r["document"]] for i, r in enumerate(rows, 1)]
+    sums = {s: math.fsum(r["amount"] for r in rows if r["stage"] == s) for s in FUNDING_STAGES}
+    note = "；".join(f"{name} {sums[s]:,.2f} 万元" for s, name in FUNDING_STAGES.items())
+    return [Sheet("资金台账", "项目资金台账（申报、下达、到位）", ctx.subtitle(), cols, out,
+                  totals=["合计", None, None, f"{len({r['project'] for r in rows})} 个项目", None,
+                          None, None, None],
+                  notes=[f"说明：金额单位为万元。{note}。"])]

@@ -1,0 +1,36 @@
+"""The funding ledger's page and export, and the report's own page."""
+from __future__ import annotations
+
+from io import BytesIO
+
+from openpyxl import load_workbook
+
+from app.commands.base import SYSTEM
+from app.excel.exports import run_export
+
+
+def _fund(svc, code: str, source: str, stage: str, amount: float, day: str) -> None:
+    svc.bus.execute("record_funding", {"code": code, "source": source, "stage": stage,
+                                       "amount": amount, "document": f"文号{amount:g}",
+                                       "date": day}, SYSTEM)
+
+
+def test_funding_page_filters_scopes_and_exports(client, ui, svc):
+    _fund(svc, "XM001", "central_budget", "approved", 800, "2026-03-01")
+    _fund(svc, "XM001", "central_budget", "received", 500, "2026-04-01")
+    _fund(svc, "XM002", "special_bond", "applied", 300, "2026-02-01")
+    ui.login("disp")
+    page = client.get("/admin/funding/")
+    assert page.status_code == 200
+    assert "共 <b>3</b> 条资金记录，涉及 <b>2</b> 个项目" in page.text
+    assert "下达 <b>800.00</b> 万元" in page.text and "文号800" in page.text
+    assert "列表 (1)" in client.get("/admin/funding/?flt0_stage=received").text
+    export = client.get("/admin/funding/export/xlsx/")
+    assert export.status_code == 200
+    ui.login("rep2")
+    assert "列表 (1)" in client.get("/admin/funding/").text  # its own unit's project only
+
+    out = BytesIO()
+    assert run_export(svc, "funding", out, SYSTEM) == 3
+    rows = list(load_workbook(BytesIO(out.getvalue())).active.iter_rows(values_only=True))
+    assert any(r and r[2] == "XM002" and r[5] == "申报" for r in rows)
