@@ -101,6 +101,12 @@ class SummaryDoubleHalfOut(Schema):
     behind_ratio = fields.Float(metadata={"description": "未达标单位占比"})
 
 
+class SummaryForecastOut(Schema):
+    month = fields.Integer(metadata={"description": "测算到的月份：截至 6 月前为 6（过半），之后为 12"})
+    units_behind = fields.Integer(metadata={"description": "测算到该月不能完成序时任务的单位数"})
+    behind_ratio = fields.Float(metadata={"description": "占有任务单位的比例"})
+
+
 class SummaryReserveOut(Schema):
     count = fields.Integer(metadata={"description": "储备项目数"})
     total_investment = fields.Float(metadata={"description": "储备项目计划总投资（万元）"})
@@ -124,6 +130,7 @@ class SummaryOut(Schema):
     dispatch = fields.Nested(SummaryDispatchOut)
     stats_entry = fields.Nested(SummaryStatsEntryOut)
     double_half = fields.Nested(SummaryDoubleHalfOut)
+    forecast = fields.Nested(SummaryForecastOut, metadata={"description": "双过半测算"})
     reserve = fields.Nested(SummaryReserveOut)
     inspections = fields.Nested(SummaryInspectionsOut)
     funding = fields.Nested(SummaryFundingOut)
@@ -149,6 +156,36 @@ def report_summary(view: QueryView, args: dict) -> dict:
     period = period_of(view, args)
     return {"year": period.year, "through": period.label,
             **figures(Report(view.conn, period))}
+
+
+class DoubleHalfUnitOut(Schema):
+    unit = fields.String()
+    unit_name = fields.String()
+    task = fields.Float(metadata={"description": "年度投资任务（万元）"})
+    due = fields.Float(metadata={"description": "序时进度应完成（任务 × 已过月数 ÷ 12）"})
+    completed = fields.Float(metadata={"description": "已完成（万元）"})
+    behind = fields.Boolean(metadata={"description": "实际：未达序时进度"})
+    forecast_month = fields.Integer(metadata={"description": "测算到的月份（6 或 12）"})
+    target = fields.Float(metadata={"description": "到该月应完成（任务 × 月份 ÷ 12）"})
+    expected = fields.Float(metadata={"description": "测算到该月可完成（万元）"})
+    forecast_behind = fields.Boolean(metadata={"description": "测算：不能完成"})
+
+
+def forecast_rows(conn, period: Period) -> list[dict]:
+    """Per unit with a task, the actual standing beside the forecast: API, page and export."""
+    from ..projections.units import units
+
+    names = dict(conn.execute(select(units.c.code, units.c.name)).all())
+    return [{"unit": f.unit, "unit_name": names.get(f.unit, f.unit), "task": round(f.task, 2),
+             "due": round(f.due, 2), "completed": round(f.completed, 2), "behind": f.behind,
+             "forecast_month": f.target_month, "target": round(f.target, 2),
+             "expected": round(f.expected, 2), "forecast_behind": f.forecast_behind}
+            for f in Report(conn, period).forecasts]
+
+
+def double_half_units(view: QueryView, args: dict) -> list[dict]:
+    _check_role(view)
+    return forecast_rows(view.conn, period_of(view, args))
 
 
 class ItemsArgs(SummaryArgs):
@@ -303,6 +340,8 @@ def published_report(view: QueryView, args: dict) -> dict:
 QUERIES = [
     QuerySpec("/reports/summary", report_summary, SummaryArgs,
               "工作汇总数据（截至某月或某日）", SummaryOut, tags=("报表",)),
+    QuerySpec("/reports/double-half", double_half_units, SummaryArgs,
+              "各单位双过半：实际与测算", DoubleHalfUnitOut(many=True), tags=("报表",)),
     QuerySpec("/reports/summary/items", summary_items, ItemsArgs,
               "某个数字所计的对象", ItemsOut, tags=("报表",)),
     QuerySpec("/reports/published", published_list, AsOfArgs, "已发布的工作汇总报告",

@@ -212,6 +212,58 @@ def unit_standings(conn: Connection, period: Period,
     return out
 
 
+# -- the double-half forecast (双过半测算) ------------------------------------------------
+
+@dataclass(frozen=True)
+class UnitForecast:
+    """A unit's forecast beside its actual standing (see :func:`unit_forecasts`)."""
+
+    unit: str
+    task: float
+    due: float  # actual: task × months elapsed / 12
+    completed: float
+    behind: bool
+    target_month: int  # 6 (the half year) or 12
+    target: float  # task × target_month / 12
+    expected: float  # completed + what its projects can still add by the target month
+    forecast_behind: bool
+
+
+def target_month(period: Period) -> int:
+    """双过半 is judged at the half year; after June the year's end is the mark."""
+    return 6 if period.through <= 6 else 12
+
+
+def unit_forecasts(conn: Connection, period: Period, standings: list[UnitStanding],
+                   completed: dict[str, float], stages: dict[str, str]) -> list[UnitForecast]:
+    """Each unit's expected completion by the target month, from its projects in the statistics
+    database: each adds, for every month left until the target month, its average monthly
+    investment of the year so far, but never more than its remaining investment (total
+    investment less everything reported for it, all years)."""
+    mark = target_month(period)
+    months_left = max(mark - period.through, 0)
+    reported = defaultdict(list)
+    for project, amount in conn.execute(select(monthly_progress.c.project,
+                                               monthly_progress.c.month_investment)):
+        reported[project].append(amount)
+    adds: dict[str, list[float]] = defaultdict(list)
+    for r in conn.execute(select(projects.c.code, projects.c.responsible_unit,
+                                 projects.c.total_investment, projects.c.stats_entry_on)):
+        if (not r.stats_entry_on or r.stats_entry_on > period.end
+                or stages.get(r.code) in (None, RESERVE, "completed")):
+            continue
+        pace = completed.get(r.code, 0.0) / period.through
+        remaining = max(r.total_investment - math.fsum(reported.get(r.code, ())), 0.0)
+        adds[r.responsible_unit].append(min(pace * months_left, remaining))
+    out = []
+    for s in standings:
+        target = s.task * mark / 12
+        expected = s.completed + math.fsum(adds.get(s.unit, ()))
+        out.append(UnitForecast(s.unit, s.task, s.due, s.completed, s.behind, mark, target,
+                                expected, round(expected, 4) < round(target, 4)))
+    return out
+
+
 # -- the report: what the figures are taken from, read once per answer ------------
 
 class Report:
@@ -262,6 +314,10 @@ class Report:
     @cached_property
     def standings(self) -> list[UnitStanding]:
         return unit_standings(self.conn, self.period, self.completed)
+
+    @cached_property
+    def forecasts(self) -> list[UnitForecast]:
+        return unit_forecasts(self.conn, self.period, self.standings, self.completed, self.stages)
 
     def in_list(self, name: str) -> set[str]:
         return {p for p in self.major if name in self.lists.get(p, ())}
@@ -481,6 +537,15 @@ def _units_behind(r: Report) -> Items:
 BASIS["double_half.behind_ratio"] = ["double_half.units_behind"]
 
 
+@count("forecast.units_behind")
+def _forecast_behind(r: Report) -> Items:
+    """Units whose forecast falls short of the task share due by the target month (测算)."""
+    return {f.unit for f in r.forecasts if f.forecast_behind}
+
+
+BASIS["forecast.behind_ratio"] = ["forecast.units_behind"]
+
+
 @count("reserve.count")
 def _reserve(r: Report) -> Items:
     """The project reserve (项目储备库) at the period end."""
@@ -570,6 +635,10 @@ def figures(r: Report) -> dict[str, Any]:
                         "units_without_entry": n("stats_entry.units_without_entry")},
         "double_half": {"units_with_task": with_task, "units_behind": behind,
                         "behind_ratio": ratio(behind, with_task)},
+        # 双过半测算: beside the actual comparison above, the forecast by the target month
+        "forecast": {"month": target_month(r.period),
+                     "units_behind": n("forecast.units_behind"),
+                     "behind_ratio": ratio(n("forecast.units_behind"), with_task)},
         "reserve": {"count": len(reserve),
                     "total_investment": money(math.fsum(r.totals.get(p, 0.0) for p in reserve))},
         "inspections": {"count": n("inspections.count"), "bulletins": n("inspections.bulletins"),

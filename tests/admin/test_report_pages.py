@@ -34,3 +34,16 @@ def test_funding_page_filters_scopes_and_exports(client, ui, svc):
     assert run_export(svc, "funding", out, SYSTEM) == 3
     rows = list(load_workbook(BytesIO(out.getvalue())).active.iter_rows(values_only=True))
     assert any(r and r[2] == "XM002" and r[5] == "申报" for r in rows)
+
+
+def test_double_half_page_shows_the_forecast_beside_the_actual(client, ui, svc):
+    svc.bus.execute("submit_progress", {"code": "XM001", "period": "2026-03",
+                                        "month_investment": 300, "image_progress": "施工"}, SYSTEM)
+    svc.bus.execute("record_stats_entry", {"code": "XM001", "date": "2026-03-20"}, SYSTEM)
+    ui.login("disp")
+    page = client.get("/admin/double-half/?year=2026&through=2026-03").text
+    # U01: 300 done of 300 due; pace 100 a month, three months left: 600 of 600 by June
+    assert "未达序时进度 <b>1</b> 个" in page
+    assert "到 6 月底不能完成的 <b>1</b> 个" in page
+    assert "600.00 / 600.00" in page and "可完成" in page
+    assert client.get("/admin/double-half/export/xlsx/?year=2026&through=2026-03").status_code == 200

@@ -128,6 +128,7 @@ def test_empty_ledger_is_all_zero(ledger):
     assert set(f["investment"]["by_category"]) == {"provincial", "municipal", "district", "key_push"}
     assert f["new_starts"] == {"planned": 0, "started": 0, "rate": 0.0}
     assert f["double_half"] == {"units_with_task": 0, "units_behind": 0, "behind_ratio": 0.0}
+    assert f["forecast"] == {"month": 6, "units_behind": 0, "behind_ratio": 0.0}
     assert f["reserve"] == {"count": 0, "total_investment": 0.0}
 
 
@@ -383,6 +384,33 @@ def test_funding_over_central_budget_funds_approved_in_the_period(ledger):
                                             "central_budget": 5000.0, "self_and_other": 0.0}
 
 
+def test_double_half_forecast_beside_the_actual(ledger):
+    for unit in ("U1", "U2", "U3"):
+        ledger.unit(unit, {2019: 1200})
+    ledger.project("A", unit="U1", total=10000)  # 100 a month, room for much more
+    ledger.project("B", unit="U2", total=350)    # 300 done, only 50 left to invest
+    ledger.project("C", unit="U3", total=10000)  # never entered into the statistics database
+    for code in "ABC":
+        for month in ("2019-01", "2019-02", "2019-03"):
+            ledger.progress(code, month, 100)
+    ledger.stats("A", "2019-01-20")
+    ledger.stats("B", "2019-01-20")
+
+    march = ledger.figures(3)
+    assert march["double_half"]["units_behind"] == 0          # 300 done of 300 due, each
+    assert march["forecast"] == {"month": 6, "units_behind": 2, "behind_ratio": 0.6667}
+    with ledger.svc.engine.connect() as conn:
+        from app.api.report_queries import forecast_rows
+        from app.reports.summary import Period
+
+        rows = {r["unit"]: r for r in forecast_rows(conn, Period(2019, 3))}
+    assert rows["U1"]["expected"] == 600.0 and rows["U1"]["target"] == 600.0
+    assert not rows["U1"]["forecast_behind"]
+    assert rows["U2"]["expected"] == 350.0 and rows["U2"]["forecast_behind"]
+    assert rows["U3"]["expected"] == 300.0 and rows["U3"]["forecast_behind"]
+    assert ledger.figures(8)["forecast"]["month"] == 12
+
+
 def _busy(ledger) -> None:
     """A ledger where every figure has something to count."""
     ledger.unit("U1", {2019: 1000})
@@ -415,7 +443,7 @@ def test_every_count_is_the_number_of_its_items(ledger):
         flat = flatten(figures(report))
         for key in COUNTS:
             assert flat[key] == len(report.items(key)), key
-            assert flat[key] > 0 or key in ("double_half.units_behind",
+            assert flat[key] > 0 or key in ("double_half.units_behind", "forecast.units_behind",
                                              "stats_entry.units_without_entry",
                                              "inspections.by_kind.project"), key
         for key in BASIS:
