@@ -14,6 +14,7 @@ from .commands.base import ADMIN, ROLES, Actor
 from .commands.errors import CommandError
 from .events.audit import verify_chain
 from .excel.cli import export_cli, import_cli, template_cli
+from .reports.cli import report_cli
 from .scheduler.cli import scheduler_cli
 
 
@@ -118,7 +119,7 @@ def demo() -> None:
 
 def init_app(app: Flask) -> None:
     for cmd in (init_db, users_cli, projections_cli, audit_cli, scheduler_cli, demo,
-                import_cli, export_cli, template_cli):
+                import_cli, export_cli, template_cli, report_cli):
         app.cli.add_command(cmd)
 
 

@@ -22,6 +22,7 @@ from .ledgers.problems import ProblemLedgerView, RectificationView
 from .ledgers.projects import ProjectLedgerView, ReserveView
 from .ledgers.stats import DispatchStatsView, DoubleHalfView
 from .ledgers.users import UserListView
+from .report import ReportView
 from .timelines import ProblemTimelineView, ProjectTimelineView
 
 LEDGERS = "台账"
@@ -79,6 +80,7 @@ def init_app(app: Flask) -> Admin:
     admin.add_view(DoubleHalfView("双过半", "double_half", category=LEDGERS))
     admin.add_view(ReserveView("项目储备库", "reserve", category=LEDGERS))
     admin.add_view(FundingLedgerView("项目资金台账", "funding", category=LEDGERS))
+    admin.add_view(ReportView(name="工作汇总报告", endpoint="report", url="report", category=LEDGERS))
     admin.add_view(CommandView(name="办理", endpoint="commands", url="commands"))
     admin.add_view(ProblemTimelineView(name="问题时间线", endpoint="problem_timeline",
                                        url="problem-timeline"))

@@ -7,6 +7,7 @@ from .blueprint import create_blueprint
 from .commands import register_command_routes
 from .excel_routes import register_excel_routes
 from .queries import register_query_routes
+from .report_routes import register_report_routes
 from .routes import register_routes
 
 
@@ -16,4 +17,5 @@ def init_app(app: Flask) -> None:
     register_command_routes(bp, app.extensions["duban"].commands)
     register_query_routes(bp)
     register_excel_routes(bp)
+    register_report_routes(bp)
     app.register_blueprint(bp)

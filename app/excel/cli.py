@@ -132,6 +132,9 @@ def _export_command(name: str, summary: str, uses_month: bool, options: tuple[st
     command.__doc__ = summary
     if uses_month:
         command = click.option("--month", default=None, help="月份 YYYY-MM（默认：时点所在月）")(command)
+    if "through" in options:
+        command = click.option("--through", default=None,
+                               help="截止月份 YYYY-MM 或截止日 YYYY-MM-DD（如 2019-06-25）")(command)
     if "stream" in options:
         command = click.option("--stream", default=None,
                                help="只导出该对象的事件，如 problem:P00001 或 project:")(command)

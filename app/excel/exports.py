@@ -122,6 +122,9 @@ def export_specs() -> dict[str, ExportSpec]:
                    "重大项目清单（导入格式，可重新导入）", uses_month=True),
         ExportSpec("funding", "项目资金台账", ALL, r.funding_ledger,
                    "项目资金台账（申报、下达、到位，按来源与文号）"),
+        ExportSpec("summary", "工作汇总报告", REPORTS, r.summary_report,
+                   "半年工作汇总报告（逐句填好数字，截至某月或某日）", uses_month=True,
+                   options=("through",)),
     ]
     return {s.name: s for s in specs}
 

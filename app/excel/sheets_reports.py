@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 from ..api.funding_queries import funding_rows
+from ..commands.errors import InvalidCommand
 from ..domain import FUNDING_STAGES
 from .exports import ExportContext
 from .ledger import Col, Sheet
@@ -23,3 +24,29 @@ def funding_ledger(ctx: ExportContext) -> list[Sheet]:
                   totals=["合计", None, None, f"{len({r['project'] for r in rows})} 个项目", None,
                           None, None, None],
                   notes=[f"说明：金额单位为万元。{note}。"])]
+
+
+def report_period(ctx: ExportContext):
+    """The report's period: ``through`` (Y-MM or Y-MM-DD) as asked, else the month of the sheet."""
+    from ..reports.summary import Period
+
+    through = ctx.params.get("through") or ctx.month
+    try:
+        return Period.parse(int(through[:4]), through)
+    except ValueError:
+        raise InvalidCommand("输入有误，请检查标出的字段。", {"through": [
+            "截止时间应为 YYYY-MM 或存在的日期 YYYY-MM-DD（如 2019-06-25）。"]}) from None
+
+
+def summary_report(ctx: ExportContext) -> list[Sheet]:
+    """The half-year report as a form: each sentence of the report with its blanks filled."""
+    from ..reports.text import plain, report_for
+
+    period = report_period(ctx)
+    title, sections = report_for(ctx.conn, period)
+    cols = [Col("部分", 30, "wrap"), Col("内容", 90, "wrap")]
+    rows = [[s.heading if i == 0 else "", plain(sentence)]
+            for s in sections for i, sentence in enumerate(s.sentences)]
+    return [Sheet("工作汇总", title, ctx.subtitle(extra=f"统计期间：{period.start} 至 {period.end}"),
+                  cols, rows, notes=["说明：金额单位为亿元或万元，如文中所示；各数字均由台账计算，"
+                                     "其所计对象可在“工作汇总报告”页面逐一打开。"])]

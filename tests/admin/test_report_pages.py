@@ -47,3 +47,29 @@ def test_double_half_page_shows_the_forecast_beside_the_actual(client, ui, svc):
     assert "到 6 月底不能完成的 <b>1</b> 个" in page
     assert "600.00 / 600.00" in page and "可完成" in page
     assert client.get("/admin/double-half/export/xlsx/?year=2026&through=2026-03").status_code == 200
+
+
+def test_report_page_fills_the_blanks_and_links_each_number(client, ui, svc):
+    svc.bus.execute("record_funding", {"code": "XM001", "source": "central_budget",
+                                       "stage": "approved", "amount": 800,
+                                       "date": "2026-03-01"}, SYSTEM)
+    ui.login("disp")
+    page = client.get("/admin/report/?year=2026&through=2026-06-25")
+    assert page.status_code == 200
+    text = page.text
+    assert "1月1日至6月25日" in text and "争取中央预算内投资项目" in text
+    assert 'data-figure="funding.projects"' in text and 'data-figure="projects.major"' in text
+    assert "确保全区" in text and "全覆盖" in text
+    items = client.get("/admin/report/items?year=2026&through=2026-06-25&figure=projects.major")
+    assert items.status_code == 200 and "XM001" in items.text and "XM002" in items.text
+    assert "没有名为" in client.get("/admin/report/items?figure=nope").text
+    bad = client.get("/admin/report/?year=2026&through=2026-02-30")
+    assert bad.status_code == 200 and "report-error" in bad.text
+    xlsx = client.get("/admin/report/summary.xlsx?year=2026&through=2026-06")
+    assert xlsx.status_code == 200
+    rows = list(load_workbook(BytesIO(xlsx.data)).active.iter_rows(values_only=True))
+    assert any(r[1] and "争取中央预算内投资项目1个" in r[1] for r in rows if len(r) > 1)
+    pdf = client.get("/admin/report/summary.pdf?year=2026&through=2026-06")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    ui.login("rep1")
+    assert client.get("/admin/report/").status_code in (302, 403)
