@@ -242,9 +242,10 @@ def unit_forecasts(conn: Connection, period: Period, standings: list[UnitStandin
     investment less everything reported for it, all years)."""
     mark = target_month(period)
     months_left = max(mark - period.through, 0)
-    reported = defaultdict(list)
+    reported = defaultdict(list)  # everything reported through the period, all years
     for project, amount in conn.execute(select(monthly_progress.c.project,
-                                               monthly_progress.c.month_investment)):
+                                               monthly_progress.c.month_investment)
+                                        .where(monthly_progress.c.period <= period.last_month)):
         reported[project].append(amount)
     adds: dict[str, list[float]] = defaultdict(list)
     for r in conn.execute(select(projects.c.code, projects.c.responsible_unit,
