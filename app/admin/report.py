@@ -94,6 +94,17 @@ class ReportView(SecuredView, BaseView):
                            period=period, back=url_for(".index", year=period.year,
                                                        through=period.label))
 
+    @expose("/published/")
+    def published(self):
+        from ..api.queries import QueryView
+        from ..api.report_queries import published_list, published_report
+
+        with reading(self.svc, None) as (conn, _):
+            view = QueryView(self.svc, conn, self.actor(), None)
+            reports = [published_report(view, {"id": r["id"]})
+                       for r in published_list(view, {})]
+        return self.render("duban/report_published.html", reports=reports)
+
     @expose("/summary.xlsx")
     def xlsx(self):
         from ..excel.exports import run_export

@@ -73,3 +73,26 @@ def test_report_page_fills_the_blanks_and_links_each_number(client, ui, svc):
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     ui.login("rep1")
     assert client.get("/admin/report/").status_code in (302, 403)
+
+
+def test_funding_and_publish_forms_and_the_published_page(client, ui, svc):
+    ui.login("disp")
+    r = ui.submit("/admin/commands/record_funding/?code=XM001", {
+        "source": "central_budget", "stage": "approved", "amount": "500",
+        "document": "川发改投资〔2026〕9号", "date": "2026-03-02"})
+    assert r.status_code == 302
+    r = ui.submit("/admin/commands/record_funding/?code=XM001", {
+        "source": "central_budget", "stage": "received", "amount": "600"})
+    assert r.status_code == 200 and "不能超过下达资金" in r.text
+    r = ui.submit("/admin/commands/set_project_lists/?code=XM001", {"lists": "key_push"})
+    assert r.status_code == 302
+    r = ui.submit("/admin/commands/publish_summary/", {"year": "2026", "through": "2026-06",
+                                                       "title": "上半年工作总结"})
+    assert r.status_code == 302
+    page = client.get("/admin/report/published/")
+    assert "R0001" in page.text and "与发布时一致" in page.text
+    svc.bus.execute("record_funding", {"code": "XM002", "source": "central_budget",
+                                       "stage": "approved", "amount": 100,
+                                       "date": "2026-04-01"}, SYSTEM)
+    page = client.get("/admin/report/published/")
+    assert "funding.projects" in page.text and 'class="difference"' in page.text
