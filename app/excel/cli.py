@@ -95,6 +95,15 @@ def import_progress(file: str, username: str | None, dry_run: bool) -> None:
     _import("progress", file, username, dry_run)
 
 
+@import_cli.command("funding")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--user", "username", default=None, help="以该用户身份导入（事件记录的操作人）")
+@click.option("--check", "dry_run", is_flag=True, help="只检查，不写入")
+def import_funding(file: str, username: str | None, dry_run: bool) -> None:
+    """导入项目资金台账（申报、下达、到位）。"""
+    _import("funding", file, username, dry_run)
+
+
 # `export NAME FILE`: one subcommand per export, so that --help lists them
 export_cli = AppGroup("export", help="导出台账（xlsx）。每个导出都可用 --as-of 取过去某一时点的数据。")
 

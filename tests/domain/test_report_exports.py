@@ -42,3 +42,41 @@ def test_summary_xlsx_and_pdf_over_http_and_cli(app, client, runner, tmp_path):
     assert pdf_file.read_bytes().startswith(b"%PDF")
     result = runner.invoke(args=["report", "pdf", str(pdf_file), "--through", "2019-99"])
     assert result.exit_code == 1
+
+
+def test_funding_import_checks_every_row_and_the_export_reimports_unchanged(app, client, runner,
+                                                                            tmp_path):
+    from openpyxl import Workbook
+
+    svc = app.extensions["duban"]
+    ledger = Ledger(svc)
+    ledger.project("A", total=10000)
+    ledger.project("B", total=5000)
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["2019年项目资金"])
+    ws.append(["项目编码", "资金来源", "环节", "金额（万元）", "文号", "日期"])
+    ws.append(["A", "中央预算内投资", "下达", 1200, "川发改投资〔2019〕8号", "2019-03-02"])
+    ws.append(["A", "中央预算内投资", "到位", 600, "川发改投资〔2019〕8号", "2019-04-02"])
+    ws.append(["B", "专项债券", "申报", 800, None, "2019-02-01"])
+    good = tmp_path / "funding.xlsx"
+    wb.save(good)
+    ws.append(["C", "银行贷款", "下达", -5, None, "2019-13-01"])
+    bad = tmp_path / "bad.xlsx"
+    wb.save(bad)
+
+    result = runner.invoke(args=["import", "funding", str(bad)])
+    assert result.exit_code == 1
+    assert "项目“C”不存在" in result.output and "资金来源“银行贷款”无效" in result.output
+    assert [e for e in svc.store.read_all() if e.type == "FundingRecorded"] == []
+
+    result = runner.invoke(args=["import", "funding", str(good)])
+    assert result.exit_code == 0, result.output
+    assert len([e for e in svc.store.read_all() if e.type == "FundingRecorded"]) == 3
+    again = runner.invoke(args=["import", "funding", str(good)])
+    assert again.exit_code == 0, again.output
+    out = tmp_path / "export.xlsx"
+    assert runner.invoke(args=["export", "funding", str(out)]).exit_code == 0
+    back = runner.invoke(args=["import", "funding", str(out)])
+    assert back.exit_code == 0, back.output
+    assert len([e for e in svc.store.read_all() if e.type == "FundingRecorded"]) == 3
