@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 
 from marshmallow import Schema, ValidationError, fields, validate
 
 from ..domain import FUNDING_SOURCES, FUNDING_STAGES, PROJECT_CATEGORIES
 from ..events.model import NewEvent
 from .base import ADMIN, DISPATCHER, CommandSpec, Context, Decision
-from .errors import InvalidCommand, NotAllowed
+from .errors import NotAllowed
 from .problems import business_day, text
-from .projects import BAD_INPUT, project_stream
+from .projects import project_stream
 
 MAX_AMOUNT = 100_000_000  # 万元: API.md's limit on amounts
 
@@ -47,10 +46,8 @@ def set_project_lists(ctx: Context, cmd: dict) -> Decision:
     day = ctx.business_date(cmd)
     events = ctx.require(project_stream(code), f"项目“{code}”不存在。")
     category = events[0].data["category"]
-    lists = list(dict.fromkeys(cmd["lists"]))  # once each, in the order given
-    if category in lists:
-        raise InvalidCommand(BAD_INPUT, {"lists": [
-            f"项目类别“{PROJECT_CATEGORIES[category]}”本身即是其清单，无需再列入。"]})
+    # once each, in the order given; the category is always one of its lists already
+    lists = [x for x in dict.fromkeys(cmd["lists"]) if x != category]
     previous: list[str] = []
     for ev in events:
         if ev.type == "ProjectListsSet":
@@ -64,18 +61,10 @@ def set_project_lists(ctx: Context, cmd: dict) -> Decision:
 def record_funding(ctx: Context, cmd: dict) -> Decision:
     code, source, stage = cmd["code"], cmd["source"], cmd["stage"]
     day = ctx.business_date(cmd)
-    events = ctx.require(project_stream(code), f"项目“{code}”不存在。")
+    ctx.require(project_stream(code), f"项目“{code}”不存在。")
+    # No rule ties the stages together: history is entered after the fact and in any order
+    # (money received may be recorded before the approval it came with).
     amount = round(cmd["amount"], 4)
-    if stage == "received":
-        # Money arrives only once approved: what has arrived never exceeds what was approved.
-        sums: dict[str, float] = defaultdict(float)
-        for ev in events:
-            if ev.type == "FundingRecorded" and ev.data["source"] == source:
-                sums[ev.data["stage"]] += ev.data["amount"]
-        if round(sums["received"] + amount, 4) > round(sums["approved"], 4):
-            raise NotAllowed(
-                f"项目“{code}”的{FUNDING_SOURCES[source]}已下达 {sums['approved']:.2f} 万元、"
-                f"已到位 {sums['received']:.2f} 万元，到位资金不能超过下达资金。")
     document = (cmd["document"] or "").strip() or None
     data = {"project": code, "source": source, "stage": stage, "amount": amount,
             "document": document}
