@@ -12,6 +12,7 @@ EVENT_MODULES = [
     "app.events.types.audit",
     "app.events.types.deadlines",
     "app.events.types.tasks",
+    "app.events.types.reports",
 ]
 
 # modules with COMMANDS: list[CommandSpec]
@@ -26,6 +27,8 @@ COMMAND_MODULES = [
     "app.commands.checkpoints",
     "app.commands.deadlines",
     "app.commands.tasks",
+    "app.commands.funding",
+    "app.commands.reports",
 ]
 
 # modules with PROJECTION: Projection
@@ -39,6 +42,9 @@ PROJECTION_MODULES = [
     "app.projections.attachments",
     "app.notify.outbox",
     "app.projections.tasks",
+    "app.projections.lists",
+    "app.projections.funding",
+    "app.projections.published",
 ]
 
 # modules with QUERIES: list[QuerySpec] (GET routes of the API)
@@ -51,4 +57,5 @@ QUERY_MODULES = [
     "app.api.job_queries",
     "app.api.audit_queries",
     "app.api.task_queries",
+    "app.api.funding_queries",
 ]

@@ -17,6 +17,7 @@ from .commands.errors import CommandError
 from .events.audit import verify_chain
 from .failures import cli_sentence, failure_log
 from .excel.cli import export_cli, import_cli, template_cli
+from .reports.cli import report_cli
 from .scheduler.cli import scheduler_cli
 
 
@@ -203,7 +204,7 @@ def _ends_in_a_sentence(command: click.Command) -> None:
 
 def init_app(app: Flask) -> None:
     for cmd in (init_db, users_cli, projections_cli, audit_cli, scheduler_cli, demo,
-                import_cli, export_cli, template_cli):
+                import_cli, export_cli, template_cli, report_cli):
         app.cli.add_command(cmd)
     from .files.cli import files_cli
 

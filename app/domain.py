@@ -25,6 +25,10 @@ TASK_STATUSES = {"assigned": "已交办", "in_progress": "办理中", "returned"
                  "awaiting_acceptance": "待审核", "completed": "已办结", "withdrawn": "已撤销"}
 FEEDBACK_CYCLES = {"none": "不定期", "weekly": "每周", "monthly": "每月"}
 RATINGS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
+FUNDING_SOURCES = {"central_budget": "中央预算内投资", "special_bond": "专项债券",
+                   "provincial": "省级资金", "municipal": "市级资金",
+                   "self_and_other": "业主自筹及其他"}
+FUNDING_STAGES = {"applied": "申报", "approved": "下达", "received": "到位"}
 
 EVENT_NAMES = {
     "UserCreated": "创建用户", "UserRoleChanged": "变更用户角色",
@@ -50,6 +54,8 @@ EVENT_NAMES = {
     "TaskSentBack": "退回重办", "TaskEvaluated": "满意度评价", "TaskWithdrawn": "撤销督办事项",
     "TaskLightChanged": "亮灯变化",
 }
+EVENT_NAMES.update({"ProjectListsSet": "调整项目所属清单", "FundingRecorded": "登记项目资金",
+                    "SummaryPublished": "发布工作汇总报告"})
 
 
 def stream(kind: str, key: str) -> str:

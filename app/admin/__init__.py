@@ -17,11 +17,13 @@ from .audit import AuditView
 from .commands import CommandView, menu_commands
 from .home import HomeView
 from .jobs import JobsView
+from .ledgers.funding import FundingLedgerView
 from .ledgers.problems import ProblemLedgerView, RectificationView
 from .ledgers.projects import ProjectLedgerView, ReserveView
 from .ledgers.stats import DispatchStatsView, DoubleHalfView
 from .ledgers.users import UserListView
 from .tasks import AppraisalView, TaskLedgerView, TaskTimelineView
+from .report import ReportView
 from .timelines import ProblemTimelineView, ProjectTimelineView
 
 LEDGERS = "台账"
@@ -84,6 +86,8 @@ def init_app(app: Flask) -> Admin:
     admin.add_view(AppraisalView(name="督办考评", endpoint="task_appraisal", url="task-appraisal",
                                  category=LEDGERS))
     admin.add_view(TaskTimelineView(name="督办事项时间线", endpoint="task_timeline", url="task-timeline"))
+    admin.add_view(FundingLedgerView("项目资金台账", "funding", category=LEDGERS))
+    admin.add_view(ReportView(name="工作汇总报告", endpoint="report", url="report", category=LEDGERS))
     admin.add_view(CommandView(name="办理", endpoint="commands", url="commands"))
     admin.add_view(ProblemTimelineView(name="问题时间线", endpoint="problem_timeline",
                                        url="problem-timeline"))

@@ -15,6 +15,7 @@ from wtforms import (HiddenField, MultipleFileField, PasswordField, SelectField,
 from wtforms.fields.choices import SelectChoice
 
 from ..commands.base import ROLE_NAMES
+from ..domain import FUNDING_SOURCES, FUNDING_STAGES
 from .vocab import (INSPECTION_KINDS, LEVELS, PROBLEM_CATEGORIES, PROBLEM_SOURCES,
                     PROJECT_CATEGORIES, PROJECT_STAGES, UNIT_KINDS)
 
@@ -144,6 +145,22 @@ FORMS = {f.command: f for f in [
         Input("inspections", "涉及督查编号", "list", help="多个以逗号分隔。"), FILES),
         menu="发布督查通报"),
 ]}
+# projects in several lists, the funding ledger, published reports
+FORMS.update({f.command: f for f in [
+    CommandForm("set_project_lists", "设置项目所属清单", (
+        Input("lists", "除项目类别外还列入的清单", "list",
+              help="清单代码以逗号分隔：provincial（省重点）、municipal（市重点）、district（区级重大）、"
+                   "key_push（重抓重推）；留空为不再列入其他清单。"), DATE), target=PROJECT),
+    CommandForm("record_funding", "登记项目资金", (
+        Input("source", "资金来源", "select", True, _c(FUNDING_SOURCES)),
+        Input("stage", "环节", "select", True, _c(FUNDING_STAGES)),
+        Input("amount", "金额（万元）", "number", True), Input("document", "文号"), DATE),
+        target=PROJECT, menu="登记项目资金"),
+    CommandForm("publish_summary", "发布工作汇总报告", (
+        Input("year", "年度", "integer", True),
+        Input("through", "截止月份或日期", required=True, help="YYYY-MM 或 YYYY-MM-DD，如 2019-06-25。"),
+        Input("title", "报告标题", required=True), DATE), menu="发布工作汇总报告"),
+]})
 
 from .tasks import TASK_FORMS  # noqa: E402  (task forms use the Input and CommandForm above)
 

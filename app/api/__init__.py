@@ -8,6 +8,7 @@ from .commands import register_command_routes
 from .excel_routes import register_excel_routes
 from .notice_routes import register_notice_routes
 from .queries import register_query_routes
+from .report_routes import register_report_routes
 from .routes import register_routes
 from ..files.routes import register_attachment_routes
 from ..notify.routes import register_notification_routes
@@ -25,4 +26,5 @@ def init_app(app: Flask) -> None:
     register_attachment_routes(bp)
     register_notification_routes(bp)
     register_notice_routes(bp)
+    register_report_routes(bp)
     app.register_blueprint(bp)

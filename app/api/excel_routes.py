@@ -30,6 +30,8 @@ class ExportArgs(AsOfArgs):
     month = fields.String(load_default=None, validate=validate.Regexp(
         r"^\d{4}-(0[1-9]|1[0-2])$", error="月份格式应为 YYYY-MM。"))
     stream = fields.String(load_default=None, validate=validate.Length(max=120))
+    through = fields.String(load_default=None, validate=validate.Regexp(
+        r"^\d{4}-(0[1-9]|1[0-2])(-\d{2})?$", error="截止时间格式应为 YYYY-MM 或 YYYY-MM-DD。"))
 
 
 def _kind(kind: str):
@@ -116,7 +118,7 @@ def export_download(name: str):
     fh = tempfile.TemporaryFile(suffix=".xlsx")
     try:
         run_export(svc, name, fh, actor, as_of=args["as_of"],
-                   params={k: args[k] for k in ("month", "stream") if args.get(k)},
+                   params={k: args[k] for k in ("month", "stream", "through") if args.get(k)},
                    org=current_app.config.get("EXCEL_ORG_NAME"))
     except BaseException:
         fh.close()

@@ -159,7 +159,8 @@ def _stats_day(rng: random.Random, p: Project) -> date | None:
     if p.course == "continuing":  # the spring sweep (全面梳理排查在建项目，应统尽统)
         return d(rng.randint(1, 3), rng.randint(10, 28))
     if p.course == "started" and p.started:
-        return min(p.started + timedelta(days=rng.randint(5, 20)), d(6, 28))
+        # by the report's day (6月25日), which counts all 48 (新入库项目48个)
+        return min(p.started + timedelta(days=rng.randint(5, 20)), d(6, 25))
     if p.course == "prelim_in":  # spending on land: investment counts from the first payment
         return d(rng.randint(2, 5), rng.randint(5, 25))
     return None
@@ -174,7 +175,8 @@ def reserve_projects(rng: random.Random, start: int) -> list[Project]:
         named.append((f"{place}{work}项目", unit or PLACE_TOWNSHIP[place], span))
     out = []
     for i, (name, unit, (lo, hi)) in enumerate(named):
-        day = d(1, 8) + timedelta(days=rng.randint(0, 171))  # the reserve grows all half year
+        # the reserve grows all half year, to its 230 by the report's day (6月25日)
+        day = min(d(1, 8) + timedelta(days=rng.randint(0, 171)), d(6, 24))
         out.append(Project(f"CB{YEAR}{start + i:03d}", name, unit, "district", "reserve",
                            _round_to(rng.uniform(lo, hi), 10), day))
     return out

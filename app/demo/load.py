@@ -29,6 +29,7 @@ from ..projections.projects import projects
 from .data import SEED, Op, Ref, build_district, project_ops
 from .names import DEMO_LEADER, UNIT_NAMES
 from .problems import problem_ops
+from .reports import report_ops
 
 REPORTER_UNIT = "BM02"
 # username, password, role, unit, display name (a leader's name as written on projects)
@@ -47,7 +48,8 @@ ROLE_LABELS = {ADMIN: "系统管理员", DISPATCHER: "调度员", INSPECTOR: "�
 def script(seed: int = SEED) -> list[Op]:
     """Every command of the demonstration in business order (deterministic for a seed)."""
     district = build_district(seed)
-    ops = project_ops(district) + problem_ops(district, random.Random(seed + 1))
+    ops = (project_ops(district) + problem_ops(district, random.Random(seed + 1))
+           + report_ops(district))
     # stable: within a day and rank, the order they were written in (a problem's own steps)
     return sorted(ops, key=lambda op: (op.day, op.rank))
 

@@ -3,8 +3,10 @@ to resolved (or not yet), inspections and bulletins.
 
 What it must add up to (the seed report): "1-5月，共调度问题项目24个，已解决落实问题19个" and
 "开展纪律作风督查30次，发出督查通报2期". Thirty problems on 24 projects are dispatched from
-January to May; 19 of them are verified by the end of May and stay so; one more is verified in
-March and reopened in May. June adds two verifications and one new problem project.
+January to May; 19 of them are verified by the end of May, as the 1-5月 report published on
+5 June states; one more is verified in March and reopened in May. June adds two verifications
+and one new problem project. In July one of the 19 is reopened: the live 1-5月 figure becomes
+18, and the published report shows the difference and the reopening's position.
 """
 from __future__ import annotations
 
@@ -242,6 +244,7 @@ def problem_ops(district: District, rng: random.Random) -> list[Op]:
     cats, weights = zip(*CATEGORY_WEIGHTS.items())
     inspections: list[Op] = []  # the project inspections that found a problem
     hq_days = iter(HEADQUARTERS[:2])
+    reopened_in_july: ProblemStory | None = None
     l3_days = iter([d(1, 21), d(3, 12)])  # up to the headquarters in February and in April
     for n, (project, course) in enumerate(zip(slots, courses), start=1):
         i = n - 1
@@ -272,21 +275,27 @@ def problem_ops(district: District, rng: random.Random) -> list[Op]:
             ref = Ref(key)
         story.raise_(r, source, ref)
         _tell(story, course, r, source, s, courses[:i].count(course))
+        if course == "l1" and courses[:i].count(course) == 0:
+            reopened_in_july = story
     # June: one more problem project, dispatched at level 1
     category = rng.choices(cats, weights)[0]
     june = ProblemStory(s, len(slots) + 1, june_project, category, rng.choice(PROBLEMS[category]))
     june.raise_(d(6, 10), "unit_report")
     june.dispatch(d(6, 12), 1)
     s.headquarters(HEADQUARTERS[2])  # the half-year review, whether or not a problem goes up
+    # after the reports were sent: a problem verified in spring comes back (问题反弹)
+    assert reopened_in_july is not None
+    reopened_in_july.reopen(d(7, 3))
     return s.ops + oversight_ops(rng, inspections)
 
 
 def oversight_ops(rng: random.Random, project_inspections: list[Op]) -> list[Op]:
-    """Thirty inspections in January to June (纪律作风 18, 自查自纠 6, 项目 6) and two bulletins."""
+    """Inspections in January to June — 纪律作风督查 30 (the seed's "纪律作风督查30次"), 自查自纠 6
+    (易地扶贫搬迁自查自纠6次), 项目督查 6 — all by the report's day, and two bulletins."""
     ops = list(project_inspections)
     units = [code for code, _, _ in UNITS]
     for month in range(1, 7):
-        for k, day in enumerate(sorted(rng.sample(range(4, 28), 3))):
+        for k, day in enumerate(sorted(rng.sample(range(3, 26), 5))):
             ops.append(Op(f"inspection-{month:02d}{k}", d(month, day), "record_inspection", {
                 "kind": "discipline", "date": d(month, day).isoformat(),
                 "inspectors": rng.sample(INSPECTORS, 2),
@@ -303,7 +312,7 @@ def oversight_ops(rng: random.Random, project_inspections: list[Op]) -> list[Op]
             "summary": "对全区重大项目推进情况开展专项督查，项目总体按计划推进",
             "targets": ["BM02", "BM03", "BM07"]}, "inspector", rank=0))
     for (number, title), (first, last) in zip(BULLETINS, [(d(1, 1), d(3, 29)),
-                                                           (d(4, 1), d(6, 28))]):
+                                                           (d(4, 1), d(6, 20))]):
         covered = [Ref(op.key) for op in sorted(ops, key=lambda o: o.day)
                    if first <= op.day <= last and op.payload["kind"] != "self_check"]
         ops.append(Op(f"bulletin-{number}", last, "issue_bulletin", {

@@ -9,10 +9,10 @@ from .reading import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, Limits
 
 def import_kinds() -> dict[str, ImportKind]:
     """The sheets that can be imported, by the name the command line and the API use."""
-    from . import progress_import, project_import, task_import
+    from . import funding_import, progress_import, project_import, task_import
 
     return {"projects": project_import.KIND, "progress": progress_import.KIND,
-            "tasks": task_import.KIND}
+            "tasks": task_import.KIND, "funding": funding_import.KIND}
 
 
 def limits_from(config: Mapping[str, Any]) -> Limits:

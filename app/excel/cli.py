@@ -103,6 +103,13 @@ def import_progress(file: str, username: str | None, dry_run: bool) -> None:
 def import_tasks(file: str, username: str | None, dry_run: bool) -> None:
     """导入督办事项清单（如会议议定事项，逐行登记交办）。"""
     _import("tasks", file, username, dry_run)
+@import_cli.command("funding")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--user", "username", default=None, help="以该用户身份导入（事件记录的操作人）")
+@click.option("--check", "dry_run", is_flag=True, help="只检查，不写入")
+def import_funding(file: str, username: str | None, dry_run: bool) -> None:
+    """导入项目资金台账（申报、下达、到位）。"""
+    _import("funding", file, username, dry_run)
 
 
 # `export NAME FILE`: one subcommand per export, so that --help lists them
@@ -144,6 +151,9 @@ def _export_command(name: str, summary: str, uses_month: bool, options: tuple[st
     command.__doc__ = summary
     if uses_month:
         command = click.option("--month", default=None, help="月份 YYYY-MM（默认：时点所在月）")(command)
+    if "through" in options:
+        command = click.option("--through", default=None,
+                               help="截止月份 YYYY-MM 或截止日 YYYY-MM-DD（如 2019-06-25）")(command)
     if "stream" in options:
         command = click.option("--stream", default=None,
                                help="只导出该对象的事件，如 problem:P00001 或 project:")(command)

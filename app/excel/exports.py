@@ -103,6 +103,7 @@ def export_specs() -> dict[str, ExportSpec]:
     from . import sheets_problems as p
     from . import sheets_projects as q
     from . import sheets_tasks as t
+    from . import sheets_reports as r
 
     specs = [
         ExportSpec("ledger", "问题台账", ALL, p.problem_ledger, "问题台账（全部问题及其办理情况）"),
@@ -124,6 +125,11 @@ def export_specs() -> dict[str, ExportSpec]:
         ExportSpec("tasks", "督办事项台账", ALL, t.task_ledger, "督办事项台账（亮灯、签收、反馈、催办、办结）"),
         ExportSpec("task-appraisal", "督办考评表", REPORTS, t.task_appraisal,
                    "督办考评（按牵头单位，当年 1 月至某月交办的事项）", uses_month=True),
+        ExportSpec("funding", "项目资金台账", ALL, r.funding_ledger,
+                   "项目资金台账（申报、下达、到位，按来源与文号）"),
+        ExportSpec("summary", "工作汇总报告", REPORTS, r.summary_report,
+                   "半年工作汇总报告（逐句填好数字，截至某月或某日）", uses_month=True,
+                   options=("through",)),
     ]
     return {s.name: s for s in specs}
 

@@ -23,7 +23,7 @@ REPORT = Actor("admin", ADMIN)
 KINDS = ["unit", "task", "project", "project", "plan", "stage", "leader", "progress", "progress",
          "stats", "meeting", "problem", "problem", "dispatch", "dispatch", "escalate", "note",
          "urge", "extend", "resolve", "verify", "reject", "reopen", "withdraw", "inspection",
-         "bulletin", "snapshot", "life", "duban", "duban"]
+         "bulletin", "snapshot", "life", "duban", "duban", "lists", "funding", "publish"]
 STAGES = ["reserve", "preliminary", "planned_new", "new_start", "continuing", "completed"]
 CATEGORIES = ["provincial", "municipal", "district", "key_push"]
 
@@ -128,6 +128,18 @@ class World:
             # resolution is reported by someone other than the dispatcher who verifies it
             self.run(name, {"id": pick(self.problems[-3:], a), field: "说明", "date": day},
                      REPORT if kind == "resolve" else DISPATCH)
+        elif kind == "lists" and self.projects:
+            self.run("set_project_lists", {"code": pick(self.projects, a),
+                                           "lists": [CATEGORIES[b % 4], CATEGORIES[a % 4]][:b % 3],
+                                           "date": day})
+        elif kind == "funding" and self.projects:
+            self.run("record_funding", {"code": pick(self.projects, a),
+                                        "source": ["central_budget", "self_and_other"][b % 2],
+                                        "stage": ["applied", "approved", "received"][a % 3],
+                                        "amount": float(b + 1), "date": day})
+        elif kind == "publish":
+            self.run("publish_summary", {"year": 2019, "through": f"2019-0{a % 6 + 1}",
+                                         "title": "工作汇总", "date": day})
         elif kind == "inspection":
             r = self.run("record_inspection", {"kind": "discipline", "date": day,
                                                "inspectors": ["纪检组"], "summary": "督查",

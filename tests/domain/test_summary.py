@@ -93,16 +93,25 @@ class Ledger:
     def reopen(self, pid: str, day: str) -> None:
         self.add("problem", pid, "ProblemReopened", {"reason": "问题反弹"}, day)
 
-    def inspection(self, iid: str, day: str) -> None:
+    def inspection(self, iid: str, day: str, kind: str = "discipline") -> None:
         self.add("inspection", iid, "InspectionRecorded", {
-            "id": iid, "kind": "discipline", "inspectors": ["李四"], "summary": "纪律作风督查",
+            "id": iid, "kind": kind, "inspectors": ["李四"], "summary": "纪律作风督查",
             "targets": ["U1"]}, day)
+
+    def lists(self, code: str, lists: list[str], day: str = "2019-01-06") -> None:
+        self.add("project", code, "ProjectListsSet",
+                 {"project": code, "lists": lists, "previous": []}, day)
+
+    def funding(self, code: str, source: str, stage: str, amount: float, day: str) -> None:
+        self.add("project", code, "FundingRecorded", {
+            "project": code, "source": source, "stage": stage, "amount": amount,
+            "document": "发改投资〔2019〕1号"}, day)
 
     def bulletin(self, number: str, day: str) -> None:
         self.add("bulletin", number, "BulletinIssued",
                  {"number": number, "title": "督查通报", "inspections": []}, day)
 
-    def figures(self, through: int, year: int = 2019) -> dict:
+    def figures(self, through, year: int = 2019) -> dict:
         with self.svc.engine.connect() as conn:
             return summary(conn, year, through)
 
@@ -119,6 +128,7 @@ def test_empty_ledger_is_all_zero(ledger):
     assert set(f["investment"]["by_category"]) == {"provincial", "municipal", "district", "key_push"}
     assert f["new_starts"] == {"planned": 0, "started": 0, "rate": 0.0}
     assert f["double_half"] == {"units_with_task": 0, "units_behind": 0, "behind_ratio": 0.0}
+    assert f["forecast"] == {"month": 6, "units_behind": 0, "behind_ratio": 0.0}
     assert f["reserve"] == {"count": 0, "total_investment": 0.0}
 
 
@@ -234,7 +244,7 @@ def test_stats_entries_first_dated_in_the_period(ledger):
     ledger.stats("B", "2019-03-01")    # ... so a second one is not new
     ledger.stats("C", "2019-07-01")    # after June
     ledger.stats("D", "2019-06-30")    # last day of the period
-    assert ledger.figures(6)["stats_entry"] == {"new_entries": 2}
+    assert ledger.figures(6)["stats_entry"]["new_entries"] == 2
 
 
 def test_double_half_units_behind(ledger):
@@ -265,8 +275,183 @@ def test_inspections_and_bulletins_in_the_period(ledger):
         ledger.inspection(iid, day)
     ledger.bulletin("2019-1", "2019-03-20")
     ledger.bulletin("2019-2", "2019-09-20")
-    assert ledger.figures(6)["inspections"] == {"count": 2, "bulletins": 1}
-    assert ledger.figures(12)["inspections"] == {"count": 3, "bulletins": 2}
+    ledger.inspection("I0005", "2019-03-01", "self_check")
+    ledger.inspection("I0006", "2019-04-01", "project")
+    assert ledger.figures(6)["inspections"] == {
+        "count": 4, "bulletins": 1, "by_kind": {"discipline": 2, "project": 1, "self_check": 1}}
+    assert ledger.figures(12)["inspections"]["count"] == 5
+    assert ledger.figures(12)["inspections"]["bulletins"] == 2
+
+
+def test_through_a_day_ends_every_dated_count_on_that_day(ledger):
+    ledger.unit("U1", {2019: 1200})
+    ledger.project("A", "planned_new", unit="U1")
+    ledger.stage("A", "new_start", "2019-06-26")       # after the day
+    ledger.progress("A", "2019-06", 600, "2019-06-25")  # the month counts whole
+    ledger.meeting("M0001", "2019-06-20")
+    ledger.meeting("M0002", "2019-06-27")
+    ledger.bulletin("2019-1", "2019-06-28")
+    ledger.project("B", unit="U1")
+    ledger.stats("A", "2019-06-20")
+    ledger.stats("B", "2019-06-28")
+    ledger.project("C", "reserve", day="2019-06-26")
+
+    day = ledger.figures("2019-06-25")
+    month = ledger.figures("2019-06")
+    assert day["dispatch"]["meetings"] == 1 and month["dispatch"]["meetings"] == 2
+    assert day["inspections"]["bulletins"] == 0 and month["inspections"]["bulletins"] == 1
+    assert day["stats_entry"]["new_entries"] == 1 and month["stats_entry"]["new_entries"] == 2
+    assert day["new_starts"] == {"planned": 1, "started": 0, "rate": 0.0}
+    assert month["new_starts"]["started"] == 1
+    assert day["reserve"]["count"] == 0 and month["reserve"]["count"] == 1
+    # double half through a day: 600 done against 1200 × 6 / 12 due: not behind
+    assert day["double_half"] == month["double_half"] == {
+        "units_with_task": 1, "units_behind": 0, "behind_ratio": 0.0}
+    assert ledger.figures("2019-06-30") == month
+    with pytest.raises(ValueError):
+        ledger.figures("2019-02-30")
+
+
+def test_lines_count_a_project_in_each_list_it_belongs_to(ledger):
+    ledger.project("A", category="provincial", total=5000)
+    ledger.lists("A", ["key_push"])                   # 省重点 and 重抓重推 at once
+    ledger.project("B", "new_start", category="municipal", total=3000)
+    ledger.project("C", category="district", total=1000)
+    ledger.project("D", "preliminary", category="key_push", total=2000)
+    ledger.project("R", "reserve", category="district", total=9000)
+    ledger.lists("R", ["key_push"])                   # the reserve is in no line
+    ledger.project("E", category="district", total=700)
+    ledger.lists("E", ["municipal"])
+    ledger.lists("E", [], "2019-02-01")               # taken off again
+    for code, plan, done in (("A", 1000, 400), ("B", 500, 100), ("C", 200, 50), ("D", 100, 0)):
+        ledger.plan(code, 2019, plan)
+        ledger.progress(code, "2019-03", done)
+
+    f = ledger.figures(6)
+    lines = f["lines"]
+    assert lines["provincial_municipal"] == {"count": 2, "total_investment": 8000.0,
+                                             "plan": 1500.0, "completed": 500.0, "ratio": 0.3333}
+    assert lines["district_major"] == {"count": 5, "total_investment": 11700.0,
+                                       "plan": 1800.0, "completed": 550.0, "ratio": 0.3056}
+    assert lines["continuing"] == {"count": 3, "total_investment": 6700.0,
+                                   "plan": 1200.0, "completed": 450.0, "ratio": 0.375}
+    assert lines["key_push"] == {"count": 2, "total_investment": 7000.0,
+                                 "plan": 1100.0, "completed": 400.0, "ratio": 0.3636}
+    assert f["investment"]["by_category"]["key_push"]["plan"] == 1100.0
+    assert f["investment"]["by_category"]["provincial"]["plan"] == 1000.0
+    assert f["investment"]["plan"] == 1800.0  # each project once in the total
+
+
+def test_stats_entry_threshold_last_year_and_units_without_entry(ledger, monkeypatch):
+    ledger.unit("U1", {2019: 100})
+    ledger.unit("U2", {2019: 100})
+    ledger.unit("U3", {2019: 100})
+    ledger.unit("U4", {2018: 100})   # no task this year: not counted
+    ledger.project("A", unit="U1", total=500)      # at the threshold
+    ledger.project("B", unit="U1", total=499.99)
+    ledger.project("C", unit="U2", total=8000)
+    ledger.project("D", unit="U3", total=800)
+    ledger.stats("A", "2019-02-01")
+    ledger.stats("B", "2019-03-01")
+    ledger.stats("C", "2018-04-01")  # last year, within the same stretch
+    ledger.stats("D", "2019-07-01")  # after June: U3 has nothing entered by then
+
+    f = ledger.figures(6)["stats_entry"]
+    assert f == {"new_entries": 2, "over_threshold": 1, "last_year": 1, "yoy": 1.0,
+                 "units_without_entry": 1}
+    may = ledger.figures("2019-03-31")["stats_entry"]
+    assert may["last_year"] == 0 and may["yoy"] is None
+    monkeypatch.setenv("STATS_THRESHOLD", "400")
+    assert ledger.figures(6)["stats_entry"]["over_threshold"] == 2
+
+
+def test_funding_over_central_budget_funds_approved_in_the_period(ledger):
+    ledger.project("A", total=10000)
+    ledger.project("B", total=4000)
+    ledger.project("C", "reserve", total=30000)
+    ledger.funding("A", "central_budget", "applied", 3000, "2019-02-01")   # only applied
+    ledger.funding("A", "central_budget", "approved", 2000, "2019-04-01")
+    ledger.funding("A", "self_and_other", "approved", 8000, "2019-04-01")
+    ledger.funding("A", "central_budget", "received", 1500, "2019-05-01")
+    ledger.funding("B", "special_bond", "approved", 1000, "2019-04-01")    # no central budget
+    ledger.funding("B", "self_and_other", "approved", 3000, "2019-04-01")
+    ledger.funding("C", "central_budget", "approved", 5000, "2019-03-01")  # reserve counts too
+    ledger.funding("C", "central_budget", "approved", 700, "2019-08-01")   # after June
+
+    assert ledger.figures(6)["funding"] == {"projects": 2, "total_investment": 40000.0,
+                                            "central_budget": 7000.0, "self_and_other": 8000.0}
+    assert ledger.figures(3)["funding"] == {"projects": 1, "total_investment": 30000.0,
+                                            "central_budget": 5000.0, "self_and_other": 0.0}
+
+
+def test_double_half_forecast_beside_the_actual(ledger):
+    for unit in ("U1", "U2", "U3"):
+        ledger.unit(unit, {2019: 1200})
+    ledger.project("A", unit="U1", total=10000)  # 100 a month, room for much more
+    ledger.project("B", unit="U2", total=350)    # 300 done, only 50 left to invest
+    ledger.project("C", unit="U3", total=10000)  # never entered into the statistics database
+    for code in "ABC":
+        for month in ("2019-01", "2019-02", "2019-03"):
+            ledger.progress(code, month, 100)
+    ledger.stats("A", "2019-01-20")
+    ledger.stats("B", "2019-01-20")
+
+    march = ledger.figures(3)
+    assert march["double_half"]["units_behind"] == 0          # 300 done of 300 due, each
+    assert march["forecast"] == {"month": 6, "units_behind": 2, "behind_ratio": 0.6667}
+    with ledger.svc.engine.connect() as conn:
+        from app.api.report_queries import forecast_rows
+        from app.reports.summary import Period
+
+        rows = {r["unit"]: r for r in forecast_rows(conn, Period(2019, 3))}
+    assert rows["U1"]["expected"] == 600.0 and rows["U1"]["target"] == 600.0
+    assert not rows["U1"]["forecast_behind"]
+    assert rows["U2"]["expected"] == 350.0 and rows["U2"]["forecast_behind"]
+    assert rows["U3"]["expected"] == 300.0 and rows["U3"]["forecast_behind"]
+    assert ledger.figures(8)["forecast"]["month"] == 12
+
+
+def _busy(ledger) -> None:
+    """A ledger where every figure has something to count."""
+    ledger.unit("U1", {2019: 1000})
+    ledger.unit("U2", {2019: 1000})
+    ledger.project("A", category="provincial", unit="U1")
+    ledger.lists("A", ["key_push"])
+    ledger.plan("A", 2019, 800)
+    ledger.progress("A", "2019-02", 500)
+    ledger.stats("A", "2019-02-10")
+    ledger.project("B", "planned_new", unit="U2", category="municipal")
+    ledger.stats("B", "2018-02-10")
+    ledger.stage("B", "new_start", "2019-03-01")
+    ledger.project("R", "reserve")
+    ledger.meeting("M0001", "2019-03-01")
+    ledger.problem("P00001", "A", "2019-03-02")
+    ledger.dispatch("P00001", "2019-03-03")
+    ledger.verify("P00001", "2019-04-01")
+    ledger.inspection("I0001", "2019-04-01")
+    ledger.inspection("I0002", "2019-04-02", "self_check")
+    ledger.bulletin("2019-1", "2019-04-03")
+    ledger.funding("A", "central_budget", "approved", 100, "2019-04-04")
+
+
+def test_every_count_is_the_number_of_its_items(ledger):
+    from app.reports.summary import BASIS, COUNTS, Period, Report, figures, flatten
+
+    _busy(ledger)
+    with ledger.svc.engine.connect() as conn:
+        report = Report(conn, Period(2019, 6))
+        flat = flatten(figures(report))
+        for key in COUNTS:
+            assert flat[key] == len(report.items(key)), key
+            assert flat[key] > 0 or key in ("double_half.units_behind", "forecast.units_behind",
+                                             "stats_entry.units_without_entry",
+                                             "inspections.by_kind.project"), key
+        for key in BASIS:
+            assert key in flat, key
+            report.items(key)
+        assert report.items("dispatch.problems_resolved") == ["P00001"]
+        assert report.items("lines.key_push.count") == ["A"]
+        assert report.items("investment.plan") == ["A"]
 
 
 # -- through the API -------------------------------------------------------------
@@ -308,6 +493,7 @@ def test_api_answers_with_defaults_and_as_of(app, client, viewer, clock):
 @pytest.mark.parametrize("query, field", [
     ("year=abc", "year"), ("year=1999", "year"), ("through=2019-13", "through"),
     ("through=2019-6", "through"), ("year=2019&through=2018-05", "through"),
+    ("through=2019-02-30", "through"), ("through=2019-06-5", "through"),
     ("as_of=yesterday", "as_of"),
 ])
 def test_api_refuses_bad_values(client, viewer, query, field):
@@ -329,3 +515,28 @@ def test_api_access_and_openapi(app, client):
     doc = client.get("/api/v1/openapi.json").get_json()
     op = doc["paths"]["/reports/summary"]["get"]
     assert "200" in op["responses"] and "400" in op["responses"]
+
+
+def test_api_through_a_day_and_items(app, client, viewer):
+    ledger = Ledger(app.extensions["duban"])
+    _busy(ledger)
+    ledger.meeting("M0002", "2019-06-27")
+    body = client.get("/api/v1/reports/summary?year=2019&through=2019-06-25",
+                      headers=viewer).get_json()
+    assert body["through"] == "2019-06-25" and body["dispatch"]["meetings"] == 1
+    assert set(body) >= {"lines", "funding", "stats_entry", "inspections"}
+    assert body["inspections"]["by_kind"] == {"discipline": 1, "project": 0, "self_check": 1}
+
+    r = client.get("/api/v1/reports/summary/items", headers=viewer, query_string={
+        "year": 2019, "through": "2019-06", "figure": "dispatch.meetings"})
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["items"] == ["M0001", "M0002"] and r.get_json()["value"] == 2
+    r = client.get("/api/v1/reports/summary/items", headers=viewer, query_string={
+        "year": 2019, "through": "2019-06-25", "figure": "dispatch.meetings"})
+    assert r.get_json()["items"] == ["M0001"]
+    r = client.get("/api/v1/reports/summary/items", headers=viewer, query_string={
+        "year": 2019, "through": "2019-06", "figure": "dispatch.nothing"})
+    assert r.status_code == 400 and "figure" in r.get_json()["error"]["fields"]
+    assert "没有" in r.get_json()["error"]["fields"]["figure"][0]
+    r = client.get("/api/v1/reports/summary/items?year=2019", headers=viewer)
+    assert r.status_code == 400 and "figure" in r.get_json()["error"]["fields"]

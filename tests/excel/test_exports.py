@@ -48,6 +48,9 @@ def ledger(with_projects):
     for unit, amount in (("U01", 2000), ("U02", 500)):
         bus.execute("set_investment_task", {"code": unit, "year": 2026, "amount": amount}, SYSTEM)
     bus.execute("publish_fast_slow_list", {"period": "2026-10"}, SYSTEM)
+    bus.execute("record_funding", {"code": "XM001", "source": "central_budget",
+                                   "stage": "approved", "amount": 800, "document": "川发改〔2026〕1号",
+                                   "date": "2026-10-12"}, SYSTEM)
     return svc
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import calendar
+from typing import Any
 
 from flask import url_for
 from markupsafe import Markup
@@ -10,7 +11,7 @@ from sqlalchemy import Select, String, cast, func, literal, select
 from ...commands.base import ADMIN, DISPATCHER, INSPECTOR, LEADER
 from ..access import services
 from ..home import summary_figures
-from ..ledger import Equals, Flag, LedgerView, ReadContext, formatter
+from ..ledger import Equals, Flag, LedgerView, ReadContext, formatter, read_context
 from ..queries import Scope, dispatch_rows, double_half_rows, unit_choices
 from ..vocab import LEVELS, UNIT_KINDS, link, money, percent
 
@@ -71,17 +72,48 @@ class DispatchStatsView(LedgerView):
                                                     d["problem_projects"], d["problems_resolved"])
 
 
+def forecasts(ctx: ReadContext) -> dict[str, Any]:
+    """The double-half forecast of each unit (双过半测算) for the page's period, once a request."""
+    from flask import g
+
+    from ...api.queries import reading
+    from ...reports.summary import Period, Report
+
+    key = ("duban_forecasts", ctx)
+    found = g.get("duban_forecasts")
+    if found is None or found[0] != key:
+        with reading(services(), ctx.as_of) as (conn, _position):
+            report = Report(conn, Period(ctx.year, int(ctx.through[5:])))
+            found = (key, {f.unit: f for f in report.forecasts})
+        g.duban_forecasts = found
+    return found[1]
+
+
+def _forecast_cell(r) -> Markup:
+    f = forecasts(read_context()).get(r.unit)
+    if f is None:
+        return Markup("")
+    badge = ('<span class="badge badge-danger">不能完成</span>' if f.forecast_behind
+             else '<span class="badge badge-success">可完成</span>')
+    return Markup("{} / {} " + badge).format(money(f.expected), money(f.target))
+
+
 class DoubleHalfView(LedgerView):
-    """Per unit with an investment task: completed against task × months elapsed / 12."""
+    """Per unit with an investment task: completed against task × months elapsed / 12, and
+    beside it the forecast by the half year's end (expected / due, see the README)."""
 
     roles = BUREAU
     pk = "unit"
     default_order = ("ratio", False)
     uses_year = True
-    column_list = ["unit", "unit_name", "kind", "task", "required", "completed", "ratio", "behind"]
+    column_list = ["unit", "unit_name", "kind", "task", "required", "completed", "ratio", "behind",
+                   "forecast"]
+    column_sortable_list = ["unit", "unit_name", "kind", "task", "required", "completed", "ratio",
+                            "behind"]
     column_labels = {"unit": "单位编码", "unit_name": "单位", "kind": "单位类型",
                      "task": "年度投资任务（万元）", "required": "序时进度应完成（万元）",
-                     "completed": "已完成（万元）", "ratio": "完成任务比例", "behind": "未达序时"}
+                     "completed": "已完成（万元）", "ratio": "完成任务比例", "behind": "未达序时",
+                     "forecast": "测算可完成 / 应完成（万元）"}
     column_searchable_list = ["unit", "unit_name"]
     column_choices = {"kind": list(UNIT_KINDS.items()), "behind": [(1, "是"), (0, "否")]}
     column_filters = [Flag("behind", "未达序时"), Equals("kind", "单位类型", list(UNIT_KINDS.items()))]
@@ -92,10 +124,17 @@ class DoubleHalfView(LedgerView):
         "ratio": formatter(lambda r: percent(r.ratio)),
         "behind": formatter(lambda r: Markup('<span class="badge badge-danger">未达序时</span>')
                             if r.behind else Markup('<span class="badge badge-success">达到</span>')),
+        "forecast": formatter(_forecast_cell),
+    }
+    column_formatters_export = {
+        "forecast": formatter(lambda r: (lambda f: f"{f.expected:.2f} / {f.target:.2f}"
+                                         f"{'（不能完成）' if f.forecast_behind else '（可完成）'}"
+                                         if f else "")(forecasts(read_context()).get(r.unit))),
     }
 
     def source(self, ctx: ReadContext) -> Select:
-        return double_half_rows(ctx.year, ctx.through)
+        rows = double_half_rows(ctx.year, ctx.through).subquery("double_half")
+        return select(rows, literal(None).label("forecast"))
 
     def scope_condition(self, src):
         return Scope(self.actor()).units(src.c.unit)
@@ -104,6 +143,13 @@ class DoubleHalfView(LedgerView):
         n, behind = conn.execute(select(func.count(), func.sum(src.c.behind))
                                  .where(*where)).one()
         months = int(ctx.through[5:])
+        shown = set(conn.execute(select(src.c.unit).where(*where)).scalars())
+        ahead = [f for u, f in forecasts(ctx).items() if u in shown]
+        short = sum(1 for f in ahead if f.forecast_behind)
+        mark = ahead[0].target_month if ahead else (6 if months <= 6 else 12)
         return Markup("{} 年 1–{} 月（时间过 {}）：有投资任务的单位 <b>{}</b> 个，未达序时进度 <b>{}</b> 个"
-                      "（占 <b>{}</b>）。").format(ctx.year, months, percent(months / 12), n,
-                                                behind or 0, percent((behind or 0) / n) if n else "—")
+                      "（占 <b>{}</b>）；按在库项目剩余投资和本年月均进度测算，到 {} 月底不能完成的 "
+                      "<b>{}</b> 个（占 <b>{}</b>）。").format(
+            ctx.year, months, percent(months / 12), n, behind or 0,
+            percent((behind or 0) / n) if n else "—", mark, short,
+            percent(short / len(ahead)) if ahead else "—")

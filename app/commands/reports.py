@@ -1,0 +1,53 @@
+"""Publishing the summary (发布工作汇总): the figures as they stand, recorded as a fact."""
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ..domain import stream
+from ..events.model import NewEvent
+from ..projections.published import next_report_number
+from ..reports.summary import THROUGH, Period, Report, figures
+from .base import ADMIN, DISPATCHER, CommandSpec, Context, Decision
+from .problems import business_day, text
+
+THROUGH_RULE = validate.Regexp(THROUGH, error="截止时间格式应为 YYYY-MM 或 YYYY-MM-DD（如 2019-06-25）。")
+
+
+def check_through(year: int | None, through: str | None) -> None:
+    """``through`` within the year asked about, and a real day."""
+    if through is None or not THROUGH.match(through):
+        return
+    if year is not None and int(through[:4]) != year:
+        raise ValidationError(f"截止时间须在所查询的年度（{year} 年）之内。", "through")
+    try:
+        Period.parse(int(through[:4]), through)
+    except ValueError:
+        raise ValidationError("截止日期不存在。", "through") from None
+
+
+class PublishSummary(Schema):
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+    through = fields.String(required=True, validate=THROUGH_RULE)
+    title = text(max_length=200)
+    date = business_day()
+
+    @validates_schema
+    def _through(self, data: dict, **_) -> None:
+        check_through(data.get("year"), data.get("through"))
+
+
+def publish_summary(ctx: Context, cmd: dict) -> Decision:
+    day = ctx.business_date(cmd)
+    report = Report(ctx.conn, Period.parse(cmd["year"], cmd["through"]))
+    report_id = f"R{next_report_number(ctx.conn):04d}"
+    data = {"id": report_id, "year": cmd["year"], "through": cmd["through"],
+            "title": cmd["title"].strip(), "figures": figures(report), "items": report.all_items()}
+    return Decision(report_id, stream("report", report_id), "report",
+                    [NewEvent("SummaryPublished", data, day)])
+
+
+COMMANDS = [
+    CommandSpec("publish_summary", PublishSummary, publish_summary, (ADMIN, DISPATCHER),
+                "发布工作汇总报告（按当时的数字记录在案）", path="/reports/summary/publish",
+                tags=("报表",)),
+]
