@@ -153,4 +153,21 @@ def build_spec(commands: CommandRegistry) -> dict:
             "responses": {"200": {"description": "PDF", "content": {"application/pdf": {
                 "schema": {"type": "string", "format": "binary"}}}},
                 **error_responses(["400", "401", "403", "404"])}}})
+
+    # other files served for download, with their query parameters (name, required, schema)
+    downloads = [
+        ("/audit/package", "证据包：事件、包含证明、签名检查点、公钥（纪检督查人员、管理员）",
+         "application/zip", ["审计"], [("stream", True, {"type": "string"})]),
+        ("/exports/summary.pdf", "工作汇总报告（PDF，截至某月或某日）", "application/pdf", ["报表"],
+         [("year", False, {"type": "integer"}), ("through", False, {"type": "string"}),
+          ("as_of", False, {"type": "string", "format": "date-time"})]),
+    ]
+    for path, summary, media, tags, params in downloads:
+        spec.path(path, operations={"get": {
+            "summary": summary, "tags": tags, "security": [{"bearer": []}],
+            "parameters": [{"in": "query", "name": n, "required": r, "schema": sch}
+                           for n, r, sch in params],
+            "responses": {"200": {"description": summary, "content": {media: {
+                "schema": {"type": "string", "format": "binary"}}}},
+                **error_responses(["400", "401", "403", "404"])}}})
     return spec.to_dict()

@@ -14,9 +14,10 @@ def add_paths(spec, errors) -> None:
         "parameters": [{"in": "query", "name": "unread", "schema": {"type": "boolean"}}],
         "responses": {"200": {"description": "通知，新的在前", "content": {"application/json": {
             "schema": {"type": "array", "items": MESSAGE}}}}, **errors(["400", "401"])}}})
-    spec.path("/notifications/{id}/read", operations={"post": {
+    spec.path("/notifications/{message_id}/read", operations={"post": {
         "summary": "标为已读", "tags": ["通知"], "security": AUTH,
-        "parameters": [{"in": "path", "name": "id", "required": True, "schema": {"type": "string"}}],
+        "parameters": [{"in": "path", "name": "message_id", "required": True,
+                        "schema": {"type": "string"}}],
         "responses": {"200": {"description": "已读"}, **errors(["401", "404"])}}})
     spec.path("/users/{username}/contact", operations={"post": {
         "summary": "设置联系方式（管理员或本人）", "tags": ["通知"], "security": AUTH,
