@@ -28,6 +28,11 @@ class Day(fields.Date):
     default_error_messages = {"invalid": "不是有效的日期（格式 YYYY-MM-DD）。",
                               "format": "不是有效的日期（格式 YYYY-MM-DD）。"}
 
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("metadata", {}).setdefault(
+            "description", "日期（YYYY-MM-DD），1900-01-01 至 2100-12-31")
+        super().__init__(**kwargs)
+
     def _deserialize(self, value, attr, data, **kwargs):
         day = super()._deserialize(value, attr, data, **kwargs)
         if not day_in_range(day):

@@ -21,9 +21,9 @@ projects = Table(
     Column("planned_start", String(10)),
     Column("registered_on", String(10)),
     Column("stats_entry_on", String(10)),  # first entry into the statistics database (入库)
-    Column("last_period", String(7)),  # latest month with progress
     # months whose latest submission is a confirmed outlier (larger than what was left to invest)
     Column("outliers", Integer, nullable=False, default=0),
+    Column("last_period", String(7)),  # latest month with progress
     Column("version", Integer, nullable=False),
 )
 
