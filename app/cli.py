@@ -69,6 +69,28 @@ def users_create(username: str, role: str, unit: str | None, password: str,
     click.echo(f"已创建用户 {username}（{role}）。")
 
 
+def _access(command: str, username: str, done: str) -> None:
+    try:
+        services().bus.execute(command, {"username": username}, Actor("cli", ADMIN))
+    except CommandError as exc:
+        fail(exc)
+    click.echo(f"用户 {username} {done}。")
+
+
+@users_cli.command("deactivate")
+@click.argument("username")
+def users_deactivate(username: str) -> None:
+    """Take a user's access away: their tokens and sessions are refused at once."""
+    _access("deactivate_user", username, "已停用，其令牌与会话均已失效")
+
+
+@users_cli.command("reactivate")
+@click.argument("username")
+def users_reactivate(username: str) -> None:
+    """Let a deactivated user log in again."""
+    _access("reactivate_user", username, "已重新启用")
+
+
 projections_cli = AppGroup("projections", help="Read models.")
 
 

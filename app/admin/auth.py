@@ -80,15 +80,14 @@ def login():
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
-    error, status = None, 200
+    error, status, retry_after = None, 200, 0
     if form.validate_on_submit():
         try:
             row = log_in(services(), current_app.config["SECRET_KEY"], form.username.data.strip(),
                          form.password.data, request.remote_addr,
                          LoginPolicy.from_config(current_app.config))
         except Locked as exc:
-            error, status = exc.message, 429
-            retry_after = exc.retry_after
+            error, status, retry_after = exc.message, 429, exc.retry_after
         except Unauthenticated as exc:
             error, status = exc.message, 401
         else:
@@ -107,8 +106,8 @@ def login():
 class PasswordForm(FlaskForm):
     old_password = PasswordField("原密码", validators=[DataRequired("请输入原密码。"),
                                                       Length(max=200)])
-    new_password = PasswordField("新密码", validators=[DataRequired("请输入新密码。"),
-                                                      Length(min=6, max=200, message="新密码须为 6 至 200 个字符。")])
+    new_password = PasswordField("新密码", validators=[
+        DataRequired("请输入新密码。"), Length(min=6, max=200, message="新密码须为 6 至 200 个字符。")])
     confirm = PasswordField("再次输入新密码", validators=[
         DataRequired("请再次输入新密码。"), EqualTo("new_password", "两次输入的新密码不一致。")])
 
@@ -130,7 +129,8 @@ def change_password():
                     form[name].errors = list(form[name].errors) + list(messages)
             error = exc.message
         else:
-            session["generation"] = session.get("generation", 0) + 1
+            with services().engine.connect() as conn:  # this session goes on under the new one
+                session["generation"] = find_user(conn, current_user.id)["token_generation"]
             flash("密码已修改；此前签发的令牌及其他已登录的会话均已失效。", "success")
             return redirect(url_for("admin.index"))
     refused = error is not None or (request.method == "POST" and bool(form.errors))

@@ -37,10 +37,10 @@ def logout():
     body = request.get_json(silent=True)
     everywhere = isinstance(body, dict) and body.get("everywhere") is True
     svc = services()
+    expires = token_expiry(svc.clock(), current_app.config["TOKEN_MAX_AGE"])
     result = svc.bus.execute("log_out", {
         "username": actor.username, "token_id": g.token["j"], "everywhere": everywhere,
-        "token_expires": token_expiry(svc.clock(), current_app.config["TOKEN_MAX_AGE"]).isoformat()},
-        actor)
+        "token_expires": expires.isoformat()}, actor)
     return jsonify(result), 201
 
 

@@ -96,7 +96,8 @@ def log_in(svc: Services, secret: str, username: str, password: str,
               else None if ok else "bad_password")
     with svc.engine.begin() as conn:
         outcome = "success" if reason is None else "failure"
-        if reason is not None and _failures(conn, key, address, now, policy) + 1 >= policy.max_failures:
+        if reason is not None and \
+                _failures(conn, key, address, now, policy) + 1 >= policy.max_failures:
             outcome = "lock"
         recorded = _recent_facts(conn, address, now) < policy.cap_per_minute
         _insert(conn, key, address, now, outcome, recorded, policy)

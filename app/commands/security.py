@@ -25,7 +25,8 @@ _TEXT = validate.Length(max=500)
 
 
 class RecordLogin(Schema):
-    outcome = fields.String(required=True, validate=validate.OneOf(("succeeded", "failed", "locked")))
+    outcome = fields.String(required=True,
+                            validate=validate.OneOf(("succeeded", "failed", "locked")))
     username = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=80))
     username_hmac = fields.String(load_default=None, allow_none=True,
                                   validate=validate.Length(max=64))

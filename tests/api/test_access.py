@@ -174,3 +174,15 @@ def test_the_event_export_leaves_the_security_log_to_its_readers(client, svc):
 
     assert "security:log" in streams("insp")
     assert "security:log" not in streams("disp") and "user:disp" in streams("disp")
+
+
+def test_the_command_line_takes_access_away(app, client, svc):
+    runner = app.test_cli_runner()
+    headers = token_for(client, "disp")
+    with app.app_context():
+        result = runner.invoke(args=["users", "deactivate", "disp"])
+        assert result.exit_code == 0 and "已停用" in result.output
+        assert client.get(EVENTS, headers=headers).status_code == 401
+        assert runner.invoke(args=["users", "deactivate", "root"]).exit_code == 1
+        assert runner.invoke(args=["users", "reactivate", "disp"]).exit_code == 0
+    assert client.get(EVENTS, headers=token_for(client, "disp")).status_code == 200
