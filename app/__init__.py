@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask, jsonify, request
+from flask import Flask
 
 from .bootstrap import bootstrap
 from .config import from_environment
@@ -18,6 +18,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     app.json.ensure_ascii = False  # Chinese text as is
 
+    from . import http_errors, limits
+    limits.init_app(app)  # before any route: the body limits, the headers, the cookies
+    http_errors.init_app(app)
+
     app.extensions["duban"] = bootstrap(app.config["DATABASE_URL"], app.config["TZ_NAME"],
                                         clock=app.config.get("CLOCK"))
 
@@ -26,18 +30,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     cli.init_app(app)
     from . import admin; admin.init_app(app)  # noqa: E702  the staff UI and the LED board
-
-    @app.errorhandler(404)
-    def _not_found(exc):
-        if request.path.startswith("/api/"):
-            return jsonify({"error": {"code": "not_found", "message": "请求的资源不存在。"}}), 404
-        return exc
-
-    @app.errorhandler(405)
-    def _bad_method(exc):
-        if request.path.startswith("/api/"):
-            return jsonify({"error": {"code": "method_not_allowed",
-                                      "message": "不支持该请求方法。"}}), 405
-        return exc
 
     return app

@@ -70,7 +70,9 @@ def init_app(app: Flask) -> Admin:
 
     admin = Admin(app, name="重大项目督办", url="/admin",
                   index_view=HomeView(name="首页", endpoint="admin", url="/admin"),
-                  theme=Bootstrap4Theme(base_template="duban/base.html", fluid=True))
+                  theme=Bootstrap4Theme(base_template="duban/base.html", fluid=True),
+                  # Flask-Admin's inline scripts carry the page's nonce (limits/headers.py: CSP)
+                  csp_nonce_generator=lambda: app.jinja_env.globals["csp_nonce"]())
     admin.add_view(ProjectLedgerView("重大项目台账", "projects", category=LEDGERS))
     admin.add_view(ProblemLedgerView("问题台账", "problems", category=LEDGERS))
     admin.add_view(RectificationView("整改跟踪", "rectification", category=LEDGERS))

@@ -15,6 +15,8 @@ from flask import g, request
 from flask_admin import BaseView, expose
 from sqlalchemy import or_, select
 
+from ..limits.paging import MAX_POSITION
+from ..limits.web import InvalidInput
 from ..commands.base import ADMIN, INSPECTOR
 from ..events.audit import verify_chain
 from ..events.chain import canonical_json
@@ -89,6 +91,8 @@ class AuditView(SecuredView, BaseView):
         args = request.args
         where = self._conditions(args)
         before = args.get("before", type=int)
+        if before is not None and not 0 <= before <= MAX_POSITION:  # beyond BIGINT
+            raise InvalidInput(f"位置须在 0 到 {MAX_POSITION} 之间。")
         if before:
             where.append(events.c.position < before)
         q = (select(events.c.position, events.c.stream_id, events.c.version, events.c.type,

@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length
 from ..auth.accounts import actor_of, find_user
 from ..bootstrap import Services
 from ..commands.base import ROLE_NAMES, Actor
+from ..limits.redirects import same_site_path
 from . import security
 
 bp = Blueprint("duban_auth", __name__)
@@ -53,10 +54,8 @@ def _now() -> float:
 
 
 def _safe_next(target: str | None) -> str:
-    # Only a path on this site: an absolute or protocol-relative URL would be an open redirect.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("admin.index")
+    # Only a path on this site (limits/redirects.py): "/\t/evil.example" is another site too.
+    return same_site_path(target) or url_for("admin.index")
 
 
 def load_user(username: str) -> StaffUser | None:

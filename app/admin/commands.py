@@ -14,7 +14,7 @@ from flask_admin import BaseView, expose
 from sqlalchemy import func, select
 
 from ..commands.base import ROLE_NAMES
-from ..commands.errors import CommandError, Conflict, Forbidden
+from ..commands.errors import CommandError, Conflict, Forbidden, InvalidCommand
 from ..events.tables import events
 from ..projections.problems import problems
 from ..projections.projects import projects
@@ -68,16 +68,19 @@ class CommandView(SecuredView, BaseView):
         if request.method == "GET":
             self._prefill(spec, form, given)
         elif form.validate_on_submit():
+            # the version the page was opened at; a form without one is not checked against it
+            version = (form.expected_version.data or "").strip()
             try:
+                if version and not (version.isascii() and version.isdigit() and len(version) < 16):
+                    raise InvalidCommand("表单已失效（版本号无效），请刷新页面后重新填写。")
                 body = payload(spec, form)
                 if given:  # the page's subject, not whatever a hidden input was changed to
                     body[key] = given
-                version = form.expected_version.data
                 result = self.svc.bus.execute(
                     name, body, actor, command_id=form.command_id.data or None,
-                    expected_version=int(version) if version.isdigit() else None)
+                    expected_version=int(version) if version else None)
             except CommandError as exc:
-                stale = isinstance(exc, Conflict) and bool(form.expected_version.data)
+                stale = isinstance(exc, Conflict) and bool(version)
                 errors = self._attach(form, exc)
                 if isinstance(exc, Forbidden):
                     security.record_refusal(self.svc, actor, request.path, request.method, name,

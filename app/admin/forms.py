@@ -89,8 +89,10 @@ FORMS = {f.command: f for f in [
         Input("month_investment", "本月完成投资（万元）", "number", True),
         Input("image_progress", "形象进度", "textarea", True),
         Input("reason", "更正原因", "textarea",
-              help="同一月份再次填报即为更正，须说明原因；原填报保留可查。"), DATE),
-        target=PROJECT, menu="填报进度"),
+              help="同一月份再次填报即为更正，须说明原因；原填报保留可查。"),
+        Input("confirm_outlier", "确认异常值", "select", choices=(("true", "确认属实"),),
+              help="本月完成投资超过项目尚未完成的投资时，须确认金额属实（注意单位为万元）。"),
+        DATE), target=PROJECT, menu="填报进度"),
     CommandForm("record_stats_entry", "记录入统计库", (
         Input("date", "入库日期", "date", True),), target=PROJECT),
     CommandForm("hold_meeting", "召开调度会", (

@@ -9,6 +9,7 @@ from flask_admin import AdminIndexView, expose
 from markupsafe import Markup
 from sqlalchemy import and_, func, literal_column, select
 
+from ..limits.web import InvalidInput
 from ..commands.base import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER
 from ..projections.problems import overdue_condition, problems
 from .access import SecuredView
@@ -47,8 +48,11 @@ class HomeView(SecuredView, AdminIndexView):
         today = svc.today()
         with svc.engine.connect() as conn:
             year, through = default_period(conn, today)
-        if request.args.get("year", type=int):
-            year = request.args.get("year", type=int)
+        asked = request.args.get("year", type=int)
+        if asked:
+            if not 2000 <= asked <= 2100:
+                raise InvalidInput("年度须在 2000 到 2100 之间。")
+            year = asked
             through = request.args.get("through") or f"{year}-12"
         if not (len(through) == 7 and through[:4] == str(year) and "01" <= through[5:] <= "12"):
             through = f"{year}-12"

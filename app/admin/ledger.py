@@ -23,7 +23,11 @@ from markupsafe import Markup
 from openpyxl import Workbook
 from sqlalchemy import ColumnElement, Select, func, or_, select
 
+from ..excel.formula_safe import safe_row
 from ..api.queries import reading
+from ..limits.paging import MAX_PAGE, MAX_POSITION
+from ..limits.web import InvalidInput
+from ..limits.dates import INSTANT_RANGE_MESSAGE, day_in_range
 from .access import SecuredView, services
 from .cache import cached
 from .queries import default_period, scope_key
@@ -56,6 +60,8 @@ def parse_as_of(text: str | None) -> datetime | None:
     moment = datetime.fromisoformat(text.strip())
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=services().tz)
+    if not day_in_range(moment.date()):  # year 1 or 9999 would overflow further on
+        raise ValueError(INSTANT_RANGE_MESSAGE)
     return moment
 
 
@@ -104,6 +110,14 @@ class Equals(BaseFilter):
 
     def clean(self, value: str) -> Any:
         return self.cast(value)
+
+    def validate(self, value: str) -> bool:
+        # a value that is not one (a level of 10^20, text where a number goes) filters nothing
+        try:
+            cleaned = self.clean(value)
+        except (TypeError, ValueError):
+            return False
+        return not isinstance(cleaned, int) or abs(cleaned) <= MAX_POSITION
 
     def operation(self) -> str:
         return gettext("equals")
@@ -245,6 +259,8 @@ class LedgerView(SecuredView, BaseModelView):
     def get_list(self, page: int | None, sort_column: str | None, sort_desc: bool | None,
                  search: str | None, filters, execute: bool = True,
                  page_size: int | None = None) -> tuple[int, list]:
+        if page is not None and not 0 <= page < MAX_PAGE:  # Flask-Admin counts pages from 0
+            raise InvalidInput(f"页码须在 1 到 {MAX_PAGE} 之间。")
         ctx = read_context()
         src = self.source(ctx).subquery("ledger")
         where = self._conditions(src, search, filters)
@@ -285,9 +301,10 @@ class LedgerView(SecuredView, BaseModelView):
         _count, rows = self._export_data()
         wb = Workbook(write_only=True)
         ws = wb.create_sheet(str(self.name)[:31])
-        ws.append([str(label) for _c, label in self._export_columns])
+        ws.append(safe_row(ws, [str(label) for _c, label in self._export_columns]))
         for row in rows:
-            ws.append([_cell(self.get_export_value(row, c)) for c, _label in self._export_columns])
+            ws.append(safe_row(ws, [_cell(self.get_export_value(row, c))
+                                    for c, _label in self._export_columns]))
         out = BytesIO()
         wb.save(out)
         filename = f"{self.name}_{read_context().today.isoformat()}.xlsx"

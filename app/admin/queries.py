@@ -163,7 +163,7 @@ def project_rows(year: int, period: str) -> Select:
         case((plan.c.planned_investment > 0, done / plan.c.planned_investment),
              else_=None).label("plan_ratio"),
         p.c.planned_start, p.c.registered_on, p.c.stats_entry_on, p.c.last_period,
-        missing.label("missing_progress"), p.c.version)
+        missing.label("missing_progress"), p.c.outliers, p.c.version)
         .select_from(p.outerjoin(owner, owner.c.code == p.c.owner_unit)
                      .outerjoin(resp, resp.c.code == p.c.responsible_unit)
                      .outerjoin(ytd, ytd.c.project == p.c.code)

@@ -7,6 +7,7 @@ from ..commands.base import ADMIN, DISPATCHER, INSPECTOR, LEADER
 from ..commands.errors import Forbidden
 from ..events.audit import verify_chain
 from ..events.model import RecordedEvent, parse_instant
+from ..limits.paging import after_field, limit_field
 from .queries import AsOfArgs, QuerySpec, QueryView
 
 FEED_ROLES = (ADMIN, DISPATCHER, INSPECTOR, LEADER)
@@ -30,9 +31,8 @@ def event_json(ev: RecordedEvent, with_stream: bool = False) -> dict:
 
 
 class FeedArgs(AsOfArgs):
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0),
-                           metadata={"description": "只返回位置大于此值的事件"})
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    after = after_field(metadata={"description": "只返回位置大于此值的事件"})
+    limit = limit_field()
 
 
 class EventOut(Schema):

@@ -18,6 +18,7 @@ from marshmallow import Schema, fields, validate
 from ..commands.errors import InvalidCommand, NotFound
 from ..excel import import_kinds, limits_from
 from ..excel.importing import import_file
+from ..limits.web import allows_upload
 from .blueprint import current_actor, services
 from .queries import AsOfArgs, parse_args
 
@@ -61,6 +62,7 @@ def _run(kind: str, dry_run: bool):
                        dry_run=dry_run)
 
 
+@allows_upload(lambda config: limits_from(config).max_bytes)
 def import_upload(kind: str):
     result = _run(kind, dry_run=False)
     report = result.report
@@ -70,11 +72,13 @@ def import_upload(kind: str):
     return jsonify(report), 201 if report["events"] else 200
 
 
+@allows_upload(lambda config: limits_from(config).max_bytes)
 def import_check(kind: str):
     result = _run(kind, dry_run=True)
     return jsonify(result.report), 200
 
 
+@allows_upload(lambda config: limits_from(config).max_bytes)
 def import_marked(kind: str):
     result = _run(kind, dry_run=True)
     if result.ok:

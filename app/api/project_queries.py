@@ -5,6 +5,7 @@ The read functions taking a Connection (``ytd_investment``, ``annual_plan_amount
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Iterable
 
 from marshmallow import Schema, fields, validate
@@ -46,7 +47,8 @@ def plan_ratio(completed: float, plan: float | None) -> float | None:
     """Completed over planned (占计划); None when there is no plan to compare with."""
     if not plan:
         return None
-    return completed / plan
+    ratio = completed / plan
+    return ratio if math.isfinite(ratio) else None  # JSON has no Infinity
 
 
 # -- arguments and answers -----------------------------------------------------------
@@ -75,6 +77,7 @@ class ProgressOut(Schema):
     submissions = fields.Integer(metadata={"description": "1 + 更正次数"})
     reason = fields.String(allow_none=True)
     submitted_on = fields.String(allow_none=True)
+    outlier = fields.Boolean(metadata={"description": "已确认的异常值（超过项目剩余投资）"})
 
 
 class ProjectOut(Schema):
@@ -90,6 +93,8 @@ class ProjectOut(Schema):
     registered_on = fields.String(allow_none=True)
     stats_entry_on = fields.String(allow_none=True)
     last_period = fields.String(allow_none=True)
+    outliers = fields.Integer(metadata={
+        "description": "最新填报为已确认异常值（超过项目剩余投资）的月份数"})
     version = fields.Integer()
     year = fields.Integer()
     planned_investment = fields.Float(allow_none=True, metadata={"description": "该年度计划投资"})
@@ -105,7 +110,7 @@ class ProjectDetailOut(ProjectOut):
 # -- queries ---------------------------------------------------------------------
 _LEDGER_COLUMNS = ("code", "name", "category", "stage", "owner_unit", "responsible_unit", "leader",
                    "total_investment", "planned_start", "registered_on", "stats_entry_on",
-                   "last_period", "version")
+                   "last_period", "outliers", "version")
 
 
 def _plans_by_project(conn: Connection, codes: list[str] | None) -> dict[str, dict[str, float]]:
@@ -170,7 +175,8 @@ def get_project(view: QueryView, args: dict) -> dict:
          .order_by(monthly_progress.c.period))
     out["progress"] = [{"period": p.period, "month_investment": p.month_investment,
                         "image_progress": p.image_progress, "submissions": p.submissions,
-                        "reason": p.reason, "submitted_on": p.submitted_on}
+                        "reason": p.reason, "submitted_on": p.submitted_on,
+                        "outlier": bool(p.outlier)}
                        for p in view.conn.execute(q)]
     return out
 

@@ -16,11 +16,12 @@ from ..bootstrap import Services
 from ..commands.base import Actor
 from ..commands.errors import InvalidCommand
 from ..commands.messages import translate_errors
+from ..limits.dates import Instant
 from .blueprint import current_actor, services
 
 
 class AsOfArgs(Schema):
-    as_of = fields.AwareDateTime(load_default=None, metadata={
+    as_of = Instant(load_default=None, metadata={
         "description": "时点（ISO 8601，带时区）：按该时点之前记录的事件作答"})
 
 

@@ -8,6 +8,7 @@ from typing import Any, Callable, Iterable, Sequence
 from marshmallow import Schema, ValidationError
 
 from ..events.model import Metadata, NewEvent, RecordedEvent
+from ..limits.text import bad_text_fields, has_bad_text
 from ..events.store import ConcurrencyConflict, EventStore, Transaction
 from .errors import Conflict, Forbidden, InvalidCommand, NotFound
 from .group import CommitGroup
@@ -137,6 +138,8 @@ class CommandBus:
         """Validate a payload against the command's schema (400 with per-field messages)."""
         if not isinstance(payload, dict):
             raise InvalidCommand("请求内容必须是一个 JSON 对象。")
+        if has_bad_text(payload):  # from a form, a sheet or a command line as from the API
+            raise InvalidCommand("输入有误，请检查标出的字段。", bad_text_fields(payload))
         entry = self._schemas.get(name)
         if entry is None:  # one instance per command: building a schema costs more than loading
             schema = self.registry[name].schema()

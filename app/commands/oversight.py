@@ -8,6 +8,7 @@ from ..events.model import NewEvent
 from .base import ADMIN, DISPATCHER, INSPECTOR, LEADER, CommandSpec, Context, Decision
 from .errors import Conflict, Forbidden
 from .problems import not_blank, text
+from ..limits.dates import Day
 
 NAME = fields.String(validate=[not_blank, validate.Length(max=80)])
 
@@ -21,7 +22,7 @@ def names(required: bool) -> fields.List:
 
 class HoldMeeting(Schema):
     level = fields.Integer(required=True, validate=validate.OneOf(list(LEVELS)))
-    date = fields.Date(required=True)
+    date = Day(required=True)
     chair = text(max_length=80)
     topic = text()
     attendees = names(required=False)
@@ -29,7 +30,7 @@ class HoldMeeting(Schema):
 
 class RecordInspection(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(list(INSPECTION_KINDS)))
-    date = fields.Date(required=True)
+    date = Day(required=True)
     inspectors = names(required=True)
     summary = text()
     targets = names(required=False)  # unit codes
@@ -38,7 +39,7 @@ class RecordInspection(Schema):
 class IssueBulletin(Schema):
     number = fields.String(required=True, validate=[not_blank, validate.Length(max=50)])
     title = text(max_length=500)
-    date = fields.Date(required=True)
+    date = Day(required=True)
     inspections = names(required=False)
 
 

@@ -12,6 +12,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from ..domain import LEVELS, PROBLEM_CATEGORIES, PROBLEM_SOURCES, stream
 from ..events.model import NewEvent
+from ..limits.dates import Day
 from .base import (ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER, CommandSpec, Context,
                    Decision, Handler)
 from .errors import Forbidden, InvalidCommand
@@ -32,8 +33,8 @@ def text(required: bool = True, max_length: int = 4000) -> fields.String:
     return fields.String(load_default=None, allow_none=True, validate=validate.Length(max=max_length))
 
 
-def business_day() -> fields.Date:
-    return fields.Date(load_default=None, metadata={"description": "业务日期（默认今天，不能晚于今天）"})
+def business_day() -> Day:
+    return Day(load_default=None, metadata={"description": "业务日期（默认今天，不能晚于今天）"})
 
 
 class RaiseProblem(Schema):
@@ -53,7 +54,7 @@ class DispatchProblem(OnProblem):
     level = fields.Integer(required=True, validate=validate.OneOf(list(LEVELS)))
     decision = text()
     responsible_unit = fields.String(required=True, validate=not_blank)
-    deadline = fields.Date(required=True)
+    deadline = Day(required=True)
     responsible_person = text(required=False, max_length=80)
     leader = text(required=False, max_length=80)
     meeting = fields.String(load_default=None, allow_none=True)
@@ -71,7 +72,7 @@ class NoteProblem(OnProblem):
 
 
 class ExtendDeadline(OnProblem):
-    deadline = fields.Date(required=True)
+    deadline = Day(required=True)
     reason = text()
 
 
@@ -86,7 +87,7 @@ class WithReason(OnProblem):
 
 
 class RecordOverdue(OnProblem):
-    deadline = fields.Date(required=True)
+    deadline = Day(required=True)
 
 
 def problem_stream(problem_id: str) -> str:

@@ -11,9 +11,10 @@ from ..events.model import NewEvent, RecordedEvent
 from .base import ADMIN, DISPATCHER, UNIT_REPORTER, CommandSpec, Context, Decision
 from .errors import Conflict, Forbidden, InvalidCommand, NotAllowed, NotFound
 from .units import CODE
+from ..limits.amounts import Amount
+from ..limits.dates import Day
 
 PERIOD = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="月份格式应为 YYYY-MM。")
-MONEY = validate.Range(min=0)
 BAD_INPUT = "输入有误，请检查标出的字段。"
 
 
@@ -29,43 +30,46 @@ class RegisterProject(Schema):
     stage = fields.String(required=True, validate=validate.OneOf(list(PROJECT_STAGES)))
     owner_unit = fields.String(required=True, validate=validate.Length(min=1, max=50))
     responsible_unit = fields.String(required=True, validate=validate.Length(min=1, max=50))
-    total_investment = fields.Float(required=True, validate=MONEY)
+    total_investment = Amount(required=True)
     leader = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=80))
-    planned_start = fields.Date(load_default=None, allow_none=True)
-    date = fields.Date(load_default=None)
+    planned_start = Day(load_default=None, allow_none=True)
+    date = Day(load_default=None)
 
 
 class SetAnnualPlan(Schema):
     code = fields.String(required=True)
     year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
-    planned_investment = fields.Float(required=True, validate=MONEY)
-    date = fields.Date(load_default=None)
+    planned_investment = Amount(required=True)
+    date = Day(load_default=None)
 
 
 class AssignLeader(Schema):
     code = fields.String(required=True)
     leader = fields.String(required=True, validate=validate.Length(min=1, max=80))
-    date = fields.Date(load_default=None)
+    date = Day(load_default=None)
 
 
 class ChangeStage(Schema):
     code = fields.String(required=True)
     stage = fields.String(required=True, validate=validate.OneOf(list(PROJECT_STAGES)))
-    date = fields.Date(load_default=None)
+    date = Day(load_default=None)
 
 
 class SubmitProgress(Schema):
     code = fields.String(required=True)
     period = fields.String(required=True, validate=PERIOD)
-    month_investment = fields.Float(required=True, validate=MONEY)
+    month_investment = Amount(required=True)
     image_progress = fields.String(required=True, validate=validate.Length(min=1, max=4000))
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
-    date = fields.Date(load_default=None)
+    # a month larger than what the project has left to invest is refused unless confirmed
+    confirm_outlier = fields.Boolean(load_default=False, metadata={
+        "description": "确认本月完成投资超过项目剩余投资属实（否则拒绝）"})
+    date = Day(load_default=None)
 
 
 class RecordStatsEntry(Schema):
     code = fields.String(required=True)
-    date = fields.Date(required=True)
+    date = Day(required=True)
 
 
 # -- the state a handler decides on ------------------------------------------------
@@ -76,15 +80,23 @@ class ProjectState:
     owner_unit: str
     responsible_unit: str
     leader: str | None
+    total_investment: float = 0.0
     stats_entry_on: str | None = None
     # submissions so far per period (YYYY-MM)
     submissions: dict[str, int] = field(default_factory=dict)
+    # the latest month_investment per period
+    progress: dict[str, float] = field(default_factory=dict)
+
+    def completed_before(self, period: str) -> float:
+        """Investment completed in the months before ``period`` (latest submission of each)."""
+        return sum(v for p, v in self.progress.items() if p < period)
 
 
 def fold_project(events: list[RecordedEvent]) -> ProjectState:
     first = events[0].data
     state = ProjectState(first["code"], first["stage"], first["owner_unit"],
-                         first["responsible_unit"], first.get("leader"))
+                         first["responsible_unit"], first.get("leader"),
+                         first.get("total_investment") or 0.0)
     for ev in events[1:]:
         d = ev.data
         if ev.type == "StageChanged":
@@ -93,6 +105,7 @@ def fold_project(events: list[RecordedEvent]) -> ProjectState:
             state.leader = d["leader"]
         elif ev.type == "ProgressSubmitted":
             state.submissions[d["period"]] = state.submissions.get(d["period"], 0) + 1
+            state.progress[d["period"]] = d["month_investment"]
         elif ev.type == "StatsEntryRecorded" and state.stats_entry_on is None:
             state.stats_entry_on = ev.business_date
     return state
@@ -169,9 +182,31 @@ def submit_progress(ctx: Context, cmd: dict) -> Decision:
     if earlier and reason is None:
         raise InvalidCommand(BAD_INPUT, {"reason": [
             f"{period} 已填报过 {earlier} 次，再次填报即为更正，必须说明更正原因。"]})
-    data = {"project": code, "period": period, "month_investment": round(cmd["month_investment"], 4),
+    amount = round(cmd["month_investment"], 4)
+    outlier = _outlier(state, period, amount, cmd["confirm_outlier"])
+    data = {"project": code, "period": period, "month_investment": amount,
             "image_progress": cmd["image_progress"], "corrects": earlier, "reason": reason}
+    if outlier:
+        data["outlier"] = True  # confirmed by the submitter; the ledger marks it
     return _decide(code, NewEvent("ProgressSubmitted", data, day))
+
+
+def _outlier(state: ProjectState, period: str, amount: float, confirmed: bool) -> bool:
+    """Plausibility (合理性校验): a month larger than the investment the project still has to
+    make (total investment less what was completed before that month) is most likely a typo
+    (万元 taken for 元); it is refused unless the submitter confirms it. True: a confirmed
+    outlier."""
+    before = state.completed_before(period)
+    remaining = round(state.total_investment - before, 4)
+    if amount <= max(remaining, 0.0):
+        return False
+    if confirmed:
+        return True
+    raise InvalidCommand(BAD_INPUT, {"month_investment": [
+        f"本月完成投资 {amount:,.2f} 万元超过项目尚未完成的投资 {max(remaining, 0.0):,.2f} 万元"
+        f"（总投资 {state.total_investment:,.2f} 万元，此前各月已完成 {before:,.2f} 万元），"
+        f"请核对金额单位（万元）；确属实的，请确认异常值后再提交（接口字段 confirm_outlier，"
+        f"表单“确认异常值”，表格“确认异常”列填“是”）。"]})
 
 
 def record_stats_entry(ctx: Context, cmd: dict) -> Decision:

@@ -7,6 +7,8 @@ from ..domain import UNIT_KINDS, stream
 from ..events.model import NewEvent
 from .base import ADMIN, DISPATCHER, CommandSpec, Context, Decision
 from .errors import Conflict
+from ..limits.amounts import Amount
+from ..limits.dates import Day
 
 CODE = validate.Regexp(r"^[A-Za-z0-9_.-]{1,50}$", error="编码只能由字母、数字、下划线、点和连字符组成（1–50 个字符）。")
 
@@ -15,14 +17,14 @@ class RegisterUnit(Schema):
     code = fields.String(required=True, validate=CODE)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     kind = fields.String(required=True, validate=validate.OneOf(list(UNIT_KINDS)))
-    date = fields.Date(load_default=None)
+    date = Day(load_default=None)
 
 
 class SetInvestmentTask(Schema):
     code = fields.String(required=True)
     year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
-    amount = fields.Float(required=True, validate=validate.Range(min=0))
-    date = fields.Date(load_default=None)
+    amount = Amount(required=True)
+    date = Day(load_default=None)
 
 
 def register_unit(ctx: Context, cmd: dict) -> Decision:

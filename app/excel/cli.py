@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from ..limits.dates import INSTANT_RANGE_MESSAGE, day_in_range
 from ..auth.accounts import actor_of, find_user
 from ..bootstrap import Services
 from ..commands.base import ADMIN, Actor
@@ -117,6 +118,8 @@ def _export_command(name: str, summary: str, uses_month: bool, options: tuple[st
                 _fail(f"时点“{as_of}”格式不对，应为 ISO 8601，如 2026-06-30T18:00:00+08:00。")
             if instant.tzinfo is None:
                 instant = instant.replace(tzinfo=_services().tz)
+            if not day_in_range(instant.date()):
+                _fail(f"时点“{as_of}”超出范围：{INSTANT_RANGE_MESSAGE}")
         try:
             with open(file, "wb") as fh:
                 n = run_export(_services(), name, fh, _actor(username), as_of=instant,

@@ -23,6 +23,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
+from .formula_safe import set_safe
+
 MONEY = "#,##0.00"  # 万元, two decimals
 PERCENT = "0.0%"  # one decimal
 DATE = "yyyy-mm-dd"
@@ -95,7 +97,7 @@ class _Plan:
 def _cell(ws, value: Any = None, *, size: float = 11, bold: bool = False, border: bool = False,
           h: str = "left", wrap: bool = False, fmt: str | None = None,
           fill: str | None = None) -> WriteOnlyCell:
-    c = WriteOnlyCell(ws, value)
+    c = set_safe(WriteOnlyCell(ws), value)
     c.font = Font(name=_FONT, size=size, bold=bold)
     c.alignment = Alignment(horizontal=h, vertical="center", wrap_text=wrap)
     if border:

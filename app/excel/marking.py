@@ -14,6 +14,8 @@ from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
+from .formula_safe import neutralise_sheet
+
 if TYPE_CHECKING:
     from .importing import Issue
     from .reading import SheetData
@@ -46,6 +48,7 @@ def mark_copy(data: bytes, sheet: "SheetData | None", issues: Sequence["Issue"])
         comment = Comment(text, AUTHOR)
         comment.width, comment.height = 320, 40 + 40 * len(messages)
         cell.comment = comment
+    neutralise_sheet(ws)  # the upload's own texts come back as texts, never as formulas
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -24,14 +24,17 @@ from .lookups import in_chunks
 from .reading import SheetRow, normalise
 
 HEADERS = ("项目编码", "填报月份", "本月完成投资（万元）", "形象进度", "存在问题")
-OPTIONAL = ("更正原因", "问题类别")
+OPTIONAL = ("更正原因", "问题类别", "确认异常")
 CODE, PERIOD, INVEST, IMAGE, PROBLEMS = (normalise(h) for h in HEADERS)
-REASON, CATEGORY = (normalise(h) for h in OPTIONAL)
+REASON, CATEGORY, CONFIRM = (normalise(h) for h in OPTIONAL)
+# 确认异常: the month is larger than what the project has left to invest, and that is true
+YES = {"是", "确认", "确认属实", "属实", "Y", "y", "yes", "true", "TRUE", "1", "√"}
+NO = {"否", "不", "N", "n", "no", "false", "FALSE", "0"}
 NOTHING = {"无", "暂无", "没有", "—", "-", "/", "／", "无问题"}  # what people write for "no problem"
 
 FIELD_COLUMNS = {"code": CODE, "project": CODE, "period": PERIOD, "month_investment": INVEST,
                  "image_progress": IMAGE, "reason": REASON, "description": PROBLEMS,
-                 "category": CATEGORY}
+                 "category": CATEGORY, "confirm_outlier": CONFIRM}
 
 
 def problem_lines(text: str | None) -> list[str]:
@@ -61,10 +64,15 @@ def parse(run: Run, row: SheetRow) -> Draft | None:
     take(PROBLEMS, cells.text)
     take(REASON, cells.text)
     take(CATEGORY, cells.choice, PROBLEM_CATEGORIES, "问题类别")
+    take(CONFIRM, cells.text)
+    confirm = v.get(CONFIRM)
+    if confirm is not None and confirm not in YES | NO:
+        cell_error(run, draft, CONFIRM, f"“确认异常”应填“是”或留空，不能是“{confirm}”。")
     if any(c in row.cells for c in (INVEST, IMAGE, REASON)):
         # figures for the month; a row with only a problem reports the problem only
         payload = {"code": v.get(CODE), "period": v.get(PERIOD), "month_investment": v.get(INVEST),
-                   "image_progress": v.get(IMAGE), "reason": v.get(REASON)}
+                   "image_progress": v.get(IMAGE), "reason": v.get(REASON),
+                   "confirm_outlier": True if confirm in YES else None}
         # a cell already reported as bad should not be reported again as missing
         for field, column, stand_in in (("code", CODE, "X"), ("period", PERIOD, "2000-01"),
                                         ("month_investment", INVEST, 0.0),

@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import or_, select
 
+from .formula_safe import cell as safe_cell
 from ..bootstrap import Services
 from ..commands.base import UNIT_REPORTER, Actor
 from ..commands.errors import InvalidCommand
@@ -94,9 +95,9 @@ def build_template(services: Services, kind: str, actor: Actor) -> bytes:
     if kind == "progress":
         # one row per project, ready to fill in: blank rows are skipped by the import
         for i, r in enumerate(project_rows, start=5):
-            ws.cell(i, 1, r.code)
-            ws.cell(i, 2, months[0])
-            ws.cell(i, len(headers), r.name)
+            safe_cell(ws, i, 1, r.code)
+            safe_cell(ws, i, 2, months[0])
+            safe_cell(ws, i, len(headers), r.name)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -128,7 +129,7 @@ def _layout(ws, title: str, headers: Sequence[str], example: Sequence, year: int
     ws.row_dimensions[2].height = 45
     for i, header in enumerate(headers, 1):
         required, note = notes.get(header, (False, ""))
-        c = ws.cell(3, i, header)
+        c = safe_cell(ws, 3, i, header)
         c.font = Font(name="宋体", size=11, bold=True)
         c.fill = PatternFill("solid", fgColor=REQUIRED_FILL if required else OPTIONAL_FILL)
         c.border = _BORDER
@@ -136,7 +137,7 @@ def _layout(ws, title: str, headers: Sequence[str], example: Sequence, year: int
         if note:
             c.comment = Comment(note, "督办系统")
         ws.column_dimensions[get_column_letter(i)].width = max(12, min(40, len(header) * 2 + 4))
-        e = ws.cell(4, i, example[i - 1] if i - 1 < len(example) else None)
+        e = safe_cell(ws, 4, i, example[i - 1] if i - 1 < len(example) else None)
         e.font = Font(name="宋体", italic=True, color="808080")
         e.border = _BORDER
     for i, header in enumerate(headers, 1):
@@ -158,9 +159,9 @@ def _dropdowns(wb: Workbook, ws, headers: Sequence[str], lists: dict[str, list],
     where: dict[str, str] = {}
     for col, (name, values) in enumerate(lists.items(), 1):
         letter = get_column_letter(col)
-        sheet.cell(1, col, name)
+        safe_cell(sheet, 1, col, name)
         for r, value in enumerate(values, 2):
-            sheet.cell(r, col, value)
+            safe_cell(sheet, r, col, value)  # unit and project names as typed by people
         end = max(2, len(values) + 1)
         where[name] = f"{quote_sheetname(LISTS)}!${letter}$2:${letter}${end}"
     last_row = 4 + DATA_ROWS

@@ -1,7 +1,7 @@
 """The project ledger (重大项目台账) and what the figures are computed from."""
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, Integer, Select, String, Table, Text, func, select
+from sqlalchemy import Boolean, Column, Float, Integer, Select, String, Table, Text, func, select
 
 from ..events.model import RecordedEvent
 from .base import Projection, Rows, metadata
@@ -21,6 +21,8 @@ projects = Table(
     Column("planned_start", String(10)),
     Column("registered_on", String(10)),
     Column("stats_entry_on", String(10)),  # first entry into the statistics database (入库)
+    # months whose latest submission is a confirmed outlier (larger than what was left to invest)
+    Column("outliers", Integer, nullable=False, default=0),
     Column("last_period", String(7)),  # latest month with progress
     Column("version", Integer, nullable=False),
 )
@@ -65,6 +67,7 @@ monthly_progress = Table(
     Column("submissions", Integer, nullable=False),  # 1 + corrections
     Column("reason", Text),  # reason of the latest correction
     Column("submitted_on", String(10)),
+    Column("outlier", Boolean, nullable=False, default=False),  # a confirmed outlier
 )
 
 def ytd_select(year: int, through: str | None = None) -> Select:
@@ -106,7 +109,7 @@ def _registered(rows: Rows, ev: RecordedEvent) -> None:
         "owner_unit": d["owner_unit"], "responsible_unit": d["responsible_unit"], "leader": leader,
         "total_investment": d["total_investment"], "planned_start": d.get("planned_start"),
         "registered_on": ev.business_date, "stats_entry_on": None, "last_period": None,
-        "version": ev.version})
+        "outliers": 0, "version": ev.version})
     rows.put(project_stages, {"project": code, "seq": 1, "stage": d["stage"],
                               "on_date": ev.business_date})
     if leader:
@@ -145,12 +148,17 @@ def _progress(rows: Rows, ev: RecordedEvent) -> None:
     row = _touch(rows, ev)
     if row["last_period"] is None or period > row["last_period"]:
         row["last_period"] = period
+    outlier = bool(d.get("outlier"))
+    earlier = rows.get(monthly_progress, d["project"], period) if d["corrects"] else None
+    was_outlier = bool(earlier["outlier"]) if earlier is not None else False
+    if outlier != was_outlier:  # a correction replaces the month's mark too
+        row["outliers"] = (row.get("outliers") or 0) + (1 if outlier else -1)
     rows.put(projects, row)
     rows.put(monthly_progress, {
         "project": d["project"], "period": period, "year": int(period[:4]),
         "month_investment": d["month_investment"], "image_progress": d["image_progress"],
         "submissions": d["corrects"] + 1, "reason": d.get("reason"),
-        "submitted_on": ev.business_date})
+        "submitted_on": ev.business_date, "outlier": outlier})
 
 
 @PROJECTION.on("StatsEntryRecorded")

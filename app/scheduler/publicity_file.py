@@ -9,6 +9,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from sqlalchemy import Engine, select
 
+from ..excel.formula_safe import safe_row
 from ..projections.jobs import publicity
 
 HEADER = ["榜单", "排名", "项目编码", "项目名称", "责任单位", "年度计划投资（万元）",
@@ -30,8 +31,9 @@ def write_publicity_xlsx(path: Path, period: str, fast: list[dict], slow: list[d
     ws.append(HEADER)
     for label, entries in (("进展较快", fast), ("进展较慢", slow)):
         for e in entries:
-            ws.append([label, e["rank"], e["project"], e["name"], e.get("unit_name") or e["unit"],
-                       e["plan"], e["ytd"], e["ratio"], e["expected"]])
+            ws.append(safe_row(ws, [label, e["rank"], e["project"], e["name"],
+                                    e.get("unit_name") or e["unit"], e["plan"], e["ytd"],
+                                    e["ratio"], e["expected"]]))
     path.parent.mkdir(parents=True, exist_ok=True)
     # Written aside and renamed: a reader never sees half a file.
     tmp = path.with_suffix(".xlsx.tmp")

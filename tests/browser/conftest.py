@@ -72,12 +72,15 @@ def live(tmp_path_factory):
 def new_page(browser, live):
     """A fresh browser context (its own cookies) per person; closed after the test."""
     contexts = []
+    blocked: list[str] = []  # what the Content-Security-Policy stopped: must stay empty
 
     def make(username: str | None = None, password: str = "secret123"):
         ctx = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
                                   viewport={"width": 1400, "height": 900})
         contexts.append(ctx)
         page = ctx.new_page()
+        page.on("console", lambda msg: blocked.append(msg.text)
+                if "Content Security Policy" in msg.text else None)
         page.set_default_timeout(15000)
         if username:
             page.goto(live["url"] + "/login")
@@ -90,6 +93,7 @@ def new_page(browser, live):
     yield make
     for ctx in contexts:
         ctx.close()
+    assert not blocked, "\n".join(blocked)
 
 
 def at(path: str):

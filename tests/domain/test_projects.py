@@ -180,7 +180,8 @@ def test_progress_and_corrections(client, disp):
     assert p["last_period"] == "2026-04" and p["version"] == 6
     march = p["progress"][0]
     assert march == {"period": "2026-03", "month_investment": 180.0, "image_progress": "完成桩基 30%",
-                     "submissions": 3, "reason": "再次核对", "submitted_on": "2026-11-25"}
+                     "submissions": 3, "reason": "再次核对", "submitted_on": "2026-11-25",
+                     "outlier": False}
     hist = get(client, "/projects/XM001/history", disp)
     corrections = [e["data"] for e in hist if e["type"] == "ProgressSubmitted"]
     assert [(d["corrects"], d["month_investment"], d["reason"]) for d in corrections] == [

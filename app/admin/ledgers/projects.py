@@ -16,7 +16,7 @@ LABELS = {
     "leader": "联系县级领导", "total_investment": "总投资（万元）", "plan": "年度计划（万元）",
     "ytd": "年度完成（万元）", "plan_ratio": "占计划", "last_period": "最近填报月份",
     "missing_progress": "当月未填报", "registered_on": "登记日期", "planned_start": "计划开工",
-    "stats_entry_on": "入库日期",
+    "stats_entry_on": "入库日期", "outliers": "确认异常月数",
 }
 
 
@@ -28,11 +28,11 @@ class ProjectLedgerView(LedgerView):
     uses_year = True
     column_list = ["actions", "code", "name", "category", "stage", "responsible_unit_name",
                    "leader", "total_investment", "plan", "ytd", "plan_ratio", "last_period",
-                   "missing_progress"]
+                   "missing_progress", "outliers"]
     column_export_list = ["code", "name", "category", "stage", "owner_unit_name",
                           "responsible_unit_name", "leader", "total_investment", "plan", "ytd",
-                          "plan_ratio", "last_period", "missing_progress", "planned_start",
-                          "registered_on", "stats_entry_on"]
+                          "plan_ratio", "last_period", "missing_progress", "outliers",
+                          "planned_start", "registered_on", "stats_entry_on"]
     column_labels = LABELS
     column_searchable_list = ["code", "name", "leader", "responsible_unit_name"]
     column_choices = {"category": list(PROJECT_CATEGORIES.items()),
@@ -55,6 +55,10 @@ class ProjectLedgerView(LedgerView):
         "plan_ratio": formatter(lambda r: percent(r.plan_ratio)),
         "missing_progress": formatter(lambda r: Markup('<span class="badge badge-warning">未填报</span>')
                                       if r.missing_progress else ""),
+        # months confirmed larger than the investment left: worth a second look
+        "outliers": formatter(lambda r: Markup('<span class="badge badge-danger" title="本月完成投资'
+                                               '超过项目剩余投资，填报人已确认">{}</span>')
+                              .format(r.outliers) if r.outliers else ""),
     }
 
     def source(self, ctx: ReadContext) -> Select:

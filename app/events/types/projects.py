@@ -44,6 +44,9 @@ class ProgressSubmitted(Schema):
     image_progress = fields.String(required=True)
     corrects = fields.Integer(required=True)
     reason = fields.String(allow_none=True)
+    # present (true) only when the month exceeded the investment still to be made and the
+    # submitter confirmed it (a confirmed outlier, marked in the ledger)
+    outlier = fields.Boolean()
 
 
 class StatsEntryRecorded(Schema):
