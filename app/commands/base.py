@@ -130,9 +130,9 @@ class CommandBus:
         self.registry = registry
         self.store = store
         self.today = today
-        self._hidden: dict[str, frozenset[str]] = {}  # each command's fields left out of its hash
         self._schemas: dict[str, tuple[Schema, Loader | None]] = {}
         self._group = CommitGroup(store)
+        self._hidden: dict[str, frozenset[str]] = {}
 
     def load(self, name: str, payload: dict[str, Any]) -> dict:
         """Validate a payload against the command's schema (400 with per-field messages)."""
