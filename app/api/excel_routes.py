@@ -181,13 +181,12 @@ _UPLOAD = {"required": True, "content": {"multipart/form-data": {"schema": {
     "properties": {"file": {"type": "string", "format": "binary",
                             "description": "Excel 文件（.xlsx）"}}}}}}
 _WORKBOOK = {XLSX: {"schema": {"type": "string", "format": "binary"}}}
-_TOO_BIG = {"413": {"description": "文件过大", "content": {"application/json": {"schema": "Error"}}}}
 
 
 def describe_excel_routes(spec) -> None:
     """The Excel routes in the OpenAPI document (apispec's APISpec), as registered below."""
     from ..excel.exports import export_specs
-    from .openapi import _error_responses as error_responses, _path_params as path_params
+    from .openapi import error_responses, path_params
 
     spec.components.schema("ImportReport", schema=ImportReport)
     kinds = {"kind": list(import_kinds())}
@@ -203,19 +202,19 @@ def describe_excel_routes(spec) -> None:
         "parameters": path_params("/imports/{kind}", kinds), "requestBody": _UPLOAD,
         "responses": {"201": {"description": "已导入", "content": report},
                       "200": {"description": "与台账一致，没有变更", "content": report},
-                      "400": rejected, **error_responses(["401", "403", "404"]), **_TOO_BIG}}})
+                      "400": rejected, **error_responses(["401", "403", "404", "413"])}}})
     spec.path("/imports/{kind}/check", operations={"post": {
         **common, "operationId": "import_check", "summary": "检查 Excel（不写入）",
         "parameters": path_params("/imports/{kind}/check", kinds), "requestBody": _UPLOAD,
         "responses": {"200": {"description": "检查结果（ok 为 false 时 errors 逐格说明）",
                               "content": report},
-                      **error_responses(["400", "401", "403", "404"]), **_TOO_BIG}}})
+                      **error_responses(["400", "401", "403", "404", "413"])}}})
     spec.path("/imports/{kind}/marked", operations={"post": {
         **common, "operationId": "import_marked", "summary": "返回标出错误单元格的文件",
         "parameters": path_params("/imports/{kind}/marked", kinds), "requestBody": _UPLOAD,
         "responses": {"200": {"description": "标注了错误的文件；文件无误时为检查结果",
                               "content": {**_WORKBOOK, **report}},
-                      "400": rejected, **error_responses(["401", "403", "404"]), **_TOO_BIG}}})
+                      "400": rejected, **error_responses(["401", "403", "404", "413"])}}})
     spec.path("/exports", operations={"get": {
         **common, "operationId": "export_list", "summary": "可用的导出",
         "responses": {"200": {"description": "导出清单", "content": {"application/json": {

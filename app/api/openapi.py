@@ -46,16 +46,18 @@ class Error(Schema):
 
 _ERRORS = {
     "400": "输入无效", "401": "未登录", "403": "角色或单位无权", "404": "对象不存在",
-    "409": "版本冲突或编码重复", "422": "当前状态不允许",
+    "409": "版本冲突、编码重复或请求编号（command_id）已用于其他请求", "413": "请求内容过大",
+    "422": "当前状态不允许",
 }
 
 
-def _error_responses(codes) -> dict:
+def error_responses(codes) -> dict:
     return {c: {"description": _ERRORS[c], "content": {"application/json": {"schema": "Error"}}}
             for c in codes}
 
 
-def _path_params(path: str, enums: dict[str, list[str]] | None = None) -> list[dict]:
+
+def path_params(path: str, enums: dict[str, list[str]] | None = None) -> list[dict]:
     """The path's parameters, as text (or one of ``enums[name]``)."""
     out = []
     for n in re.findall(r"{(\w+)}", path):
@@ -64,6 +66,7 @@ def _path_params(path: str, enums: dict[str, list[str]] | None = None) -> list[d
             schema["enum"] = list(enums[n])
         out.append({"name": n, "in": "path", "required": True, "schema": schema})
     return out
+
 
 
 def build_spec(commands: CommandRegistry) -> dict:
@@ -77,7 +80,7 @@ def build_spec(commands: CommandRegistry) -> dict:
         "summary": "登录，获取令牌", "tags": ["认证"],
         "requestBody": {"required": True, "content": {"application/json": {"schema": TokenRequest}}},
         "responses": {"200": {"description": "令牌", "content": {
-            "application/json": {"schema": TokenResponse}}}, **_error_responses(["400", "401"])},
+            "application/json": {"schema": TokenResponse}}}, **error_responses(["400", "401"])},
     }})
     for cmd in commands:
         if not cmd.path:
@@ -87,29 +90,28 @@ def build_spec(commands: CommandRegistry) -> dict:
         roles = "、".join(ROLE_NAMES[r] for r in cmd.roles)
         spec.path(cmd.path, operations={"post": {
             "summary": cmd.summary, "operationId": cmd.name, "tags": list(cmd.tags),
-            "description": f"可执行角色：{roles}。可附 command_id（幂等）与 expected_version（乐观并发）；"
-                           "同一 command_id 只属于同一用户、同一操作、同一内容，否则 409。",
+            "description": f"可执行角色：{roles}。可附 command_id（幂等）与 expected_version（乐观并发）。",
             "security": [{"bearer": []}],
-            "parameters": _path_params(cmd.path),
+            "parameters": path_params(cmd.path),
             "requestBody": {"required": True, "content": {"application/json": {
                 "schema": {"allOf": [body, {"type": "object", "properties": {
                     "command_id": {"type": "string"}, "expected_version": {"type": "integer"}}}]}}}},
             "responses": {"201": {"description": "已记录", "content": {
                 "application/json": {"schema": "CommandResult"}}},
-                **_error_responses(["400", "401", "403", "404", "409", "422"])},
+                **error_responses(["400", "401", "403", "404", "409", "422"])},
         }})
-    from .excel_routes import describe_excel_routes
-
-    describe_excel_routes(spec)
     for q in all_queries():
         path_names = set(re.findall(r"{(\w+)}", q.path))
         args = q.args(exclude=[n for n in path_names if n in q.args().fields])
         op = {"summary": q.summary, "operationId": "get_" + q.function.__name__,
               "tags": list(q.tags), "security": [{"bearer": []}],
-              "parameters": _path_params(q.path) + [{"in": "query", "schema": args}],
+              "parameters": path_params(q.path) + [{"in": "query", "schema": args}],
               "responses": {"200": {"description": "结果"},
-                            **_error_responses(["400", "401", "403", "404"])}}
+                            **error_responses(["400", "401", "403", "404"])}}
         if q.response is not None:
             op["responses"]["200"]["content"] = {"application/json": {"schema": q.response}}
         spec.path(q.path, operations={"get": op})
+    from .excel_routes import describe_excel_routes
+
+    describe_excel_routes(spec)
     return spec.to_dict()
