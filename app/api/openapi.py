@@ -47,7 +47,7 @@ class Error(Schema):
 _ERRORS = {
     "400": "输入无效", "401": "未登录", "403": "角色或单位无权", "404": "对象不存在",
     "409": "版本冲突、编码重复或请求编号（command_id）已用于其他请求", "413": "请求内容过大",
-    "422": "当前状态不允许",
+    "422": "当前状态不允许", "429": "登录失败次数过多，已锁定",
 }
 
 
@@ -90,7 +90,8 @@ def build_spec(commands: CommandRegistry) -> dict:
         roles = "、".join(ROLE_NAMES[r] for r in cmd.roles)
         spec.path(cmd.path, operations={"post": {
             "summary": cmd.summary, "operationId": cmd.name, "tags": list(cmd.tags),
-            "description": f"可执行角色：{roles}。可附 command_id（幂等）与 expected_version（乐观并发）。",
+            "description": f"可执行角色：{roles}。可附 command_id（幂等）与 expected_version（乐观并发）；"
+                           "同一 command_id 只属于同一用户、同一操作、同一内容，否则 409。",
             "security": [{"bearer": []}],
             "parameters": path_params(cmd.path),
             "requestBody": {"required": True, "content": {"application/json": {

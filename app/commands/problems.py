@@ -12,7 +12,6 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from ..domain import LEVELS, PROBLEM_CATEGORIES, PROBLEM_SOURCES, stream
 from ..events.model import NewEvent
-from ..limits.dates import Day
 from .base import (ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER, CommandSpec, Context,
                    Decision, Handler)
 from .errors import Forbidden, InvalidCommand
@@ -20,6 +19,7 @@ from .problem_rules import (ProblemState, ProjectFacts, check_deadline, check_di
                             check_extension, check_not_before_raised, check_overdue,
                             check_permission, check_raise, check_raise_on, fold, fold_project,
                             leader_name, next_level, require_status)
+from ..limits.dates import Day
 
 
 def not_blank(value: str) -> None:
