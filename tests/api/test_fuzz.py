@@ -1,13 +1,13 @@
-"""The API fuzzed by its own OpenAPI document (schemathesis): every operation the document lists, as an
-admin and as a unit reporter, on SQLite and PostgreSQL.
+"""The API fuzzed by its own OpenAPI document (schemathesis): every operation the document lists,
+as an admin and as a unit reporter, on SQLite and PostgreSQL.
 
 Each request is generated from the document, valid or deliberately invalid, and its answer must
 be no 5xx and nothing the document does not describe (status, content type, body, headers); a
 request the document calls invalid must not be accepted. Whether a valid-looking request is
 refused (a date in the future, an unknown project) is the domain's business, not checked here.
 
-The number of examples per operation is bounded (FUZZ_EXAMPLES, default 25) so that the suite stays
-within CI's time; FUZZ_SEED picks other examples (the default is fixed, so that a run is repeatable).
+The number of examples per operation is bounded (FUZZ_EXAMPLES, default 25) so that the suite
+stays within CI's time; FUZZ_SEED picks other examples (the default is fixed: a run is repeatable).
 A world is seeded once per database and test process (a unit, a project, a problem, a meeting, an
 inspection, a bulletin), and generated path parameters are now and then replaced by the ids of
 that world, so that requests reach things that exist.
@@ -71,14 +71,13 @@ class World:
 
     def _seed(self) -> None:
         run = self._run
-        for username, role, unit in [("fuzz_admin", "admin", None),
-                                     ("fuzz_reporter", "unit_reporter", self.UNIT),
-                                     ("fuzz_leader", "leader", None)]:
-            if unit:
-                run("register_unit", {"code": unit, "name": "测试镇", "kind": "township"})
-                run("register_unit", {"code": self.OTHER_UNIT, "name": "测试局", "kind": "department"})
+        run("register_unit", {"code": self.UNIT, "name": "测试镇", "kind": "township"})
+        run("register_unit", {"code": self.OTHER_UNIT, "name": "测试局", "kind": "department"})
+        for username, role, unit, name in [("fuzz_admin", "admin", None, None),
+                                           ("fuzz_reporter", "unit_reporter", self.UNIT, None),
+                                           ("fuzz_leader", "leader", None, self.LEADER)]:
             run("create_user", {"username": username, "password": PASSWORD, "role": role,
-                                "unit": unit, "display_name": self.LEADER if role == "leader" else None})
+                                "unit": unit, "display_name": name})
         run("register_project", {"code": self.PROJECT, "name": "测试项目", "category": "district",
                                  "stage": "continuing", "owner_unit": self.UNIT,
                                  "responsible_unit": self.UNIT, "total_investment": 1000.0,
