@@ -69,10 +69,12 @@ class Scope:
         u = self.actor.unit
         theirs = select(projects.c.code).where(or_(projects.c.owner_unit == u,
                                                    projects.c.responsible_unit == u))
-        return select(problems.c.id).where(or_(problems.c.unit == u, problems.c.responsible_unit == u,
-                                               problems.c.project.in_(theirs.scalar_subquery())))
+        p = problems
+        return select(p.c.id).where(or_(p.c.unit == u, p.c.responsible_unit == u,
+                                        p.c.project.in_(theirs.scalar_subquery())))
 
-    def inspections(self, inspection_id: ColumnElement, targets: ColumnElement) -> ColumnElement[bool]:
+    def inspections(self, inspection_id: ColumnElement,
+                    targets: ColumnElement) -> ColumnElement[bool]:
         """The inspections that inspected the unit (its code among the targets) or found a problem
         that concerns it."""
         if self.actor.role != UNIT_REPORTER:

@@ -100,6 +100,7 @@ def _xlsx_bytes(data: bytes, filename: str) -> Response:
 def export_list():
     from ..excel.exports import export_specs
 
+    current_actor()  # 401 without a token, as every other route
     return jsonify([{"name": s.name, "title": s.title, "summary": s.summary,
                      "month": s.uses_month, "options": list(s.options)}
                     for s in export_specs().values()])

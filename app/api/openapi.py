@@ -112,7 +112,8 @@ def build_spec(commands: CommandRegistry) -> dict:
         roles = "、".join(ROLE_NAMES[r] for r in cmd.roles)
         spec.path(cmd.path, operations={"post": {
             "summary": cmd.summary, "operationId": cmd.name, "tags": list(cmd.tags),
-            "description": f"可执行角色：{roles}。可附 command_id（幂等）与 expected_version（乐观并发）。",
+            "description": f"可执行角色：{roles}。可附 command_id（幂等）与 expected_version（乐观并发）；"
+                           "同一 command_id 只属于同一用户、同一操作、同一内容，否则 409。",
             "security": [{"bearer": []}],
             "parameters": path_params(cmd.path),
             "requestBody": {"required": True, "content": {"application/json": {

@@ -191,7 +191,8 @@ def _split(value: str, sep: str) -> list[str]:
 
 
 def list_meetings(view: QueryView, args: dict) -> list[dict]:
-    q = select(meetings).where(Scope(view.actor).meetings(meetings.c.id, meetings.c.attendees)).order_by(meetings.c.id)
+    q = (select(meetings).where(Scope(view.actor).meetings(meetings.c.id, meetings.c.attendees))
+         .order_by(meetings.c.id))
     if "level" in args:
         q = q.where(meetings.c.level == args["level"])
     return [{"id": r.id, "level": r.level, "date": r.on_date, "chair": r.chair, "topic": r.topic,

@@ -201,7 +201,8 @@ def leader_name(actor: Actor) -> str:
 def leads(actor: Actor, project: "ProjectFacts | None") -> bool:
     """Whether the project is one the leader leads (挂联): a problem with no project, or on a project
     without a leader, is no leader's."""
-    return project is not None and project.leader is not None and project.leader == leader_name(actor)
+    return (project is not None and project.leader is not None
+            and project.leader == leader_name(actor))
 
 
 # What a leader decides on the projects they lead (API.md, "Security": scope).
@@ -213,7 +214,8 @@ def check_permission(actor: Actor, action: str, state: ProblemState,
     """403 unless the actor may take this action on this problem (state aside). ``project``: the
     facts of the problem's project, which a leader's actions need (None: no project)."""
     role = actor.role
-    if action in ("verify", "reject") and role != "system" and state.resolution_by == actor.username:
+    if action in ("verify", "reject") and role != "system" \
+            and state.resolution_by == actor.username:
         raise Forbidden("解决情况须由报告人以外的人员核验或退回。")
     if role in DECIDERS:
         return

@@ -123,7 +123,8 @@ def test_a_unit_reporter_reads_the_oversight_that_concerns_its_unit(world):  # n
     for number, listed in [("2026-1", [on_u01]), ("2026-2", [on_u02]), ("2026-3", [])]:
         world.post("/bulletins", {"number": number, "title": "通报", "date": "2026-03-03",
                                   "inspections": listed}, "insp")
-    everything = {"/inspections": [on_u01, on_u02, none], "/meetings": [m_xm001, m_other, m_idle, m_attended],
+    everything = {"/inspections": [on_u01, on_u02, none],
+                  "/meetings": [m_xm001, m_other, m_idle, m_attended],
                   "/bulletins": ["2026-1", "2026-2", "2026-3"]}
     for who in ("disp", "insp", "wq", "admin"):
         for path, ids in everything.items():

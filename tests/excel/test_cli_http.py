@@ -141,6 +141,7 @@ def test_http_exports_and_templates(client, headers, clock):
     clock.advance(hours=1)
     r = client.get("/api/v1/exports", headers=headers["disp"])
     assert {e["name"] for e in r.get_json()} >= {"ledger", "progress", "events"}
+    assert client.get("/api/v1/exports").status_code == 401  # as every route: a token first
     r = client.get("/api/v1/exports/projects.xlsx?as_of=2026-11-25T09:30:00%2B08:00",
                    headers=headers["disp"])
     assert r.status_code == 200 and r.mimetype == XLSX
