@@ -12,7 +12,7 @@ the stored hashes are current, then the proof, on a fresh connection), and the r
 from the events alone (what ``audit verify --against`` does besides walking the chain).
 
 Sizes: BENCH_AUDIT_APPENDS (default 3000), BENCH_AUDIT_EVENTS (default 1,000000),
-BENCH_AUDIT_PROOFS (default 200).
+BENCH_AUDIT_PROOFS (default 200); BENCH_AUDIT_ONLY=sqlite|postgresql runs one database.
 """
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ from .store import COLUMNS, DAY, META, STREAMS, StoreAppender, payload, registry
 APPENDS = int(os.environ.get("BENCH_AUDIT_APPENDS", "3000"))
 EVENTS = int(os.environ.get("BENCH_AUDIT_EVENTS", "1000000"))
 PROOFS = int(os.environ.get("BENCH_AUDIT_PROOFS", "200"))
+ONLY = os.environ.get("BENCH_AUDIT_ONLY")  # "sqlite" or "postgresql": that database alone
 ROUNDS = 10
 LOAD_CHUNK = 50_000
 
@@ -139,6 +140,8 @@ def run() -> None:
     print(f"audit — appends with the tree kept vs without ({APPENDS} each); "
           f"tree and proofs at {EVENTS:,} events")
     for name, make in scratch_databases():
+        if ONLY and name != ONLY:
+            continue
         url, _ = make()
         engine = make_engine(url)
         schema.upgrade(engine)
