@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sys
 
@@ -43,7 +44,9 @@ def init_db() -> None:
     click.echo("数据库已就绪。" + ("（投影已按新定义重建）" if rebuilt else ""))
     from .audit.setup import prepare_audit
 
-    for line in prepare_audit(svc):
+    with tqdm(desc="默克尔树", unit="事件", disable=None) as bar:
+        lines = prepare_audit(svc, bar.update)
+    for line in lines:
         click.echo(line)
 
 
@@ -144,8 +147,6 @@ def audit_package(stream: str, out: str) -> None:
         with open(out, "wb") as fh:
             summary = build_package(services(), stream, Actor("cli", ADMIN), fh)
     except CommandError as exc:
-        import os
-
         os.remove(out)
         fail(exc)
     cp = summary["checkpoint"]
@@ -163,8 +164,6 @@ def audit_checkpoint() -> None:
         cp = sign_now(services(), Actor("cli", ADMIN))
     except CommandError as exc:
         fail(exc)
-    import json
-
     click.echo(json.dumps(cp, ensure_ascii=False))
 
 

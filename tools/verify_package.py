@@ -244,6 +244,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--public-key", default=None,
                         help="督办系统公布的公钥（64 位十六进制）；给出时须与证据包中的一致")
     args = parser.parse_args(argv)
+    try:  # a console that cannot show a character shows "?" rather than stopping the check
+        sys.stdout.reconfigure(errors="replace")
+    except AttributeError:
+        pass
     return check(args.package, args.public_key)
 
 

@@ -12,7 +12,7 @@ from .checkpoints import latest
 from .proofs import log_size
 
 
-def prepare_audit(svc: Services) -> list[str]:
+def prepare_audit(svc: Services, progress: Callable[[int], None] | None = None) -> list[str]:
     """init-db: the signing key (created if missing) and the tree's stored hashes (built for
     the whole log: after an upgrade, once; then only what was appended since)."""
     lines = []
@@ -22,7 +22,7 @@ def prepare_audit(svc: Services) -> list[str]:
         lines.append(f"{'已创建' if created else '已有'}审计签名密钥 {signer.path}"
                      f"（密钥编号 {signer.key_id()}）。")
     size = log_size(svc.engine)
-    blocks = tree.build(svc.engine, size)
+    blocks = tree.build(svc.engine, size, progress)
     if blocks:
         lines.append(f"默克尔树已建至前 {size} 个事件（新增 {blocks} 个 64 事件块）。")
     return lines

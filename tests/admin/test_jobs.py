@@ -41,7 +41,7 @@ def test_dispatcher_sees_the_jobs_and_runs_anchor(client, ui, svc):
     r = run_now(client, "anchor")
     assert r.status_code == 200
     text = unescape(r.text)
-    assert "已运行“哈希链锚定”：成功，记录事件 1 个" in text
+    assert "已运行“哈希链锚定”：成功，记录事件 2 个" in text  # the anchor and its checkpoint
     [anchor] = anchors(svc)
     assert anchor.meta["actor"] == "system"
     row = job_row(r.text, "anchor")

@@ -155,3 +155,27 @@ def test_package_over_http(app, client, clock):
     missing = client.get("/api/v1/audit/package?stream=problem:P99999", headers=h)
     assert missing.status_code == 404 and "problem:P99999" in missing.get_json()["error"]["message"]
     assert client.get("/api/v1/audit/package", headers=h).status_code == 400
+
+
+def test_cli_checkpoint_and_an_unknown_stream(app, runner, clock, tmp_path):
+    svc = app.extensions["duban"]
+    fill(svc, clock, 3)
+    signed = runner.invoke(args=["audit", "checkpoint"])
+    assert signed.exit_code == 0, signed.output
+    assert json.loads(signed.output.strip().splitlines()[-1])["size"] == 3
+    out = tmp_path / "none.zip"
+    r = runner.invoke(args=["audit", "package", "--stream", "problem:P99999", str(out)])
+    assert r.exit_code == 1 and "没有事件流" in r.output
+    assert not out.exists()
+
+
+def test_init_db_builds_the_tree_of_an_existing_log(app, runner, clock):
+    from sqlalchemy import func, select
+
+    from app.audit.tree import BLOCK, merkle_nodes
+
+    svc = app.extensions["duban"]
+    fill(svc, clock, 2 * BLOCK + 5)
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    with svc.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(merkle_nodes)).scalar() == 3

@@ -147,7 +147,7 @@ def test_cli(runner, app, clock, monkeypatch):
     svc = app.extensions["duban"]
     unit(svc, "U01", "城南镇")
     result = runner.invoke(args=["scheduler", "run-job", "anchor"])
-    assert result.exit_code == 0 and "成功" in result.output and "新增事件 1 个" in result.output
+    assert result.exit_code == 0 and "成功" in result.output and "新增事件 2 个" in result.output  # and its checkpoint
     crash_on(monkeypatch, "anchor_chain")
     clock.advance(days=1)
     result = runner.invoke(args=["scheduler", "run-job", "anchor"])
