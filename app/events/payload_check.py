@@ -3,7 +3,8 @@
 Every payload is checked against its schema before it is written, because an invalid event,
 once written, is there for good. Handlers build their payloads from commands already validated,
 so nearly every payload is valid, and marshmallow's general machinery is a tenth of a command's
-cost. For the plain schemas most events have (strings, numbers, flags, lists of those; no hooks,
+cost. For the plain schemas most events have (strings, numbers, flags, lists of those, objects of
+such schemas; no hooks,
 no validators), ``compile_check`` builds a test that only says yes when marshmallow would surely
 accept the payload too: exact types, required keys present, null only where allowed, no unknown
 key. Anything else it cannot vouch for goes to marshmallow, which gives the verdict and the
@@ -58,6 +59,10 @@ def _value_check(field: fields.Field) -> Callable[[object], bool] | None:
         if item is None:
             return None
         return lambda v: type(v) is list and all(map(item, v))
+    if kind is fields.Nested and not field.many and not field.only and not field.exclude \
+            and field.unknown is None:  # type: ignore[attr-defined]
+        # one object of a plain schema (an attachment's record): its own quick test, or none
+        return compile_check(field.schema)  # type: ignore[attr-defined]
     return None
 
 

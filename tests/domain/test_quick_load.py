@@ -88,7 +88,7 @@ def test_a_valid_command_is_not_handed_to_schema_load(services, monkeypatch):
         "code": "XM0001", "period": "2026-03", "month_investment": 120, "image_progress": "主体施工",
         "date": "2026-03-25"}) == {
         "code": "XM0001", "period": "2026-03", "month_investment": 120.0,
-        "image_progress": "主体施工", "reason": None, "confirm_outlier": False,
+        "image_progress": "主体施工", "reason": None, "confirm_outlier": False, "attachments": [],
         "date": date(2026, 3, 25)}
 
 

@@ -254,16 +254,16 @@ def test_api_audit_verify(app, client, clock):
     r = client.get("/api/v1/audit/verify", headers=h)
     assert r.status_code == 200
     body = r.get_json()
-    assert set(body) == {"ok", "checked", "head", "first_bad_position"}
+    assert set(body) == {"ok", "checked", "head", "first_bad_position", "files_checked", "bad_files"}
     assert body == {"ok": True, "checked": 3, "head": raw_rows(svc.engine)[-1].hash,
-                    "first_bad_position": None}
+                    "first_bad_position": None, "files_checked": 0, "bad_files": []}
     assert client.get("/api/v1/audit/verify").status_code == 401
 
     with tampering(svc.engine):
         sql(svc.engine, "UPDATE events SET business_date = '2000-01-01' WHERE position = 3")
     body = client.get("/api/v1/audit/verify", headers=h).get_json()
     assert body == {"ok": False, "checked": 2, "head": raw_rows(svc.engine)[1].hash,
-                    "first_bad_position": 3}
+                    "first_bad_position": 3, "files_checked": 0, "bad_files": []}
     # as of an instant before the edited event was recorded, the chain verified
     as_of = (t0 + timedelta(hours=1)).isoformat()
     body = client.get("/api/v1/audit/verify", headers=h, query_string={"as_of": as_of}).get_json()
