@@ -11,6 +11,7 @@ BENCHMARKS = {
     "domain": "bench.domain",
     "excel": "bench.excel",
     "admin": "bench.admin",
+    "tasks": "bench.tasks",
 }
 
 
