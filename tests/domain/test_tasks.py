@@ -312,3 +312,19 @@ def test_appraisal(world):
     world.get("/reports/tasks", through="2026-13", expect=400)
     world.get("/reports/tasks", year=2025, through="2026-06", expect=400)
     world.get("/reports/tasks", "rep1", expect=403)
+
+
+def test_problems_get_the_same_light(world):
+    def problem(deadline: str) -> str:
+        pid = world.post("/problems", {"category": "land", "description": "用地指标不足",
+                                       "source": "meeting", "date": "2026-11-02"})["id"]
+        if deadline:
+            world.post(f"/problems/{pid}/dispatch", {"level": 1, "decision": "协调", "responsible_unit": "U01",
+                                                     "deadline": deadline, "date": "2026-11-02"})
+        return pid
+    # today is Wednesday 2026-11-25: 11-27 is two working days away, 12-01 four
+    late, near, far, raised = problem("2026-11-24"), problem("2026-11-27"), problem("2026-12-01"), problem("")
+    lights = {p["id"]: p["light"] for p in world.get("/problems")}
+    assert [lights[p] for p in (late, near, far, raised)] == ["red", "yellow", "green", "green"]
+    world.post(f"/problems/{late}/withdraw", {"reason": "重复"})
+    assert world.get(f"/problems/{late}")["light"] is None
