@@ -48,6 +48,9 @@ def ledger(with_projects):
     for unit, amount in (("U01", 2000), ("U02", 500)):
         bus.execute("set_investment_task", {"code": unit, "year": 2026, "amount": amount}, SYSTEM)
     bus.execute("publish_fast_slow_list", {"period": "2026-10"}, SYSTEM)
+    bus.execute("register_task", {"title": "报送十四五重大项目清单", "source": "superior",
+                                  "lead_unit": "U01", "co_units": ["U02"], "deadline": "2026-10-31",
+                                  "date": "2026-10-10"}, SYSTEM)  # a 督办事项
     return svc
 
 
