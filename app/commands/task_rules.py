@@ -291,7 +291,8 @@ def check_extension_request(state: TaskState, deadline: date) -> None:
     if state.requested_deadline:
         raise NotAllowed(f"督办事项 {state.id} 已有待审批的延期申请（申请延至 {state.requested_deadline}）。")
     if state.deadline and deadline.isoformat() <= state.deadline:
-        raise invalid("deadline", f"申请的办理时限须晚于当前时限（{state.deadline}）。")
+        # as for a problem's extension: what the current deadline allows is a matter of state
+        raise NotAllowed(f"申请的办理时限须晚于当前时限（{state.deadline}）。")
 
 
 def check_extension_decision(state: TaskState) -> None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date
 
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
 
+from ..db import placeholder
 from ..domain import FEEDBACK_CYCLES, RATINGS, TASK_SOURCES, stream
 from ..events.model import NewEvent
 from ..workdays import current as current_calendar
@@ -148,9 +148,13 @@ def _require_units(ctx: Context, codes: list[str]) -> None:
 def next_notice_number(ctx: Context, day: date) -> str:
     """The next 文号 of the year (区发改督〔2019〕12号): one sequence per year for every notice the
     bureau issues on tasks (督办通知单 and 催办单), so that no number is given twice."""
-    from ..projections.tasks import task_notice_numbers as t
-
-    n = ctx.conn.execute(select(t.c.count).where(t.c.year == day.year)).scalar() or 0
+    # read through the transaction's own driver cursor (after its waiting writes, so the second
+    # task of an import sees the first's number): ctx.conn would hand out a SQLAlchemy
+    # connection, which the transaction must then treat as a writer
+    mark = placeholder(ctx.tx.store.engine.dialect.paramstyle)
+    found = ctx.tx.rows(f'SELECT "count" FROM proj_task_notice_numbers WHERE "year" = {mark}',
+                        (day.year,))
+    n = found[0][0] if found else 0
     return f"{NOTICE_OFFICE}〔{day.year}〕{n + 1}号"
 
 

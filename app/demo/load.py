@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 import time
+from datetime import date
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,7 @@ from .data import SEED, Op, Ref, build_district, project_ops
 from .names import DEMO_LEADER, UNIT_NAMES
 from .problems import problem_ops
 from .reports import report_ops
+from .tasks import task_ops
 
 REPORTER_UNIT = "BM02"
 # username, password, role, unit, display name (a leader's name as written on projects)
@@ -45,11 +47,11 @@ ROLE_LABELS = {ADMIN: "系统管理员", DISPATCHER: "调度员", INSPECTOR: "�
                UNIT_REPORTER: f"单位填报员（{UNIT_NAMES[REPORTER_UNIT]}）"}
 
 
-def script(seed: int = SEED) -> list[Op]:
-    """Every command of the demonstration in business order (deterministic for a seed)."""
+def script(seed: int = SEED, today: date | None = None) -> list[Op]:
+    """Every command of the demonstration in business order (deterministic for a seed and day)."""
     district = build_district(seed)
     ops = (project_ops(district) + problem_ops(district, random.Random(seed + 1))
-           + report_ops(district))
+           + report_ops(district) + task_ops(today or date.today()))
     # stable: within a day and rank, the order they were written in (a problem's own steps)
     return sorted(ops, key=lambda op: (op.day, op.rank))
 
@@ -91,7 +93,7 @@ def load_demo(svc: Services, show_progress: bool = True) -> LoadResult:
     if has_projects(svc.engine):
         return LoadResult(loaded=False)
     started = time.perf_counter()
-    ops = script()
+    ops = script(today=svc.today())
     ids: dict[str, str] = {}
     actors: dict[str, Actor] = {}
     result = LoadResult(loaded=True)

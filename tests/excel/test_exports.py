@@ -51,6 +51,9 @@ def ledger(with_projects):
     bus.execute("record_funding", {"code": "XM001", "source": "central_budget",
                                    "stage": "approved", "amount": 800, "document": "川发改〔2026〕1号",
                                    "date": "2026-10-12"}, SYSTEM)
+    bus.execute("register_task", {"title": "报送十四五重大项目清单", "source": "superior",
+                                  "lead_unit": "U01", "co_units": ["U02"], "deadline": "2026-10-31",
+                                  "date": "2026-10-10"}, SYSTEM)  # a 督办事项
     return svc
 
 

@@ -22,6 +22,14 @@ def overdue_days(row) -> int | None:
     return (read_context().today - date.fromisoformat(row.deadline)).days
 
 
+def _light(row) -> Markup:
+    """The tasks' light rule on the problem's deadline (红黄绿灯), on the day the page is read for."""
+    from ...api.problem_queries import problem_light
+    from ..tasks import light_badge
+
+    return light_badge(problem_light(row, read_context().today))
+
+
 def _short(text: str | None, width: int = 40) -> str:
     if not text:
         return ""
@@ -33,16 +41,17 @@ class ProblemLedgerView(LedgerView):
 
     pk = "id"
     default_order = ("id", True)
+    # the light last: sort links address columns by their position
     column_list = ["actions", "id", "project_name", "category", "description", "source", "status",
                    "level", "responsible_unit_name", "leader", "deadline", "overdue", "raised_on",
-                   "escalation_count", "urge_count"]
+                   "escalation_count", "urge_count", "light"]
     column_export_list = ["id", "project", "project_name", "category", "description", "source",
                           "inspection", "status", "level", "responsible_unit", "responsible_unit_name",
                           "responsible_person", "leader", "decision", "deadline", "overdue",
                           "raised_on", "first_dispatched_on", "resolved_on", "days_to_resolve",
                           "escalation_count", "urge_count", "extension_count"]
     column_labels = {
-        "actions": "操作", "id": "编号", "project": "项目编码", "project_name": "所属项目",
+        "actions": "操作", "light": "亮灯", "id": "编号", "project": "项目编码", "project_name": "所属项目",
         "category": "问题类别", "description": "问题描述", "source": "来源", "inspection": "督查编号",
         "status": "状态", "level": "调度级别", "responsible_unit": "责任单位编码",
         "responsible_unit_name": "责任单位", "responsible_person": "责任人", "leader": "分管领导",
@@ -78,7 +87,12 @@ class ProblemLedgerView(LedgerView):
             r.description, _short(r.description))),
         "status": formatter(lambda r: status_badge(r.status)),
         "overdue": formatter(lambda r: overdue_badge(overdue_days(r))),
+        "light": formatter(lambda r: _light(r)),
     }
+
+    def scaffold_sortable_columns(self) -> dict[str, str]:
+        # the light is worked out per shown row, not a column of the source
+        return {c: c for c in super().scaffold_sortable_columns() if c != "light"}
 
     def source(self, ctx: ReadContext) -> Select:
         return problem_rows(ctx.today_iso)
