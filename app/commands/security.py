@@ -7,10 +7,11 @@ projection folds them.
 """
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
 from ..events.model import NewEvent
 from .base import ADMIN, INSPECTOR, Actor, CommandSpec, Context, Decision
+from .errors import InvalidCommand
 
 STREAM = "security:log"
 STREAM_TYPE = "security"
@@ -35,16 +36,6 @@ class RecordLogin(Schema):
     client_address = fields.String(load_default=None, allow_none=True, validate=_TEXT)
     until = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
 
-    @validates_schema
-    def _who(self, data, **_):
-        if not (data.get("username") or data.get("username_hmac")):
-            raise ValidationError("须有用户名或其散列值。", "username")
-        if data["outcome"] == "succeeded" and not data.get("username"):
-            raise ValidationError("登录成功须有用户名。", "username")
-        if data["outcome"] == "failed" and not data.get("reason"):
-            raise ValidationError("登录失败须有原因。", "reason")
-        if data["outcome"] == "locked" and not data.get("until"):
-            raise ValidationError("锁定须有截止时刻。", "until")
 
 
 class RecordRefusal(Schema):
@@ -62,6 +53,13 @@ def _fact(ctx: Context, event: str, data: dict) -> Decision:
 
 
 def record_login(ctx: Context, cmd: dict) -> Decision:
+    # checked here rather than by a hook of the schema, which would keep it from loading quickly
+    if not (cmd["username"] or cmd["username_hmac"]):
+        raise InvalidCommand("输入有误，请检查标出的字段。", {"username": ["须有用户名或其散列值。"]})
+    missing = {"succeeded": ("username", "登录成功须有用户名。"), "failed": ("reason", "登录失败须有原因。"),
+               "locked": ("until", "锁定须有截止时刻。")}[cmd["outcome"]]
+    if not cmd[missing[0]]:
+        raise InvalidCommand("输入有误，请检查标出的字段。", {missing[0]: [missing[1]]})
     who = {"username": cmd["username"], "username_hmac": cmd["username_hmac"]}
     if cmd["outcome"] == "succeeded":
         return _fact(ctx, "LoginSucceeded", {"username": cmd["username"],
