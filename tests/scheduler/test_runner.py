@@ -301,10 +301,11 @@ def test_schedulers_racing_run_a_job_once(services, clock):
     assert len(events_of(services, "ChainAnchored")) == 1
 
 
-def test_run_job_in_another_process_respects_the_lock(services, clock):
+def test_run_job_in_another_process_respects_the_lock(services, clock, tmp_path):
     """`flask scheduler run-job` in a separate process while this one holds the job's lock."""
     unit(services, "U01", "城南镇")
-    env = {**os.environ, "DATABASE_URL": services.engine.url.render_as_string(hide_password=False)}
+    env = {**os.environ, "DATABASE_URL": services.engine.url.render_as_string(hide_password=False),
+           "AUDIT_SIGNING_KEY_FILE": str(tmp_path / "audit_signing_key.pem")}
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "scheduler", "run-job", "anchor"]
     # the subprocess reads the real clock: a lease long enough to cover it
     with job_lock(services.engine, "anchor", "this-test", clock, 10 * 365 * 86400) as held:
@@ -315,5 +316,5 @@ def test_run_job_in_another_process_respects_the_lock(services, clock):
         assert "已跳过" in out.stdout
     assert events_of(services, "ChainAnchored") == []
     out = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0 and "新增事件 1 个" in out.stdout, out.stderr
+    assert out.returncode == 0 and "新增事件 2 个" in out.stdout, out.stderr  # and its checkpoint
     assert len(events_of(services, "ChainAnchored")) == 1
