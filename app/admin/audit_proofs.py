@@ -48,7 +48,7 @@ class ProofsPanel:
 
     @expose("/package")
     def package(self):
-        stream = (request.args.get("stream") or "").strip()
+        stream = (request.args.get("package_stream") or "").strip()
         if not stream:
             return self._page(None, proofs=self.proofs_panel(message="请填写事件流。", ok=False))
         fh = tempfile.TemporaryFile(suffix=".zip")

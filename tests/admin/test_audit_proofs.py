@@ -45,9 +45,9 @@ def test_sign_paste_and_check(client, ui, svc):
 
 def test_package_download(client, ui, svc):
     ui.login("insp")
-    r = client.get("/admin/audit/package?stream=project:XM001")
+    r = client.get("/admin/audit/package?package_stream=project:XM001")
     assert r.status_code == 200 and r.mimetype == "application/zip"
     with zipfile.ZipFile(io.BytesIO(r.data)) as zf:
         assert json.loads(zf.read("manifest.json"))["stream"] == "project:XM001"
-    missing = client.get("/admin/audit/package?stream=project:NOPE")
+    missing = client.get("/admin/audit/package?package_stream=project:NOPE")
     assert missing.status_code == 200 and "没有事件流" in missing.text

@@ -110,7 +110,7 @@ def test_failing_job_shows_its_error_and_is_retried(client, ui, svc, monkeypatch
 
     monkeypatch.undo()  # the next run does the work
     retried = run_now(client, "anchor")
-    assert "成功，记录事件 1 个" in unescape(retried.text)
+    assert "成功，记录事件 2 个" in unescape(retried.text)  # the anchor and its checkpoint
     assert len(anchors(svc)) == 1
     assert 'data-outcome="ok"' in job_row(retried.text, "anchor")
 
