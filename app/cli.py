@@ -142,10 +142,12 @@ def audit_verify(against: str | None) -> None:
 def audit_package(stream: str, out: str) -> None:
     """Write a stream's evidence package (events, proofs, checkpoint, public key) to OUT.zip."""
     from .audit.package import build_package
+    from .files.blobs import blob_store
 
     try:
         with open(out, "wb") as fh:
-            summary = build_package(services(), stream, Actor("cli", ADMIN), fh)
+            summary = build_package(services(), stream, Actor("cli", ADMIN), fh,
+                                    blob_store(current_app.config))
     except CommandError as exc:
         os.remove(out)
         fail(exc)

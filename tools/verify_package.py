@@ -119,6 +119,7 @@ def check(path: str, pinned_key: str | None) -> int:
         try:
             _check_events(evs, manifest, report)
             _check_proofs(evs, proofs, cp, report)
+            _check_attachments(zf, names, evs, report)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             report.fail(f"事件或证明的字段不完整或格式有误（{exc.__class__.__name__}: {exc}）。")
     return _verdict(report, cp)
@@ -135,6 +136,27 @@ def _check_manifest(zf, names, manifest, report: Report) -> None:
         report.fail(f"以下文件不在清单中（被加入）：{'、'.join(unlisted)}。")
     if not bad and not unlisted:
         report.ok(f"清单所列 {len(listed)} 个文件的 SHA-256 全部相符。")
+
+
+def _check_attachments(zf, names, evs: list[dict], report: Report) -> None:
+    """Every file an event names is in the package, and its content has the hash the event
+    recorded (the event's hash, and so the proof, covers that record)."""
+    named: dict[str, str] = {}
+    for e in evs:
+        data = json.loads(e["data"]) if isinstance(e["data"], str) else e["data"]
+        for f in (data or {}).get("attachments") or ():
+            named.setdefault(f["sha256"], f.get("name") or f["sha256"])
+    if not named:
+        return
+    missing = [n for sha, n in named.items() if f"attachments/{sha}" not in names]
+    changed = [n for sha, n in named.items() if f"attachments/{sha}" in names
+               and hashlib.sha256(zf.read(f"attachments/{sha}")).hexdigest() != sha]
+    if missing:
+        report.fail(f"事件所列附件不在证据包中：{'、'.join(missing)}。")
+    if changed:
+        report.fail(f"以下附件的内容与事件记录的 SHA-256 不符（被替换）：{'、'.join(changed)}。")
+    if not missing and not changed:
+        report.ok(f"事件所列 {len(named)} 个附件全部在包中，内容与事件记录的 SHA-256 相符。")
 
 
 def _check_key(key: dict, cp: dict, pinned: str | None, report: Report) -> bytes | None:

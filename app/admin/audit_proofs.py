@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import tempfile
 
-from flask import request, send_file
+from flask import current_app, request, send_file
 from flask_admin import expose
 
+from ..files.blobs import blob_store
 from ..audit.against import BadCheckpoint
 from ..audit.checkpoints import checkpoint_line, checkpoints, fingerprint
 from ..audit.package import build_package
@@ -53,7 +54,7 @@ class ProofsPanel:
             return self._page(None, proofs=self.proofs_panel(message="请填写事件流。", ok=False))
         fh = tempfile.TemporaryFile(suffix=".zip")
         try:
-            build_package(self.svc, stream, self.actor(), fh)
+            build_package(self.svc, stream, self.actor(), fh, blob_store(current_app.config))
         except CommandError as exc:
             fh.close()
             return self._page(None, proofs=self.proofs_panel(message=exc.message, ok=False))

@@ -22,7 +22,7 @@ from ..events.model import RecordedEvent
 from ..projections.tasks import task_units, tasks
 from ..projections.units import units
 from .access import SecuredView
-from .forms import DATE, REASON, CommandForm, Input, _c
+from .forms import DATE, FILES, REASON, CommandForm, Input, _c
 from .ledger import Equals, Flag, LedgerView, ReadContext, formatter, parse_as_of, read_context
 from .links import buttons, command, can
 from .queries import unit_choices
@@ -33,8 +33,6 @@ LIGHT_STYLES = {"red": "danger", "yellow": "warning", "green": "success"}
 STATUS_STYLES = {"assigned": "secondary", "in_progress": "primary", "returned": "dark",
                  "awaiting_acceptance": "warning", "completed": "success", "withdrawn": "light"}
 
-ATTACHMENTS = Input("attachments", "附件（SHA-256，多个以逗号分隔）", "list",
-                    help="先上传附件，再填写其 SHA-256 值。")
 TASK_FORMS = {f.command: f for f in [
     CommandForm("register_task", "登记交办督办事项", (
         Input("title", "事项名称", required=True),
@@ -55,7 +53,7 @@ TASK_FORMS = {f.command: f for f in [
         Input("co_units", "配合单位", "list", suggest="unit", help="不填则沿用原配合单位。"),
         Input("deadline", "新的办理时限", "date", help="不填则沿用原时限。"), DATE), target=TASK),
     CommandForm("give_task_feedback", "阶段反馈", (
-        Input("progress", "办理进展", "textarea", True), ATTACHMENTS, DATE), target=TASK),
+        Input("progress", "办理进展", "textarea", True), FILES, DATE), target=TASK),
     CommandForm("urge_task", "催办", (Input("note", "催办意见", "textarea", True), DATE), target=TASK),
     CommandForm("request_task_extension", "申请延期", (
         Input("deadline", "申请延至", "date", True), REASON, DATE), target=TASK),
@@ -63,7 +61,7 @@ TASK_FORMS = {f.command: f for f in [
         Input("approve", "审批结果", "select", True, (("true", "同意"), ("false", "不同意"))),
         Input("note", "审批意见", "textarea", True), DATE), target=TASK),
     CommandForm("report_task_completion", "报告办结", (
-        Input("report", "办结报告", "textarea", True), ATTACHMENTS, DATE), target=TASK),
+        Input("report", "办结报告", "textarea", True), FILES, DATE), target=TASK),
     CommandForm("accept_task_completion", "审核办结（销号）", (
         Input("note", "审核意见", "textarea", True), DATE), target=TASK),
     CommandForm("send_back_task", "退回重办", (REASON, DATE), target=TASK, danger=True),

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import tempfile
 
-from flask import Blueprint, jsonify, request, send_file
+from flask import Blueprint, current_app, jsonify, request, send_file
 from marshmallow import Schema, fields, validate
 
+from ..files.blobs import blob_store
 from ..audit import proofs, tree
 from ..audit.checkpoints import checkpoints
 from ..audit.package import build_package
@@ -105,7 +106,7 @@ def package_download():
     args = parse_args(PackageArgs, {"stream": _arg("stream")})
     fh = tempfile.TemporaryFile(suffix=".zip")
     try:
-        build_package(services(), args["stream"], actor, fh)
+        build_package(services(), args["stream"], actor, fh, blob_store(current_app.config))
     except BaseException:
         fh.close()
         raise

@@ -10,17 +10,15 @@ A package holds, for a stream (a problem's, a project's, ...):
 - ``manifest.json``: what the package is and the SHA-256 of every other file in it;
 - ``说明.txt``: how to check it (``python tools/verify_package.py PACKAGE.zip``).
 
-Further parts come from EXTRA_PARTS (below): that is where the files attached to the events go
-once events name them, each under ``attachments/<sha256>``; manifest.json lists every part with
-its SHA-256, and the verifier checks each listed file.
+- ``attachments/<sha256>``: every file the stream's events name (evidence files), as kept in the blob
+  directory; the event records each file's hash, so the verifier checks each against its name.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import zipfile
-from dataclasses import dataclass
-from typing import IO, Callable, Iterable
+from typing import IO, Iterable
 
 from sqlalchemy import select
 
@@ -39,18 +37,21 @@ COLUMNS = ("position", "stream_id", "stream_type", "version", "type", "schema_ve
            "meta", "business_date", "recorded_at", "prev_hash", "hash")
 
 
-@dataclass(frozen=True)
-class PackageContents:
-    """What the extra parts see: the stream, its events as packaged, the checkpoint."""
-
-    services: Services
-    stream: str
-    events: list[dict]
-    checkpoint: dict
-
-
-# Each extra part: a function (contents) -> [(name inside the zip, bytes)].
-EXTRA_PARTS: list[Callable[[PackageContents], Iterable[tuple[str, bytes]]]] = []
+def attached_files(rows: list[dict], blobs) -> Iterable[tuple[str, bytes]]:
+    """The files the events name, each once, under ``attachments/<sha256>``; one missing from the
+    blob directory is left out (the verifier then reports it missing)."""
+    seen: set[str] = set()
+    for row in rows:
+        data = json.loads(row["data"]) if isinstance(row["data"], str) else row["data"]
+        for f in (data or {}).get("attachments") or ():
+            sha = f.get("sha256") if isinstance(f, dict) else None
+            if not sha or sha in seen:
+                continue
+            seen.add(sha)
+            try:
+                yield f"attachments/{sha}", blobs.read(sha)
+            except OSError:
+                continue
 
 GUIDE = """督办系统证据包
 
@@ -95,8 +96,9 @@ def covering_checkpoint(svc: Services, position: int, actor: Actor) -> dict:
         return latest(conn)
 
 
-def build_package(svc: Services, stream: str, actor: Actor, out: IO[bytes]) -> dict:
-    """Write the package of one stream to ``out``; answer a summary of it."""
+def build_package(svc: Services, stream: str, actor: Actor, out: IO[bytes], blobs=None) -> dict:
+    """Write the package of one stream to ``out`` (with its attached files from ``blobs``, the
+    BlobStore of the evidence files); answer a summary of it."""
     if actor.role not in ROLES:
         raise Forbidden("只有纪检督查人员和系统管理员可以导出证据包。")
     signer = _signer(svc)
@@ -119,9 +121,8 @@ def build_package(svc: Services, stream: str, actor: Actor, out: IO[bytes]) -> d
         ("说明.txt", GUIDE.format(stream=stream, count=len(rows), size=cp["size"],
                                 timestamp=cp["timestamp"], key_id=cp["key_id"]).encode("utf-8")),
     ]
-    contents = PackageContents(svc, stream, rows, cp)
-    for part in EXTRA_PARTS:
-        parts.extend(part(contents))
+    if blobs is not None:
+        parts.extend(attached_files(rows, blobs))
     manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "stream": stream,
                 "events": len(rows), "checkpoint_size": cp["size"],
                 "created_at": svc.clock().astimezone(svc.tz).isoformat(timespec="seconds"),

@@ -11,6 +11,7 @@ from datetime import date
 
 from marshmallow import Schema, fields, validate
 
+from ..files.records import attachment_records, attachments_field
 from ..db import placeholder
 from ..domain import FEEDBACK_CYCLES, RATINGS, TASK_SOURCES, stream
 from ..events.model import NewEvent
@@ -23,18 +24,11 @@ from .task_rules import (TaskState, check_acknowledge, check_co_units, check_dea
                          check_not_before_registered, check_permission, fold, require_status,
                          state_light)
 
-SHA256 = validate.Regexp(r"^[0-9a-fA-F]{64}$", error="须为文件的 SHA-256 值（64 位十六进制）。")
 NOTICE_OFFICE = "区发改督"  # 文号 prefix: 区发改督〔2019〕12号
 
 
 def unit_code() -> fields.String:
     return fields.String(required=True, validate=[not_blank, validate.Length(max=50)])
-
-
-def attachments() -> fields.List:
-    return fields.List(fields.String(validate=SHA256), load_default=list,
-                       validate=validate.Length(max=50, error="附件最多 50 个。"),
-                       metadata={"description": "附件的 SHA-256 值列表（先经 /attachments 上传）"})
 
 
 class RegisterTask(Schema):
@@ -77,7 +71,7 @@ class ReassignTask(OnTask):
 
 class GiveFeedback(OnTask):
     progress = text()
-    attachments = attachments()
+    attachments = attachments_field()
     date = business_day()
 
 
@@ -100,7 +94,7 @@ class DecideExtension(OnTask):
 
 class ReportCompletion(OnTask):
     report = text()
-    attachments = attachments()
+    attachments = attachments_field()
     date = business_day()
 
 
@@ -156,14 +150,6 @@ def next_notice_number(ctx: Context, day: date) -> str:
                         (day.year,))
     n = found[0][0] if found else 0
     return f"{NOTICE_OFFICE}〔{day.year}〕{n + 1}号"
-
-
-def _files(cmd: dict) -> list[str]:
-    out: list[str] = []
-    for h in cmd["attachments"]:
-        if h.lower() not in out:
-            out.append(h.lower())
-    return out
 
 
 # -- register and (re)assign -------------------------------------------------------------
@@ -223,7 +209,7 @@ def give_feedback(ctx: Context, cmd: dict) -> Decision:
     if unit == state.lead_unit and unit not in state.acknowledged:
         raise NotAllowed(f"督办事项 {state.id} 尚未签收，请先签收再反馈进展。")
     data = {"unit": unit, "lead": unit == state.lead_unit, "progress": cmd["progress"],
-            "attachments": _files(cmd)}
+            "attachments": attachment_records(ctx, cmd["attachments"])}
     return _decide(state, NewEvent("TaskFeedbackGiven", data, day))
 
 
@@ -238,7 +224,8 @@ def request_extension(ctx: Context, cmd: dict) -> Decision:
 def report_completion(ctx: Context, cmd: dict) -> Decision:
     state, day = _open(ctx, cmd, "completion")
     require_status(state, "completion")
-    data = {"unit": ctx.actor.unit, "report": cmd["report"], "attachments": _files(cmd)}
+    data = {"unit": ctx.actor.unit, "report": cmd["report"],
+            "attachments": attachment_records(ctx, cmd["attachments"])}
     return _decide(state, NewEvent("TaskCompletionReported", data, day))
 
 

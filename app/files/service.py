@@ -12,6 +12,7 @@ from ..commands.errors import InvalidCommand
 from ..projections.attachments import ATTACHING_EVENTS, attachment_refs
 from ..projections.problems import problems
 from ..projections.projects import projects
+from ..projections.tasks import task_units
 from . import kinds
 from .blobs import BlobStore, is_sha256
 from .images import photo_facts
@@ -76,11 +77,18 @@ def _project_of_unit(conn: Connection, key: str, unit: str) -> bool:
     return row is not None and unit in (row.owner_unit, row.responsible_unit)
 
 
+def _task_of_unit(conn: Connection, key: str, unit: str) -> bool:
+    """The lead unit and every co-unit of a task (督办事项)."""
+    return conn.execute(select(exists().where(task_units.c.task == key,
+                                              task_units.c.unit == unit))).scalar()
+
+
 # Per kind of stream: whether a unit reporter of ``unit`` may read that thing. A kind not listed
 # here is not shown to unit reporters. A new stream kind that attaches files adds itself.
 UNIT_SCOPES: dict[str, Callable[[Connection, str, str], bool]] = {
     "problem": _problem_of_unit,
     "project": _project_of_unit,
+    "task": _task_of_unit,
 }
 
 

@@ -114,6 +114,16 @@ def _problem_dispatched(rows: Rows, ev: RecordedEvent) -> None:
     _tell(rows, ev)
 
 
+@PROJECTION.on("TaskAssigned", "TaskReassigned")
+def _task_assigned(rows: Rows, ev: RecordedEvent) -> None:
+    d = ev.data
+    s = rows.get(notify_subjects, ev.stream_id) or {"stream_id": ev.stream_id, "leader": None,
+                                                     "title": (d.get("title") or "")[:30]}
+    rows.put(notify_subjects, {**s, "unit": d["lead_unit"],
+                               "leader": d.get("leader") or s.get("leader")})
+    _tell(rows, ev)
+
+
 def _tell(rows: Rows, ev: RecordedEvent) -> None:
     rule = RULES.get(ev.type)
     if rule is None:
@@ -130,4 +140,5 @@ def _tell(rows: Rows, ev: RecordedEvent) -> None:
 
 
 # every other type a rule speaks of
-PROJECTION.on(*[t for t in RULES if t != "ProblemDispatched"])(_tell)
+PROJECTION.on(*[t for t in RULES
+                 if t not in ("ProblemDispatched", "TaskAssigned", "TaskReassigned")])(_tell)

@@ -3,10 +3,7 @@
 A rule takes the event and what the outbox remembers of its subject (the problem's unit, leader
 and wording) and answers notices, each for groups of users: ``unit:CODE`` (the unit's reporters),
 ``leader:NAME`` (the county-level leader of that name), ``role:ROLE``. Adding a kind of event is
-adding a rule; the task stream's, for instance::
-
-    RULES["TaskAssigned"] = lambda ev, s: [Notice((unit(ev.data["lead_unit"]),),
-                                                  f"【督办】新交办事项 {ev.data['id']}", ev.data["title"])]
+adding a rule to ``RULES``.
 """
 from __future__ import annotations
 
@@ -120,6 +117,70 @@ def _progress_reminder(ev, s):
                    f"以下项目尚未填报 {d['period']} 进度：{names}")]
 
 
+# -- tasks (督办事项) ---------------------------------------------------------------------------
+def _task(ev: RecordedEvent, s: Subject) -> str:
+    return f"督办事项 {_key(ev)}（{s.get('title') or ''}）"
+
+
+def _units(d: dict) -> tuple[str, ...]:
+    return tuple(unit(u) for u in [d["lead_unit"], *d.get("co_units", [])])
+
+
+def _task_assigned(ev, s):
+    d = ev.data
+    return [Notice(_units(d), f"【督办】{_task(ev, s)}已交办贵单位",
+                   f"{d['notice_number']}：{d['title']}\n完成时限：{d['deadline']}\n"
+                   f"牵头单位：{d['lead_unit']}" + (f"；配合单位：{'、'.join(d['co_units'])}"
+                                                 if d.get("co_units") else ""))]
+
+
+def _task_reassigned(ev, s):
+    d = ev.data
+    return [Notice(_units(d), f"【重新交办】{_task(ev, s)}改由 {d['lead_unit']} 牵头",
+                   f"{d['notice_number']}；完成时限：{d['deadline']}。原因：{d['reason']}")]
+
+
+def _task_urged(ev, s):
+    d = ev.data
+    return [Notice(_units(d), f"【催办】{_task(ev, s)}", f"{d['notice_number']}：{d['note']}")]
+
+
+def _task_extension_decided(ev, s):
+    d = ev.data
+    verdict = f"同意延期至 {d['deadline']}" if d["approve"] else f"不同意延期，完成时限仍为 {d['previous']}"
+    return [Notice((unit(d["lead_unit"]),), f"【延期审批】{_task(ev, s)}{verdict}", d["note"])]
+
+
+def _task_completion_reported(ev, s):
+    return [Notice((role("dispatcher"),), f"【待审核】{_task(ev, s)}已报告办结", ev.data["report"])]
+
+
+def _task_returned(ev, s):
+    return [Notice((role("dispatcher"),), f"【退回】{_task(ev, s)}被 {ev.data['unit']} 退回，待重新交办",
+                   f"原因：{ev.data['reason']}")]
+
+
+def _task_accepted(ev, s):
+    return [Notice((unit(ev.data["lead_unit"]),), f"【已销号】{_task(ev, s)}办结已审核通过",
+                   ev.data["note"])]
+
+
+def _task_sent_back(ev, s):
+    return [Notice((unit(ev.data["lead_unit"]),), f"【退回重办】{_task(ev, s)}办结未通过审核",
+                   f"原因：{ev.data['reason']}")]
+
+
+def _task_light(ev, s):
+    light = ev.data["light"]
+    if light == "red":
+        return [Notice((unit(s.get("unit")), role("dispatcher")), f"【逾期】{_task(ev, s)}已超过完成时限",
+                       "事项尚未办结，已亮红灯。")]
+    if light == "yellow":
+        return [Notice((unit(s.get("unit")),), f"【提醒】{_task(ev, s)}亮黄灯",
+                       "完成时限临近、阶段反馈逾期或尚未签收，请及时办理。")]
+    return []
+
+
 RULES: dict[str, Rule] = {
     "ProblemDispatched": _dispatched,
     "ProblemUrged": _urged,
@@ -131,4 +192,13 @@ RULES: dict[str, Rule] = {
     "ResolutionVerified": _verified,
     "ResolutionRejected": _rejected,
     "ProgressReminderIssued": _progress_reminder,
+    "TaskAssigned": _task_assigned,
+    "TaskReassigned": _task_reassigned,
+    "TaskUrged": _task_urged,
+    "TaskExtensionDecided": _task_extension_decided,
+    "TaskCompletionReported": _task_completion_reported,
+    "TaskReturned": _task_returned,
+    "TaskCompletionAccepted": _task_accepted,
+    "TaskSentBack": _task_sent_back,
+    "TaskLightChanged": _task_light,
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.commands.base import SYSTEM, Actor
 from tests.admin.ui import events_of
+from tests.files.test_staff_pages import submit_with_files
 
 
 def task(svc, **body) -> str:
@@ -24,9 +25,13 @@ def test_a_task_through_the_forms(client, ui, other, svc):
     ledger = other.client.get("/admin/tasks/").text
     assert tid in ledger and "签收" in ledger and "报告办结" not in ledger
     assert other.submit(f"/admin/commands/acknowledge_task/?id={tid}", {"note": "已签收"}).status_code == 302
-    r = other.submit(f"/admin/commands/give_task_feedback/?id={tid}",
-                     {"progress": "已完成初稿", "attachments": "nothex"})
-    assert r.status_code == 200 and "SHA-256" in r.text
+    r = submit_with_files(other, f"/admin/commands/give_task_feedback/?id={tid}",
+                          {"progress": "已完成初稿"}, [(b"\x7fELF\x02\x01" + b"\x00" * 60, "初稿.pdf")])
+    assert r.status_code == 200 and "文件类型不符" in r.text  # a file judged by its content
+    r = submit_with_files(other, f"/admin/commands/give_task_feedback/?id={tid}",
+                          {"progress": "已完成初稿"}, [("初稿：经济运行总体平稳。".encode(), "初稿.txt")])
+    assert r.status_code == 302, r.text
+    assert [f["name"] for f in events_of(svc)[-1].data["attachments"]] == ["初稿.txt"]
     assert other.submit(f"/admin/commands/report_task_completion/?id={tid}",
                         {"report": "已报送"}).status_code == 302
     r = ui.submit(f"/admin/commands/accept_task_completion/?id={tid}", {"note": "同意销号"})

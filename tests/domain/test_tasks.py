@@ -2,6 +2,8 @@
 appraisal, on both databases."""
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from tests.conftest import make_user, token_for
@@ -107,11 +109,20 @@ def test_register_refusals(world, client):
     assert world.count() == before
 
 
+def upload(world, data: bytes, name: str, who: str = "rep1") -> dict:
+    r = world.client.post(API + "/attachments", headers=world.h[who], content_type="multipart/form-data",
+                          data={"file": (io.BytesIO(data), name)})
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()
+
+
 def test_full_life(world):
     tid = world.register(feedback_cycle="weekly")
+    draft = upload(world, "关于中期评估审议意见的办理情况（初稿）".encode(), "初稿.txt")
+    report = upload(world, "关于中期评估审议意见的办理情况报告".encode(), "报告.txt")
     steps = [("acknowledge", {"note": "已收到", "date": "2026-11-03"}, "rep2", "assigned"),
              ("acknowledge", {"date": "2026-11-03"}, "rep1", "in_progress"),
-             ("feedback", {"progress": "已起草", "attachments": [HASH.upper()], "date": "2026-11-09"},
+             ("feedback", {"progress": "已起草", "attachments": [draft["sha256"]], "date": "2026-11-09"},
               "rep1", "in_progress"),
              ("feedback", {"progress": "配合提供数据", "date": "2026-11-10"}, "rep2", "in_progress"),
              ("urge", {"note": "请加快", "date": "2026-11-12"}, "wq", "in_progress"),
@@ -119,7 +130,8 @@ def test_full_life(world):
                                     "date": "2026-11-13"}, "rep1", "in_progress"),
              ("extension-decision", {"approve": True, "note": "同意", "date": "2026-11-14"}, "disp",
               "in_progress"),
-             ("completion", {"report": "已书面报告", "attachments": [HASH], "date": "2026-11-16"}, "rep1",
+             ("completion", {"report": "已书面报告", "attachments": [report["sha256"]], "date": "2026-11-16"},
+              "rep1",
               "awaiting_acceptance"),
              ("send-back", {"reason": "报告不完整", "date": "2026-11-17"}, "disp", "in_progress"),
              ("completion", {"report": "已补充", "date": "2026-11-18"}, "rep1", "awaiting_acceptance"),
@@ -141,7 +153,7 @@ def test_full_life(world):
         "on_time": True, "rating": "satisfied", "deadline": "2027-01-15", "light": None, "version": 16}
     history = world.get(f"/tasks/{tid}/history", "insp")
     assert history[3]["data"] == {"unit": "U01", "lead": True, "progress": "已起草",
-                                  "attachments": [HASH]}
+                                  "attachments": [draft]}  # the file's hash, name, size and type
     assert history[5]["type"] == "TaskUrged" and history[5]["actor"] == "wq"
     assert history[5]["data"]["notice_number"] == "区发改督〔2026〕2号"
     assert history[5]["data"]["lead_unit"] == "U01" and history[5]["data"]["deadline"] == "2026-12-31"
@@ -192,6 +204,9 @@ def test_state_refusals(world):
     assert "晚于当前时限" in world.error(f"/tasks/{tid}/extension-request",
                                    {"deadline": "2026-12-01", "reason": "x"}, "rep1", 422)["message"]
     world.error(f"/tasks/{tid}/feedback", {"progress": "x", "attachments": ["abc"]}, "rep2", 400)
+    world.error(f"/tasks/{tid}/feedback", {"progress": "x", "attachments": [HASH.upper()]}, "rep2", 400)
+    assert "请先上传" in world.error(f"/tasks/{tid}/feedback", {"progress": "x", "attachments": [HASH]},
+                                  "rep2", 404)["message"]  # a file never uploaded
     world.error(f"/tasks/{tid}/acknowledge", {"date": "2026-11-01"}, "rep1", 400)  # before 交办
     world.error(f"/tasks/{tid}/evaluation", {"rating": "great"}, "disp", 400)
     world.error(f"/tasks/{tid}/extension-decision", {"approve": "perhaps", "note": "x"}, "disp", 400)

@@ -80,7 +80,8 @@ class World:
 def files_app(database_url, clock, tmp_path):
     app = create_app({"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test-secret",
                       "CLOCK": clock, "BLOB_DIR": str(tmp_path / "blobs"),
-                      "ATTACHMENT_MAX_BYTES": 2 * 1024 * 1024})
+                      "ATTACHMENT_MAX_BYTES": 2 * 1024 * 1024,
+                      "AUDIT_SIGNING_KEY_FILE": str(tmp_path / "audit_signing_key.pem")})
     svc = app.extensions["duban"]
     schema.upgrade(svc.engine)
     svc.projections.ensure(svc.store)

@@ -144,3 +144,34 @@ def test_the_openapi_document_lists_the_new_routes(nworld):
     assert "post" in paths["/attachments"] and "get" in paths["/attachments/{sha256}"]
     assert "get" in paths["/notifications"] and "post" in paths["/notifications/{id}/read"]
     assert "post" in paths["/users/{username}/contact"]
+
+
+def test_the_task_rules(nworld, clock):
+    """督办事项: the lead and co-units are told of an assignment and an urge, the lead unit of the
+    decisions on its task, the dispatchers of what waits for them, all of a red light."""
+    from datetime import datetime, timezone
+
+    from app.scheduler import run_job
+
+    tid = nworld.post("/tasks", {"title": "报送十四五重大项目清单", "source": "superior",
+                                 "lead_unit": "U01", "co_units": ["U02"], "deadline": "2026-11-30",
+                                 "date": "2026-11-02"})["id"]
+    assert [m["title"][:4] for m in inbox(nworld, "rep1")] == ["【督办】"]
+    assert [m["title"][:4] for m in inbox(nworld, "rep2")] == ["【督办】"]
+    assert "区发改督〔2026〕1号" in inbox(nworld, "rep1")[0]["body"]
+    assert inbox(nworld, "rep1")[0]["link"] == f"/admin/task-timeline/?id={tid}"
+    nworld.post(f"/tasks/{tid}/acknowledge", {}, who="rep1")
+    nworld.post(f"/tasks/{tid}/urge", {"note": "请于月底前报送"})
+    nworld.post(f"/tasks/{tid}/extension-request", {"deadline": "2026-12-15", "reason": "等待数据"},
+                who="rep1")
+    nworld.post(f"/tasks/{tid}/extension-decision", {"approve": False, "note": "按期完成"})
+    nworld.post(f"/tasks/{tid}/completion", {"report": "已报送"}, who="rep1")
+    nworld.post(f"/tasks/{tid}/send-back", {"reason": "缺少附表"})
+    assert [m["title"][:6] for m in reversed(inbox(nworld, "rep1"))] == [
+        "【督办】督办", "【催办】督办", "【延期审批】", "【退回重办】"]
+    assert [m["title"][:4] for m in reversed(inbox(nworld, "rep2"))] == ["【督办】", "【催办】"]
+    assert [m["title"][:5] for m in inbox(nworld, "disp")] == ["【待审核】"]
+    clock.set(datetime(2026, 12, 2, 1, 0, tzinfo=timezone.utc))  # the deadline has passed
+    assert run_job(nworld.svc, "overdue")["outcome"] == "ok"
+    assert inbox(nworld, "rep1")[0]["title"].startswith(f"【逾期】督办事项 {tid}")
+    assert inbox(nworld, "disp")[0]["title"].startswith(f"【逾期】督办事项 {tid}")

@@ -2,6 +2,7 @@
 co-units and the deadline wherever someone must be told."""
 from marshmallow import Schema, fields
 
+from ...files.payload import attachments_payload
 from ..registry import EventRegistry
 
 
@@ -44,7 +45,7 @@ class TaskFeedbackGiven(Schema):
     unit = fields.String(required=True)
     lead = fields.Boolean(required=True)
     progress = fields.String(required=True)
-    attachments = fields.List(fields.String(), required=True)  # sha256 of each file
+    attachments = attachments_payload()  # each file's sha256, name, size and type
 
 
 class TaskUrged(Schema):
@@ -73,7 +74,7 @@ class TaskExtensionDecided(Schema):
 class TaskCompletionReported(Schema):
     unit = fields.String(required=True)
     report = fields.String(required=True)
-    attachments = fields.List(fields.String(), required=True)
+    attachments = attachments_payload()
 
 
 class TaskCompletionAccepted(Schema):
