@@ -42,6 +42,7 @@ def from_environment(instance_path: str) -> dict:
         "ASOF_CHECKPOINT_EVERY": int(os.environ.get("ASOF_CHECKPOINT_EVERY", "5000")),
         "ASOF_CACHE_MB": float(os.environ.get("ASOF_CACHE_MB", "96")),
         "ASOF_CONCURRENT_FOLDS": int(os.environ.get("ASOF_CONCURRENT_FOLDS", "2")),
+        "ASOF_DISK_MB": float(os.environ.get("ASOF_DISK_MB", "4096")),
         # notification channels: each on when configured (see app/notify/channels.py)
         **{key: os.environ[key] for key in (
             "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_TLS", "MAIL_FROM",
@@ -53,4 +54,5 @@ def from_environment(instance_path: str) -> dict:
 def asof_settings(config) -> dict:
     return {"directory": config["ASOF_DIR"], "every": config["ASOF_CHECKPOINT_EVERY"],
             "cache_bytes": int(config["ASOF_CACHE_MB"] * 2 ** 20),
-            "concurrent": config["ASOF_CONCURRENT_FOLDS"]}
+            "concurrent": config["ASOF_CONCURRENT_FOLDS"],
+            "max_disk_bytes": int(config["ASOF_DISK_MB"] * 2 ** 20)}

@@ -4,8 +4,9 @@ A checkpoint is an SQLite file holding every projection table as it stood at a p
 multiple of ``every``, named by that position and the hash of the event there (the hash chain
 makes it a fingerprint of the whole history up to it, so a file can never be taken for another
 database's or a rewritten history's), under a directory named by the projections' definition.
-Checkpoint k·every is made from checkpoint (k-1)·every plus the events between them, once; the
-first as-of answer past a new interval makes it.
+A checkpoint is made when an answer first needs it, from the nearest earlier one kept plus the
+events between them, folded into a copy of that file; the files are kept within a number of
+bytes on disk, the least recently used removed first.
 
 An as-of answer at position p copies the nearest checkpoint at or below p into memory with
 SQLite's backup API and folds only the tail (at most ``every`` events) into the copy with the live
@@ -95,11 +96,13 @@ def sqlite_bytes(conn: sqlite3.Connection) -> int:
 
 class Checkpoints:
     def __init__(self, projections: "ProjectionSet", directory: str | Path, every: int = 5000,
-                 cache_bytes: int = 96 * 2 ** 20, concurrent: int = 2) -> None:
+                 cache_bytes: int = 96 * 2 ** 20, concurrent: int = 2,
+                 max_disk_bytes: int = 4 * 2 ** 30) -> None:
         self.projections = projections
         self.directory = Path(directory)
         self.every = every
         self.cache_bytes = cache_bytes
+        self.max_disk_bytes = max_disk_bytes
         self._folds = threading.BoundedSemaphore(concurrent)
         self._cache: OrderedDict[tuple[str, int], tuple[Engine, int]] = OrderedDict()
         self._cached_bytes = 0
@@ -121,13 +124,18 @@ class Checkpoints:
                 if hit is not None:
                     return hit[0]
             base = position - position % self.every
-            path = self.checkpoint(store, base)
             mem = sqlite3.connect(":memory:", check_same_thread=False)
-            src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-            try:
-                src.backup(mem)
-            finally:
-                src.close()
+            for attempt in (1, 2):
+                try:
+                    src = sqlite3.connect(f"file:{self.checkpoint(store, base)}?mode=ro", uri=True)
+                    try:
+                        src.backup(mem)
+                    finally:
+                        src.close()
+                    break
+                except sqlite3.OperationalError:  # removed by another process in between
+                    if attempt == 2:
+                        raise
             self._fold(mem, store.read_all(after=base, until_position=position, chain=False))
             mem.commit()
             size = sqlite_bytes(mem)
@@ -152,9 +160,11 @@ class Checkpoints:
     def _fold(self, conn: sqlite3.Connection, evs: Iterable[RecordedEvent]) -> None:
         rows = TailRows(conn)
         dispatch = self.projections._dispatch
-        for ev in evs:
+        for n, ev in enumerate(evs, 1):
             for fn in dispatch.get(ev.type, ()):
                 fn(rows, ev)
+            if n % 5000 == 0:  # written back as it goes: a long fold holds a bounded set of rows
+                rows.write()
         rows.write()
 
     # -- the checkpoints ---------------------------------------------------------------
@@ -175,10 +185,12 @@ class Checkpoints:
         return self._dir() / f"{position:012d}-{digest[:24]}.sqlite3"
 
     def checkpoint(self, store: "EventStore", position: int) -> Path:
-        """The file holding the projections at ``position`` (a multiple of ``every``), made from
-        the nearest earlier one when missing."""
+        """The file holding the projections at ``position`` (a multiple of ``every``), made when
+        missing from the nearest earlier one kept, in one pass: only the checkpoints answers ask
+        for are made, and the files stay within ``max_disk_bytes`` (the least recently used go)."""
         path = self._path(store, position)
         if path.exists():
+            _touch(path)
             return path
         with self._made:
             if path.exists():
@@ -189,12 +201,20 @@ class Checkpoints:
                 start_path = self._path(store, start)
             if not start_path.exists():  # start == 0: the empty tables
                 self._write_atomically(start_path, None, 0, 0, store)
-            while start < position:
-                nxt = start + self.every
-                nxt_path = self._path(store, nxt)
-                self._write_atomically(nxt_path, start_path, start, nxt, store)
-                start, start_path = nxt, nxt_path
+            if start < position:
+                self._write_atomically(path, start_path, start, position, store)
+            self._evict(keep={path, start_path})
         return path
+
+    def _evict(self, keep: set[Path]) -> None:
+        files = sorted((p for p in self._dir().glob("*.sqlite3")), key=_mtime)
+        total = sum(p.stat().st_size for p in files)
+        for p in files:
+            if total <= self.max_disk_bytes:
+                return
+            if p not in keep:
+                total -= p.stat().st_size
+                p.unlink(missing_ok=True)
 
     def _write_atomically(self, path: Path, base: Path | None, after: int, until: int,
                           store: "EventStore") -> None:
@@ -218,3 +238,18 @@ class Checkpoints:
             conn.close()
         os.replace(tmp, path)  # readers see a whole file or none
 
+
+
+def _touch(path: Path) -> None:
+    """Marks a checkpoint used (its mtime): the least recently used go first when over the bound."""
+    try:
+        os.utime(path)
+    except FileNotFoundError:  # evicted by another process meanwhile: it is made again when needed
+        pass
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0

@@ -113,3 +113,18 @@ def test_folds_beyond_the_limit_wait(history, tmp_path, monkeypatch):
     for t in threads:
         t.join()
     assert most[0] == 2 and len(cp._cache) == 6
+
+
+def test_checkpoints_stay_within_their_disk_bound(history, tmp_path):
+    svc = history
+    probe = _checkpoints(svc, tmp_path / "probe")
+    size = probe.checkpoint(svc.store, 70).stat().st_size
+    cp = _checkpoints(svc, tmp_path, max_disk_bytes=int(size * 3.5), cache_bytes=0)
+    head = svc.store.head()[0]
+    for position in range(head, 0, -9):  # from the end back: each answer needs another file
+        with cp.snapshot(svc.store, position).connect() as a, \
+                svc.projections.snapshot_plain(svc.store, position).connect() as b:
+            assert dump(svc, a) == dump(svc, b), position
+        files = list(cp._dir().glob("*.sqlite3"))
+        assert sum(f.stat().st_size for f in files) <= size * 3.5 + size, position
+    assert len(list(cp._dir().glob("*.sqlite3"))) <= 4
