@@ -13,6 +13,7 @@ BENCHMARKS = {
     "admin": "bench.admin",
     "audit": "bench.audit",
     "files": "bench.files",
+    "asof": "bench.asof",
 }
 
 
