@@ -206,6 +206,14 @@ class Checkpoints:
             self._evict(keep={path, start_path})
         return path
 
+    def prepare(self, store: "EventStore") -> int:
+        """Every checkpoint up to the head, each from the one before (after an upgrade, or ahead
+        of the first as-of answers); how many there are."""
+        head = store.head()[0]
+        for position in range(0, head + 1, self.every):
+            self.checkpoint(store, position)
+        return head // self.every + 1
+
     def _evict(self, keep: set[Path]) -> None:
         files = sorted((p for p in self._dir().glob("*.sqlite3")), key=_mtime)
         total = sum(p.stat().st_size for p in files)

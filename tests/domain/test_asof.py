@@ -128,3 +128,19 @@ def test_checkpoints_stay_within_their_disk_bound(history, tmp_path):
         files = list(cp._dir().glob("*.sqlite3"))
         assert sum(f.stat().st_size for f in files) <= size * 3.5 + size, position
     assert len(list(cp._dir().glob("*.sqlite3"))) <= 4
+
+
+def test_prepare_makes_every_checkpoint_up_to_the_head(history, tmp_path):
+    svc = history
+    cp = _checkpoints(svc, tmp_path)
+    head = svc.store.head()[0]
+    assert cp.prepare(svc.store) == head // 7 + 1
+    assert len(list(cp._dir().glob("*.sqlite3"))) == head // 7 + 1
+    with cp.snapshot(svc.store, head).connect() as a, \
+            svc.projections.snapshot_plain(svc.store, head).connect() as b:
+        assert dump(svc, a) == dump(svc, b)
+
+
+def test_the_checkpoints_command(runner, tmp_path):
+    result = runner.invoke(args=["projections", "checkpoints"])
+    assert result.exit_code == 0 and "1 个" in result.output, result.output
