@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import resource
 import sqlite3
 import statistics
@@ -135,6 +136,7 @@ def bench_size(n: int) -> None:
           f"{raw_rate:,.0f}/s read and decoded by the raw driver ({feed_rate / raw_rate:.0%})",
           flush=True)
     svc.engine.dispose()
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _disk_mb(directory) -> float:
