@@ -8,7 +8,7 @@ from flask import Flask
 
 from . import failures
 from .bootstrap import bootstrap
-from .config import from_environment
+from .config import asof_settings, from_environment
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -30,7 +30,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.extensions["duban"] = bootstrap(app.config["DATABASE_URL"], app.config["TZ_NAME"],
                                         clock=app.config.get("CLOCK"),
-                                        signing_key_file=app.config.get("AUDIT_SIGNING_KEY_FILE"))
+                                        signing_key_file=app.config.get("AUDIT_SIGNING_KEY_FILE"),
+                                        asof=asof_settings(app.config))
     from .notify.channels import NotifySettings  # the scheduler's threads run without the app
 
     app.extensions["duban"].notify = NotifySettings.from_mapping(app.config)

@@ -1,6 +1,8 @@
 """The composition root: wires the engine, the store, the projections and the command bus."""
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import import_module
@@ -14,6 +16,7 @@ from .commands.base import CommandBus, CommandRegistry
 from .db import make_engine
 from .events.registry import EventRegistry
 from .events.store import EventStore, utc_now
+from .projections.asof import Checkpoints
 from .projections.engine import ProjectionSet
 
 
@@ -43,11 +46,20 @@ def build_registries() -> tuple[EventRegistry, CommandRegistry, ProjectionSet]:
     return events, commands, projections
 
 
+def default_asof(database_url: str) -> dict:
+    """As-of checkpoints beside an SQLite file, else in the system's temporary directory (the app
+    keeps them under instance/asof, see config.py)."""
+    if database_url.startswith("sqlite:///") and len(database_url) > len("sqlite:///"):
+        return {"directory": database_url[len("sqlite:///"):] + ".asof"}
+    return {"directory": os.path.join(tempfile.gettempdir(), "duban-asof")}
+
+
 def bootstrap(database_url: str, tz_name: str = "Asia/Shanghai",
               clock: Callable[[], datetime] | None = None,
-              signing_key_file: str | None = None) -> Services:
+              signing_key_file: str | None = None, asof: dict | None = None) -> Services:
     engine = make_engine(database_url)
     events, commands, projections = build_registries()
+    projections.checkpoints = Checkpoints(projections, **(asof or default_asof(database_url)))
     clock = clock or utc_now
     tz = ZoneInfo(tz_name)
     store = EventStore(engine, events, clock=clock, projector=projections.live)

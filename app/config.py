@@ -37,9 +37,22 @@ def from_environment(instance_path: str) -> dict:
         "BLOB_DIR": os.environ.get("BLOB_DIR") or str(Path(instance_path) / "blobs"),
         "ATTACHMENT_MAX_BYTES": int(os.environ.get("ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024))),
         "ATTACHMENT_GRACE_HOURS": float(os.environ.get("ATTACHMENT_GRACE_HOURS", "24")),
+        # as-of answers from checkpoints on disk (app/projections/asof.py)
+        "ASOF_DIR": os.environ.get("ASOF_DIR") or str(Path(instance_path) / "asof"),
+        "ASOF_CHECKPOINT_EVERY": int(os.environ.get("ASOF_CHECKPOINT_EVERY", "5000")),
+        "ASOF_CACHE_MB": float(os.environ.get("ASOF_CACHE_MB", "96")),
+        "ASOF_CONCURRENT_FOLDS": int(os.environ.get("ASOF_CONCURRENT_FOLDS", "2")),
+        "ASOF_DISK_MB": float(os.environ.get("ASOF_DISK_MB", "4096")),
         # notification channels: each on when configured (see app/notify/channels.py)
         **{key: os.environ[key] for key in (
             "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_TLS", "MAIL_FROM",
             "WEBHOOK_URL", "WEBHOOK_SECRET", "PUBLIC_URL", "NOTIFY_MAX_ATTEMPTS",
             "NOTIFY_BACKOFF_SECONDS", "NOTIFY_MAX_AGE_HOURS") if os.environ.get(key)},
     }
+
+
+def asof_settings(config) -> dict:
+    return {"directory": config["ASOF_DIR"], "every": config["ASOF_CHECKPOINT_EVERY"],
+            "cache_bytes": int(config["ASOF_CACHE_MB"] * 2 ** 20),
+            "concurrent": config["ASOF_CONCURRENT_FOLDS"],
+            "max_disk_bytes": int(config["ASOF_DISK_MB"] * 2 ** 20)}

@@ -14,6 +14,7 @@ BENCHMARKS = {
     "audit": "bench.audit",
     "files": "bench.files",
     "tasks": "bench.tasks",
+    "asof": "bench.asof",
 }
 
 

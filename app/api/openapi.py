@@ -8,7 +8,14 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
 from ..commands.base import ROLE_NAMES, CommandRegistry
+from .pages import PageArgs
 from .queries import all_queries
+
+PAGE_HEADERS = {
+    "Link": {"description": "下一页的地址：<…>; rel=\"next\"（最后一页没有此头）",
+             "schema": {"type": "string"}},
+    "X-Total-Count": {"description": "各页合计的条数", "schema": {"type": "integer"}},
+}
 
 
 class TokenRequest(Schema):
@@ -133,6 +140,9 @@ def build_spec(commands: CommandRegistry) -> dict:
                             **error_responses(["400", "401", "403", "404"])}}
         if q.response is not None:
             op["responses"]["200"]["content"] = {"application/json": {"schema": q.response}}
+        if q.paged:
+            op["parameters"].append({"in": "query", "schema": PageArgs})
+            op["responses"]["200"]["headers"] = PAGE_HEADERS
         spec.path(q.path, operations={"get": op})
     from .excel_routes import describe_excel_routes
 

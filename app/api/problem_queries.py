@@ -16,6 +16,7 @@ from ..projections.problems import (OPEN_STATUSES, overdue_condition, problem_di
                                     problems)
 from ..projections.units import units
 from .event_queries import EventOut, event_json
+from .pages import Page
 from .queries import AsOfArgs, QuerySpec, QueryView
 
 
@@ -146,7 +147,7 @@ def problem_light(row, day: date) -> str | None:
                           light_settings()[0])
 
 
-def list_problems(view: QueryView, args: dict) -> list[dict]:
+def list_problems(view: QueryView, args: dict) -> Page:
     day = view.today
     conds = [c for c in (
         _visible(view),
@@ -161,8 +162,8 @@ def list_problems(view: QueryView, args: dict) -> list[dict]:
         else:  # spelled out: NOT over a NULL deadline would drop the problems not yet dispatched
             conds.append(or_(problems.c.status.not_in(OPEN_STATUSES), problems.c.deadline.is_(None),
                              problems.c.deadline >= day.isoformat()))
-    rows = view.conn.execute(select(problems).where(*conds).order_by(problems.c.id))
-    return [problem_json(r, day) for r in rows]
+    return Page(select(problems).where(*conds).order_by(problems.c.id),
+                lambda rows: [problem_json(r, day) for r in rows], problems.c.id)
 
 
 def _one(view: QueryView, problem_id: str):

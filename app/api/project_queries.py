@@ -16,6 +16,7 @@ from ..commands.errors import Forbidden, NotFound
 from ..domain import PROJECT_CATEGORIES, PROJECT_STAGES, stream
 from ..projections.projects import annual_plans, monthly_progress, projects, ytd_select
 from .event_queries import EventOut, event_json
+from .pages import Page
 from .queries import AsOfArgs, QuerySpec, QueryView
 
 _YEAR = validate.Range(min=2000, max=2100)
@@ -148,7 +149,7 @@ def _one(view: QueryView, code: str) -> Row:
     return row
 
 
-def list_projects(view: QueryView, args: dict) -> list[dict]:
+def list_projects(view: QueryView, args: dict) -> Page:
     year = args["year"] or view.today.year
     q = select(projects).order_by(projects.c.code)
     for name in ("category", "stage", "leader"):
@@ -158,11 +159,15 @@ def list_projects(view: QueryView, args: dict) -> list[dict]:
              if u is not None]
     for unit in units:  # a reporter's own unit narrows whatever else was asked
         q = q.where(or_(projects.c.owner_unit == unit, projects.c.responsible_unit == unit))
-    rows = view.conn.execute(q).all()
-    codes = None if not units else [r.code for r in rows]
-    ytd = ytd_investment(view.conn, year, codes=codes)
-    plans = _plans_by_project(view.conn, codes)
-    return [_project_json(r, year, ytd, plans) for r in rows]
+
+    def page(rows) -> list[dict]:
+        # investment and plans read for this page's projects only: a page costs the same at any size
+        codes = [r.code for r in rows]
+        ytd = ytd_investment(view.conn, year, codes=codes)
+        plans = _plans_by_project(view.conn, codes)
+        return [_project_json(r, year, ytd, plans) for r in rows]
+
+    return Page(q, page, projects.c.code)
 
 
 def get_project(view: QueryView, args: dict) -> dict:

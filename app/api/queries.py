@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import import_module
 from typing import Any, Callable, Iterator
+from urllib.parse import urlencode
 
 from flask import Blueprint, jsonify, request
 from marshmallow import Schema, ValidationError, fields
@@ -18,6 +19,7 @@ from ..commands.errors import InvalidCommand
 from ..commands.messages import translate_errors
 from ..limits.dates import Instant
 from .blueprint import current_actor, services
+from .pages import Page, PageArgs, page_of
 
 
 class AsOfArgs(Schema):
@@ -53,6 +55,14 @@ class QuerySpec:
     tags: tuple[str, ...] = ()
     many: bool = False
 
+    @property
+    def paged(self) -> bool:
+        """A list answer (``many``, or a response schema with ``many=True``) is paged by the layer
+        (``limit``, ``cursor``), unless its arguments page it their own way (the event feed's
+        ``after`` and ``limit``)."""
+        lists = self.many or bool(getattr(self.response, "many", False))
+        return lists and "limit" not in self.args().fields
+
 
 def parse_args(schema: type[Schema], values: dict) -> dict:
     try:
@@ -74,18 +84,36 @@ def reading(svc: Services, as_of: datetime | None) -> Iterator[tuple[Connection,
 
 
 def _view(spec: QuerySpec):
+    paged = spec.paged
+
     def view(**path_params):
         actor = current_actor()
         values = {k: v for k, v in request.args.items()}
+        paging = {k: values.pop(k) for k in ("limit", "cursor") if paged and k in values}
         values.update(path_params)
         args = parse_args(spec.args, values)
+        page_args = parse_args(PageArgs, paging) if paged else None
         svc = services()
         as_of = args.pop("as_of", None)
         with reading(svc, as_of) as (conn, position):
-            return jsonify(spec.function(QueryView(svc, conn, actor, position, as_of), args))
+            answer = spec.function(QueryView(svc, conn, actor, position, as_of), args)
+            if not paged:
+                return jsonify(answer.all(conn) if isinstance(answer, Page) else answer)
+            page = page_of(answer, conn, page_args["limit"], page_args["cursor"])
+        response = jsonify(page.rows)
+        response.headers["X-Total-Count"] = str(page.total)
+        if page.next_cursor is not None:
+            response.headers["Link"] = f'<{_next_url(page.next_cursor)}>; rel="next"'
+        return response
 
     view.__name__ = "query_" + spec.function.__name__
     return view
+
+
+def _next_url(cursor: str) -> str:
+    """This request's address with the next page's cursor (every other parameter kept)."""
+    params = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"]
+    return request.base_url + "?" + urlencode(params + [("cursor", cursor)])
 
 
 def all_queries() -> list[QuerySpec]:

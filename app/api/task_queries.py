@@ -17,6 +17,7 @@ from ..domain import FEEDBACK_CYCLES, RATINGS, TASK_SOURCES, TASK_STATUSES, stre
 from ..projections.tasks import split_units, task_feedbacks, task_units, tasks
 from ..workdays import WorkCalendar, current as current_calendar, light_settings
 from .event_queries import EventOut, event_json
+from .pages import Page
 from .queries import AsOfArgs, QuerySpec, QueryView
 
 LEDGER_FIELDS = ("id", "title", "source", "source_ref", "lead_unit", "co_units", "leader",
@@ -163,7 +164,8 @@ def visible(view: QueryView):
     raise Forbidden("您的角色无权查看督办事项。")
 
 
-def ledger_rows(view: QueryView, args: dict, light: "Lighting | None" = None) -> list:
+def ledger_select(view: QueryView, args: dict, light: "Lighting | None" = None):
+    """The ledger's rows as one SELECT in id order (the API pages it; exports read it through)."""
     conds = [c for c in (
         (light or Lighting(view.today)).sql(tasks.c) == args["light"] if "light" in args else None,
         visible(view),
@@ -173,12 +175,17 @@ def ledger_rows(view: QueryView, args: dict, light: "Lighting | None" = None) ->
         exists().where(task_units.c.task == tasks.c.id, task_units.c.unit == args["unit"])
         if "unit" in args else None,
     ) if c is not None]
-    return list(view.conn.execute(select(tasks).where(*conds).order_by(tasks.c.id)))
+    return select(tasks).where(*conds).order_by(tasks.c.id)
 
 
-def list_tasks(view: QueryView, args: dict) -> list[dict]:
+def ledger_rows(view: QueryView, args: dict, light: "Lighting | None" = None) -> list:
+    return list(view.conn.execute(ledger_select(view, args, light)))
+
+
+def list_tasks(view: QueryView, args: dict) -> Page:
     light = Lighting(view.today)
-    return [task_json(row, light(row)) for row in ledger_rows(view, args, light)]
+    return Page(ledger_select(view, args, light),
+                lambda rows: [task_json(row, light(row)) for row in rows], tasks.c.id)
 
 
 def one_task(view: QueryView, task_id: str):

@@ -10,16 +10,39 @@ from .model import RecordedEvent
 Head = tuple[int, str]  # position and hash of the last event
 
 
+def value_bytes(v: Any) -> int:
+    """About what a decoded JSON value takes in CPython's memory (objects, headers, slots)."""
+    if isinstance(v, str):
+        return 50 + (len(v) if v.isascii() else 2 * len(v) + 24)
+    if isinstance(v, dict):
+        return 64 + 40 * len(v) + sum(value_bytes(k) + value_bytes(x) for k, x in v.items())
+    if isinstance(v, (list, tuple)):
+        return 56 + 8 * len(v) + sum(value_bytes(x) for x in v)
+    return 32 if isinstance(v, (int, float)) else 0
+
+
+def event_bytes(ev: RecordedEvent) -> int:
+    """An estimate of one cached event's size: the object with its slots, its texts, its payload."""
+    return (200 + value_bytes(ev.data) + sum(value_bytes(t) for t in (
+        ev.stream_id, ev.stream_type, ev.type, ev.meta_text, ev.business_date, ev.recorded_at,
+        ev.prev_hash, ev.hash) if t is not None))
+
+
 class StreamCache:
     """Decoded events of recently loaded streams.
 
     Events never change, so a cached stream is still true; under the append lock a command reads
     only the events appended since (version > the last cached one) instead of the whole stream.
+    Bounded by the number of streams and by their estimated bytes (``event_bytes``): one long
+    stream, or many, cannot make a worker grow past the bound.
     """
 
-    def __init__(self, size: int = 20000) -> None:
+    def __init__(self, size: int = 20000, max_bytes: int = 32 * 2 ** 20) -> None:
         self.size = size
+        self.max_bytes = max_bytes
         self._streams: OrderedDict[str, list[RecordedEvent]] = OrderedDict()
+        self._bytes: dict[str, int] = {}
+        self.bytes = 0
         self._lock = threading.Lock()
 
     def get(self, stream_id: str) -> list[RecordedEvent]:
@@ -36,25 +59,33 @@ class StreamCache:
             evs = self._streams.get(stream_id)
             last = evs[-1].version if evs else 0
             if last == new[0].version - 1:
-                self._streams[stream_id] = (evs or []) + new
-                self._streams.move_to_end(stream_id)
-                self._trim()
+                self._set(stream_id, (evs or []) + new,
+                          self._bytes.get(stream_id, 0) + sum(map(event_bytes, new)))
             elif evs is not None:
-                del self._streams[stream_id]
+                self._drop(stream_id)
 
     def put(self, stream_id: str, evs: list[RecordedEvent]) -> None:
         if not evs:
             return
         with self._lock:
-            self._streams[stream_id] = evs
-            self._streams.move_to_end(stream_id)
-            self._trim()
+            self._set(stream_id, evs, sum(map(event_bytes, evs)))
+
+    def _set(self, stream_id: str, evs: list[RecordedEvent], size: int) -> None:
+        self.bytes += size - self._bytes.get(stream_id, 0)
+        self._streams[stream_id] = evs
+        self._bytes[stream_id] = size
+        self._streams.move_to_end(stream_id)
+        self._trim()
+
+    def _drop(self, stream_id: str) -> None:
+        del self._streams[stream_id]
+        self.bytes -= self._bytes.pop(stream_id)
 
     def _trim(self) -> None:
-        """The least recently used streams beyond the size go: every stream this process appends
+        """The least recently used streams beyond the bounds go: every stream this process appends
         to joins the cache, and without a bound it would come to hold the whole history."""
-        while len(self._streams) > self.size:
-            self._streams.popitem(last=False)
+        while self._streams and (len(self._streams) > self.size or self.bytes > self.max_bytes):
+            self._drop(next(iter(self._streams)))
 
 
 

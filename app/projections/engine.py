@@ -13,6 +13,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from ..events.cache import HeadCache
 from ..events.model import RecordedEvent
 from ..events.store import EventStore, Transaction
+from .asof import Checkpoints, fast_paths_on
 from .base import Apply, MemoryRows, Projection, Rows, SqlRows, metadata
 
 projection_state = Table(
@@ -35,6 +36,7 @@ class ProjectionSet:
         self._cache = HeadCache()  # rows as this process last wrote them (see SqlRows)
         self._snapshots: OrderedDict[tuple[str, int], Engine] = OrderedDict()
         self._snap_lock = threading.Lock()
+        self.checkpoints: Checkpoints | None = None  # as-of from checkpoints on disk (asof.py)
 
     @property
     def tables(self) -> list[Table]:
@@ -120,7 +122,15 @@ class ProjectionSet:
 
     # -- as of -----------------------------------------------------------
     def snapshot(self, store: EventStore, position: int) -> Engine:
-        """An in-memory database holding the projections as they stood at a position."""
+        """An in-memory database holding the projections as they stood at a position: from the
+        nearest checkpoint and the events since, or (checkpoints off: ``DUBAN_FAST_PATHS=0``)
+        folded from the first event. Both give the same tables (tests/domain/test_asof.py)."""
+        if self.checkpoints is not None and fast_paths_on():
+            return self.checkpoints.snapshot(store, position)
+        return self.snapshot_plain(store, position)
+
+    def snapshot_plain(self, store: EventStore, position: int) -> Engine:
+        """Every event up to the position folded into an in-memory database."""
         key = (str(store.engine.url), position)
         with self._snap_lock:
             cached = self._snapshots.get(key)
