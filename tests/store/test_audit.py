@@ -249,13 +249,13 @@ def test_api_audit_verify(app, client, clock):
     fill_store.append("note:a", "note", [noted("a")], 0, META)  # 2
     clock.set(t0 + timedelta(days=1))
     fill_store.append("note:a", "note", [noted("b")], 1, META)  # 3
-    h = token_for(client, "insp")
+    h = token_for(client, "insp")                 # 4: the login, a fact of the security log
 
     r = client.get("/api/v1/audit/verify", headers=h)
     assert r.status_code == 200
     body = r.get_json()
     assert set(body) == {"ok", "checked", "head", "first_bad_position", "files_checked", "bad_files"}
-    assert body == {"ok": True, "checked": 3, "head": raw_rows(svc.engine)[-1].hash,
+    assert body == {"ok": True, "checked": 4, "head": raw_rows(svc.engine)[-1].hash,
                     "first_bad_position": None, "files_checked": 0, "bad_files": []}
     assert client.get("/api/v1/audit/verify").status_code == 401
 
