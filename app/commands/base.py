@@ -8,8 +8,8 @@ from typing import Any, Callable, Iterable, Sequence
 from marshmallow import Schema, ValidationError
 
 from ..events.model import Metadata, NewEvent, RecordedEvent
-from ..limits.text import bad_text_fields, has_bad_text
 from ..events.store import ConcurrencyConflict, EventStore, Transaction
+from ..limits.text import bad_text_fields, has_bad_text
 from .errors import Conflict, Forbidden, InvalidCommand, NotFound
 from .group import CommitGroup
 from .idempotency import body_hash, check_claim

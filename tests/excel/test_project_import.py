@@ -97,7 +97,7 @@ def test_every_bad_cell_is_reported(district):
     assert "省重点、市重点、区级重大、重抓重推" in by_cell["C4"]
     assert "储备、前期、计划新开工、新开工、续建、竣工" in by_cell["D4"]
     assert "单位“某某局”不存在" in by_cell["E4"]
-    assert "不小于 0" in by_cell["H4"]
+    assert "须在 0 到 100,000,000 之间" in by_cell["H4"]
     assert "两项都填或都不填" in by_cell["J4"]
     assert "应填写日期" in by_cell["K4"]
     assert "必填" in by_cell["B5"]

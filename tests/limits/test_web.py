@@ -18,14 +18,15 @@ def ui(client, svc):
 
 # -- redirects -------------------------------------------------------------------------------
 @pytest.mark.parametrize("target", [
-    "/\t/evil.example", "/%09/evil.example", "//evil.example", "/\\evil.example", "\\\\evil.example",
+    "/\t/evil.example", "//evil.example", "/\\evil.example", "\\\\evil.example",
     "https://evil.example/", "javascript:alert(1)", "/\n/evil.example", "/\r/evil.example",
     " //evil.example", "evil.example", "", None, "/\x00/evil", "http:/evil.example"])
 def test_same_site_path_refuses_other_sites(target):
-    assert same_site_path(target) is None or not same_site_path(target).startswith("/%09")
+    assert same_site_path(target) is None
 
 
-@pytest.mark.parametrize("target", ["/admin/", "/admin/projects/?year=2026", "/admin/a//b"])
+@pytest.mark.parametrize("target", ["/admin/", "/admin/projects/?year=2026", "/admin/a//b",
+                                    "/%09/evil.example"])  # still encoded: a path of ours
 def test_same_site_path_keeps_our_paths(target):
     assert same_site_path(target) == target
 
