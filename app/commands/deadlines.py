@@ -9,6 +9,7 @@ from datetime import date
 
 from marshmallow import Schema, fields
 
+from ..limits.dates import Day
 from ..events.model import NewEvent
 from .base import CommandSpec, Context, Decision
 from .errors import NotAllowed
@@ -20,7 +21,7 @@ WARN_DAYS = 3
 
 class RecordDeadlineNear(Schema):
     id = fields.String(required=True)
-    deadline = fields.Date(required=True)
+    deadline = Day(required=True)
 
 
 def record_deadline_near(ctx: Context, cmd: dict) -> Decision:

@@ -1,23 +1,15 @@
 """Projects in several lists (一个项目同时列入多个清单) and the funding ledger (项目资金: 申报、下达、到位)."""
 from __future__ import annotations
 
-import math
-
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from ..domain import FUNDING_SOURCES, FUNDING_STAGES, PROJECT_CATEGORIES
 from ..events.model import NewEvent
+from ..limits.amounts import Amount
 from .base import ADMIN, DISPATCHER, CommandSpec, Context, Decision
 from .errors import NotAllowed
 from .problems import business_day, text
 from .projects import project_stream
-
-MAX_AMOUNT = 100_000_000  # 万元: API.md's limit on amounts
-
-
-def finite_amount(value: float) -> None:
-    if not math.isfinite(value) or not 0 <= value <= MAX_AMOUNT:
-        raise ValidationError(f"金额须为 0 到 {MAX_AMOUNT:,} 万元之间的有限数。")
 
 
 class SetProjectLists(Schema):
@@ -35,8 +27,7 @@ class RecordFunding(Schema):
                                      "municipal 或 self_and_other。"))
     stage = fields.String(required=True, validate=validate.OneOf(
         list(FUNDING_STAGES), error="资金环节须为 applied、approved 或 received。"))
-    amount = fields.Float(required=True, allow_nan=False, validate=finite_amount,
-                          metadata={"description": "金额（万元）"})
+    amount = Amount(required=True, metadata={"description": "金额（万元）"})
     document = text(required=False, max_length=200)
     date = business_day()
 

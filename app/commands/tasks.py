@@ -11,6 +11,7 @@ from datetime import date
 
 from marshmallow import Schema, fields, validate
 
+from ..limits.dates import Day
 from ..files.records import attachment_records, attachments_field
 from ..db import placeholder
 from ..domain import FEEDBACK_CYCLES, RATINGS, TASK_SOURCES, stream
@@ -35,7 +36,7 @@ class RegisterTask(Schema):
     title = text(max_length=200)
     source = fields.String(required=True, validate=validate.OneOf(list(TASK_SOURCES)))
     lead_unit = unit_code()
-    deadline = fields.Date(required=True)
+    deadline = Day(required=True)
     description = text(required=False)
     source_ref = text(required=False, max_length=200)
     co_units = fields.List(fields.String(validate=[not_blank, validate.Length(max=50)]),
@@ -65,7 +66,7 @@ class ReassignTask(OnTask):
     reason = text()
     co_units = fields.List(fields.String(validate=[not_blank, validate.Length(max=50)]),
                            load_default=None, allow_none=True, validate=validate.Length(max=50))
-    deadline = fields.Date(load_default=None, allow_none=True)
+    deadline = Day(load_default=None, allow_none=True)
     date = business_day()
 
 
@@ -81,7 +82,7 @@ class TaskNote(OnTask):
 
 
 class RequestExtension(OnTask):
-    deadline = fields.Date(required=True)
+    deadline = Day(required=True)
     reason = text()
     date = business_day()
 
