@@ -234,7 +234,7 @@ def describe_excel_routes(spec) -> None:
         "description": f"kind：{kinds_text}。",
         "parameters": path_params("/templates/{kind}.xlsx", kinds),
         "responses": {"200": {"description": "Excel 模板", "content": _WORKBOOK},
-                      **error_responses(["401", "403", "404"])}}})
+                      **error_responses(["400", "401", "403", "404"])}}})
 
 
 def register_excel_routes(bp: Blueprint) -> None:

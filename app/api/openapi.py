@@ -41,6 +41,20 @@ class CommandResult(Schema):
     events = fields.List(fields.Nested(EventRef))
 
 
+class SignedCheckpointResult(CommandResult):
+    """POST /audit/checkpoints: the command's answer and the checkpoint it signed, to be kept."""
+
+    size = fields.Integer()
+    root = fields.String()
+    timestamp = fields.String()
+    key_id = fields.String()
+    signature = fields.String()
+
+
+# Commands whose route answers more than the command's answer (see app/api/audit_queries.py).
+RESULT_SCHEMAS = {"sign_checkpoint": "SignedCheckpointResult"}
+
+
 class ErrorBody(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
@@ -83,6 +97,7 @@ def build_spec(commands: CommandRegistry) -> dict:
                    components={"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}})
     spec.components.schema("Error", schema=Error)
     spec.components.schema("CommandResult", schema=CommandResult)
+    spec.components.schema("SignedCheckpointResult", schema=SignedCheckpointResult)
     spec.path("/auth/token", operations={"post": {
         "summary": "登录，获取令牌", "tags": ["认证"],
         "requestBody": {"required": True, "content": {"application/json": {"schema": TokenRequest}}},
@@ -98,7 +113,7 @@ def build_spec(commands: CommandRegistry) -> dict:
         "requestBody": {"required": False, "content": {"application/json": {"schema": {
             "type": "object", "properties": {"everywhere": {"type": "boolean"}}}}}},
         "responses": {"201": {"description": "已记录", "content": {
-            "application/json": {"schema": "CommandResult"}}}, **error_responses(["401"])},
+            "application/json": {"schema": "CommandResult"}}}, **error_responses(["400", "401"])},
     }})
     spec.path("/auth/password", operations={"post": {
         "summary": "修改本人密码：此前签发的全部令牌此后被拒绝", "tags": ["认证"],
@@ -127,7 +142,7 @@ def build_spec(commands: CommandRegistry) -> dict:
                 "schema": {"allOf": [body, {"type": "object", "properties": {
                     "command_id": {"type": "string"}, "expected_version": {"type": "integer"}}}]}}}},
             "responses": {"201": {"description": "已记录", "content": {
-                "application/json": {"schema": "CommandResult"}}},
+                "application/json": {"schema": RESULT_SCHEMAS.get(cmd.name, "CommandResult")}}},
                 **error_responses(["400", "401", "403", "404", "409", "422"])},
         }})
     for q in all_queries():

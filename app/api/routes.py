@@ -35,7 +35,13 @@ def logout():
     """This token is refused from now on; with {"everywhere": true}, every token of the user."""
     actor = current_actor()
     body = request.get_json(silent=True)
-    everywhere = isinstance(body, dict) and body.get("everywhere") is True
+    if body is None and request.content_length in (None, 0):
+        body = {}
+    if not isinstance(body, dict):
+        raise InvalidCommand("请求内容必须是一个 JSON 对象。")
+    everywhere = body.get("everywhere", False)
+    if not isinstance(everywhere, bool):
+        raise InvalidCommand("输入有误，请检查标出的字段。", {"everywhere": ["不是有效的布尔值。"]})
     svc = services()
     expires = token_expiry(svc.clock(), current_app.config["TOKEN_MAX_AGE"])
     result = svc.bus.execute("log_out", {

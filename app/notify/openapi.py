@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 AUTH = [{"bearer": []}]
-MESSAGE = {"type": "object", "properties": {k: {"type": t} for k, t in [
-    ("id", "string"), ("title", "string"), ("body", "string"), ("link", "string"),
-    ("stream", "string"), ("event_type", "string"), ("position", "integer"),
-    ("created_at", "string"), ("read", "boolean"), ("read_at", "string")]}}
+MESSAGE = {"type": "object", "properties": {
+    **{k: {"type": t} for k, t in [
+        ("id", "string"), ("title", "string"), ("body", "string"), ("link", "string"),
+        ("stream", "string"), ("event_type", "string"), ("position", "integer"),
+        ("created_at", "string"), ("read", "boolean")]},
+    "read_at": {"type": "string", "nullable": True}}}  # none until read
 
 
 def add_paths(spec, errors) -> None:

@@ -26,6 +26,9 @@ def _flag(value: str | None) -> bool | None:
 
 def list_notifications():
     actor = current_actor()
+    unknown = sorted(set(request.args) - {"unread"})
+    if unknown:  # as every other query: a parameter it does not take is a mistake, not ignored
+        raise InvalidCommand("查询参数有误。", {k: ["未知字段。"] for k in unknown})
     unread = _flag(request.args.get("unread"))
     with services().engine.connect() as conn:
         items = messages(conn, actor.username, unread)
