@@ -83,7 +83,7 @@ def test_funding_and_publish_forms_and_the_published_page(client, ui, svc):
     assert r.status_code == 302
     r = ui.submit("/admin/commands/record_funding/?code=XM001", {
         "source": "central_budget", "stage": "received", "amount": "-600"})
-    assert r.status_code == 200 and "金额须为 0 到" in r.text
+    assert r.status_code == 200 and "须在 0 到 100,000,000" in r.text
     r = ui.submit("/admin/commands/set_project_lists/?code=XM001", {"lists": "key_push"})
     assert r.status_code == 302
     r = ui.submit("/admin/commands/publish_summary/", {"year": "2026", "through": "2026-06",

@@ -32,7 +32,8 @@ def test_sign_list_and_check_a_checkpoint(app, client):
     assert client.get("/api/v1/audit/checkpoints", headers=h).get_json() == []
     r = client.post("/api/v1/audit/checkpoints", headers=h)
     assert r.status_code == 201, r.get_json()
-    assert r.get_json()["events"] == [{"type": "CheckpointSigned", "position": 6}]
+    # five users, the inspector's login (a security fact), then the checkpoint
+    assert r.get_json()["events"] == [{"type": "CheckpointSigned", "position": 7}]
     again = client.post("/api/v1/audit/checkpoints", headers=h, json={"command_id": "c1"})
     assert client.post("/api/v1/audit/checkpoints", headers=h,
                        json={"command_id": "c1"}).get_json() == again.get_json()  # idempotent
@@ -40,7 +41,7 @@ def test_sign_list_and_check_a_checkpoint(app, client):
     # the answer carries the checkpoint it signed
     assert {k: again.get_json()[k] for k in listed[0]} == listed[0]
     assert {k: r.get_json()[k] for k in listed[1]} == listed[1]
-    assert [c["size"] for c in listed] == [6, 5]  # newest first; each covers the one before
+    assert [c["size"] for c in listed] == [7, 6]  # newest first; each covers the one before
     key = client.get("/api/v1/audit/public-key", headers=h).get_json()
     public = bytes.fromhex(key["public_key"])
     assert len(public) == 32 and key["key_id"] == key_id_of(public)
