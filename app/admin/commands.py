@@ -13,6 +13,7 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from sqlalchemy import func, select
 
+from ..limits.web import allows_upload
 from ..commands.base import ROLE_NAMES
 from ..commands.errors import CommandError, Conflict, Forbidden, InvalidCommand
 from ..events.tables import events
@@ -30,6 +31,10 @@ def menu_commands() -> list[tuple[str, str]]:
     return [(f.menu, f.command) for f in FORMS.values() if f.menu]
 
 
+# A form's body may carry several evidence files (the limit is raised before any of it is read).
+MAX_FILES_PER_FORM = 10
+
+
 class CommandView(SecuredView, BaseView):
     """One screen per command form, at /admin/commands/<command>/."""
 
@@ -42,6 +47,7 @@ class CommandView(SecuredView, BaseView):
         return self.render("duban/command_index.html", available=available)
 
     @expose("/<command>/", methods=("GET", "POST"))
+    @allows_upload(lambda config: MAX_FILES_PER_FORM * config["ATTACHMENT_MAX_BYTES"])
     def form(self, command: str):
         # (the URL part is "command": Flask-Admin's _handle_view already takes "name")
         name = command
@@ -58,8 +64,6 @@ class CommandView(SecuredView, BaseView):
                                f"“{spec.title}”。", action=name)
         key = spec.target[0] if spec.target else None
         given = request.args.get(key) if key else None
-        if has_files(spec):  # this form's own limit: several evidence files
-            request.max_content_length = 10 * current_app.config["ATTACHMENT_MAX_BYTES"] + 65536
         form = form_class(spec, bool(given))()
         subject = self._subject(spec, given) if given else None
         if given and subject is None:

@@ -12,6 +12,7 @@ import os
 from flask import Blueprint, current_app, jsonify, request, send_file
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..limits.web import allows_upload
 from ..api.blueprint import current_actor, services
 from ..commands.errors import CommandError, InvalidCommand, NotFound
 from . import kinds
@@ -34,11 +35,10 @@ def _too_large() -> TooLarge:
     return TooLarge(f"文件过大，单个附件上限为 {_limit() / 1048576:.0f} MB。")
 
 
+@allows_upload(lambda config: config["ATTACHMENT_MAX_BYTES"])  # not the 1 MB of JSON bodies
 def upload():
     actor = current_actor()
     limit = _limit()
-    # This route's own limit, whatever the app's limit for other bodies (JSON) is.
-    request.max_content_length = limit + _FORM_OVERHEAD
     if request.content_length is not None and request.content_length > limit + _FORM_OVERHEAD:
         raise _too_large()  # refused before the body is read
     try:

@@ -78,3 +78,15 @@ def test_a_form_without_files_still_records(staff):
     r = submit_with_files(rep, f"/admin/commands/note_problem/?id={pid}", {"note": "进展"}, [])
     assert r.status_code == 302
     assert "attachments" not in events_of(svc, f"problem:{pid}")[-1].data
+
+
+def test_a_form_takes_a_file_larger_than_a_json_body_may_be(staff):
+    """The forms' limit is raised for their files before any of the body is read."""
+    app, svc, pid = staff
+    rep = UI(app.test_client())
+    rep.login("rep1")
+    scan = PDF + b"%" + b"0" * (1536 * 1024)  # 1.5 MB: over the 1 MB of a JSON body
+    r = submit_with_files(rep, f"/admin/commands/note_problem/?id={pid}", {"note": "协议扫描件"},
+                          [(scan, "协议扫描件.pdf")])
+    assert r.status_code == 302, r.text[:500]
+    assert events_of(svc, f"problem:{pid}")[-1].data["attachments"][0]["size"] == len(scan)

@@ -142,7 +142,7 @@ def test_a_near_deadline_is_reminded_once_per_deadline(nworld, clock):
 def test_the_openapi_document_lists_the_new_routes(nworld):
     paths = nworld.client.get(API + "/openapi.json").get_json()["paths"]
     assert "post" in paths["/attachments"] and "get" in paths["/attachments/{sha256}"]
-    assert "get" in paths["/notifications"] and "post" in paths["/notifications/{id}/read"]
+    assert "get" in paths["/notifications"] and "post" in paths["/notifications/{message_id}/read"]
     assert "post" in paths["/users/{username}/contact"]
 
 

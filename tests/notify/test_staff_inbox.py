@@ -19,7 +19,7 @@ def test_bell_inbox_and_mark_read(nworld):
     assert page.count('class="list-group-item list-group-item-warning notification"') == 2
     assert "【催办】" in page and "请加快" in page
     token = hidden_inputs(page)["csrf_token"]
-    first = f"{nworld.svc.store.head()[0]}-rep1"
+    first = f"{nworld.svc.store.read_stream(f'problem:{pid}')[-1].position}-rep1"  # the urge's
     r = ui.client.post("/admin/inbox/read", data={"csrf_token": token, "id": first,
                                                   "next": f"/admin/problem-timeline/?id={pid}"})
     assert r.status_code == 302 and r.headers["Location"].endswith(f"/admin/problem-timeline/?id={pid}")
