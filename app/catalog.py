@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "app.commands.tasks",
     "app.commands.funding",
     "app.commands.reports",
+    "app.commands.publicity",
 ]
 
 # modules with PROJECTION: Projection

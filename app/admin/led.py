@@ -24,12 +24,12 @@ class Unreadable(Exception):
 
 
 def latest_list(engine) -> dict[str, Any] | None:
-    """The most recent month's published list, or None before the first publication."""
+    """The list published last (a re-publication of an earlier month included), or None."""
     try:
         with engine.connect() as conn:
             if not inspect(conn).has_table(publicity.name):
                 return None  # a database not yet set up: nothing has been published
-            row = conn.execute(select(publicity).order_by(publicity.c.period.desc())
+            row = conn.execute(select(publicity).order_by(publicity.c.position.desc())
                                .limit(1)).first()
     except SQLAlchemyError as exc:
         if classify(exc) is None:

@@ -135,7 +135,8 @@ def template_download(kind: str):
 
     actor = current_actor()
     spec = _kind(kind)
-    data = build_template(services(), kind, actor)
+    month = request.args.get("month") or None
+    data = build_template(services(), kind, actor, month=month)
     return _xlsx_bytes(data, f"{spec.title}导入模板.xlsx")
 
 
@@ -232,7 +233,9 @@ def describe_excel_routes(spec) -> None:
     spec.path("/templates/{kind}.xlsx", operations={"get": {
         **common, "operationId": "template_download", "summary": "下载导入模板",
         "description": f"kind：{kinds_text}。",
-        "parameters": path_params("/templates/{kind}.xlsx", kinds),
+        "parameters": path_params("/templates/{kind}.xlsx", kinds) + [
+            {"in": "query", "name": "month", "schema": {"type": "string"},
+             "description": "progress：填报月份 YYYY-MM（默认上月）"}],
         "responses": {"200": {"description": "Excel 模板", "content": _WORKBOOK},
                       **error_responses(["400", "401", "403", "404"])}}})
 

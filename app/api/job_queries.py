@@ -93,7 +93,7 @@ def _publicity_json(view: QueryView, row) -> dict:
 
 
 def publicity_latest(view: QueryView, args: dict) -> dict:
-    row = view.conn.execute(select(publicity).order_by(publicity.c.period.desc()).limit(1)).first()
+    row = view.conn.execute(select(publicity).order_by(publicity.c.position.desc()).limit(1)).first()
     if row is None:
         raise NotFound("尚未发布任何月度快慢榜。")
     return _publicity_json(view, row)

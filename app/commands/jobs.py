@@ -176,20 +176,26 @@ def publish_fast_slow_list(ctx: Context, cmd: dict) -> Decision:
     sid = publicity_stream(period)
     if ctx.exists(sid):
         return Decision(period, sid, "publicity", [])
-    rows = plan_progress(ctx.conn, period)
+    return Decision(period, sid, "publicity",
+                    [NewEvent("FastSlowListPublished",
+                              fast_slow_payload(ctx, period, plan_progress(ctx.conn, period),
+                                                cmd["fast_points"], cmd["slow_points"]),
+                              ctx.today)])
+
+
+def fast_slow_payload(ctx: Context, period: str, rows: list[dict], fast_points: float,
+                      slow_points: float) -> dict:
+    """The FastSlowListPublished payload from the ranked rows of ``plan_progress``."""
     names = unit_names(ctx.conn, {r["unit"] for r in rows})
     for r in rows:
         r["unit_name"] = names.get(r["unit"])
     months = int(period[5:7])
-    fast, slow = rank_fast_slow(rows, months, cmd["fast_points"], cmd["slow_points"])
+    fast, slow = rank_fast_slow(rows, months, fast_points, slow_points)
     basis = {"year": int(period[:4]), "through": period, "months": months,
-             "expected": round(months / 12, 4), "fast_points": cmd["fast_points"],
-             "slow_points": cmd["slow_points"], "ranked": len(rows),
+             "expected": round(months / 12, 4), "fast_points": fast_points,
+             "slow_points": slow_points, "ranked": len(rows),
              "head_position": ctx.tx.store.head(ctx.conn)[0]}
-    return Decision(period, sid, "publicity",
-                    [NewEvent("FastSlowListPublished",
-                              {"period": period, "fast": fast, "slow": slow, "basis": basis},
-                              ctx.today)])
+    return {"period": period, "fast": fast, "slow": slow, "basis": basis}
 
 
 def anchor_chain(ctx: Context, cmd: dict) -> Decision:

@@ -105,8 +105,11 @@ def month(cell: Cell | None) -> str | None:
     value = cell.value
     if isinstance(value, (datetime, date)):
         return f"{value.year:04d}-{value.month:02d}"
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        # Excel keeps 2019.10 typed in a number cell as the number 2019.1: what was meant
+        # cannot be told from what is stored, so no number is read as a month
+        raise CellError(f"月份不能是数字（{value:g}）：Excel 会把 2019.10 存成 2019.1。"
+                        f"请填写文字，如 2019-10，或先把单元格设为文本格式。")
     m = _MONTH.match(str(value).strip())
     if m:
         mm = int(m.group(2) or m.group(3))

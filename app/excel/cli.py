@@ -173,10 +173,13 @@ _register_exports()
 template_cli = AppGroup("template", help="下载导入模板（带下拉列表、示例行和列说明）。")
 
 
-def _template(kind: str, file: str, username: str | None) -> None:
+def _template(kind: str, file: str, username: str | None, month: str | None = None) -> None:
     from .templates import build_template
 
-    data = build_template(_services(), kind, _actor(username))
+    try:
+        data = build_template(_services(), kind, _actor(username), month=month)
+    except CommandError as exc:  # a month not YYYY-MM or in the future
+        _error(exc)
     try:
         Path(file).write_bytes(data)
     except OSError as exc:
@@ -195,6 +198,7 @@ def template_projects(file: str, username: str | None) -> None:
 @template_cli.command("progress")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--user", "username", default=None, help="按该用户的单位预填项目")
-def template_progress(file: str, username: str | None) -> None:
-    """月度进度填报导入模板（按项目预填）。"""
-    _template("progress", file, username)
+@click.option("--month", default=None, help="填报月份 YYYY-MM（默认上月）")
+def template_progress(file: str, username: str | None, month: str | None) -> None:
+    """月度进度填报导入模板（按重大项目预填，不含储备项目）。"""
+    _template("progress", file, username, month)

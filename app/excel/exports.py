@@ -104,6 +104,7 @@ def export_specs() -> dict[str, ExportSpec]:
     from . import sheets_projects as q
     from . import sheets_tasks as t
     from . import sheets_reports as r
+    from . import sheets_oversight as o
 
     specs = [
         ExportSpec("ledger", "问题台账", ALL, p.problem_ledger, "问题台账（全部问题及其办理情况）"),
@@ -127,6 +128,12 @@ def export_specs() -> dict[str, ExportSpec]:
                    "督办考评（按牵头单位，当年 1 月至某月交办的事项）", uses_month=True),
         ExportSpec("funding", "项目资金台账", ALL, r.funding_ledger,
                    "项目资金台账（申报、下达、到位，按来源与文号）"),
+        ExportSpec("meetings", "调度会议台账", ALL, o.meeting_ledger, "调度会议台账（各级调度会及其调度的问题）"),
+        ExportSpec("inspections", "纪检督查记录台账", ALL, o.inspection_ledger,
+                   "纪检督查记录（督查及其发现的问题）与督查通报"),
+        ExportSpec("stats-entries", "项目入库台账", ALL, o.stats_entries,
+                   "项目入库（纳入统计）台账，按入库日期"),
+        ExportSpec("reserve", "重大项目储备库", ALL, o.reserve, "储备项目清单"),
         ExportSpec("summary", "工作汇总报告", REPORTS, r.summary_report,
                    "半年工作汇总报告（逐句填好数字，截至某月或某日）", uses_month=True,
                    options=("through",)),

@@ -92,6 +92,8 @@ class _Plan:
     body: list[int]  # style id per column, data rows
     bold: list[int]  # style id per column, the totals row
     note: int  # style id of note lines
+    widths: list[float]  # column widths (characters), for the rows' heights
+    heads: dict[int, float]  # row number -> height (points) of the rows above the data
 
 
 def _cell(ws, value: Any = None, *, size: float = 11, bold: bool = False, border: bool = False,
@@ -137,9 +139,13 @@ def _skeleton(wb: Workbook, index: int, sheet: Sheet) -> _Plan:
     ws.merged_cells.add(f"A2:{last}2")
     ws.row_dimensions[1].height = 30
     ws.append([_cell(ws, sheet.title, size=16, bold=True, h="center")])
-    ws.append([_cell(ws, sheet.subtitle, size=10)])
+    ws.append([_cell(ws, sheet.subtitle, size=10, wrap=True)])
     ws.append([_cell(ws, c.header, size=10, bold=True, border=True, h="center", wrap=True,
                      fill="D9D9D9") for c in sheet.columns])
+    widths = [c.width for c in sheet.columns]
+    total = sum(widths)
+    heads = {2: row_height(wrapped_lines(sheet.subtitle, total), 10),
+             3: row_height(max(wrapped_lines(c.header, c.width) for c in sheet.columns), 10)}
     marker = _MARKER.format(index)
     ws.append([marker])
     kinds = [c.kind for c in sheet.columns]
@@ -147,7 +153,41 @@ def _skeleton(wb: Workbook, index: int, sheet: Sheet) -> _Plan:
         marker=marker, first_row=4, letters=[get_column_letter(i) for i in range(1, n + 1)],
         kinds=kinds, body=[_body_cell(ws, k, False).style_id for k in kinds],
         bold=[_body_cell(ws, k, True).style_id for k in kinds],
-        note=_cell(ws, size=10).style_id)
+        note=_cell(ws, size=10).style_id, widths=widths, heads=heads)
+
+
+# -- row heights ------------------------------------------------------------------------
+# No program lays out a row that openpyxl writes: without a height, a wrapped cell keeps the
+# default single line and its text runs over the rows below when printed. The height is
+# estimated here from the text and the column width, a little generously.
+LINE_POINTS = 1.45  # line height per point of font size (CJK fonts run taller than Latin ones)
+_PADDING = 1.0  # characters of a column's width lost to the cell's margins
+
+
+def text_width(text: str) -> float:
+    """Width in Excel's character units: a CJK (or full-width) character counts two.
+
+    From the UTF-8 length, as CJK characters take three bytes and ASCII one: this runs for
+    every wrapped cell of a large ledger, and stays in C.
+    """
+    n = len(text)
+    return n + (len(text.encode("utf-8", "surrogatepass")) - n) / 2
+
+
+def wrapped_lines(value: Any, width: float) -> int:
+    """How many lines a value takes, wrapped in a column ``width`` characters wide."""
+    if value is None:
+        return 1
+    s = value if type(value) is str else str(value)
+    usable = max(1.0, width - _PADDING)
+    if "\n" not in s and len(s) * 2 <= usable:
+        return 1
+    return sum(max(1, math.ceil(text_width(line) / usable)) for line in s.split("\n"))
+
+
+def row_height(lines: int, size: float = 10) -> float:
+    """A row's height in points for ``lines`` lines of text of ``size`` points."""
+    return round(lines * size * LINE_POINTS + 3, 1)
 
 
 # -- the rows, straight into the XML ------------------------------------------------------
@@ -186,9 +226,19 @@ def _columns(letters: list[str], styles: list[int], kinds: list[str]) -> list[tu
             for letter, style, kind in zip(letters, styles, kinds)]
 
 
-def _row(cols: list[tuple], r: int, values: Sequence[Any]) -> str:
+def _row(cols: list[tuple], r: int, values: Sequence[Any],
+         wraps: Sequence[tuple[int, float]] = ()) -> str:
     rs = str(r)
-    parts = ['<row r="', rs, '">']
+    lines = 1
+    for i, width in wraps:
+        if i < len(values):
+            n = wrapped_lines(values[i], width)
+            if n > lines:
+                lines = n
+    if lines > 1:
+        parts = ['<row r="', rs, f'" ht="{row_height(lines)}" customHeight="1">']
+    else:
+        parts = ['<row r="', rs, '">']
     add = parts.append
     for (head, style, numeric, is_date), v in zip(cols, values):
         add(head)
@@ -220,12 +270,13 @@ def _row(cols: list[tuple], r: int, values: Sequence[Any]) -> str:
 def _rows_xml(plan: _Plan, sheet: Sheet) -> Iterator[str]:
     r = plan.first_row
     cols = _columns(plan.letters, plan.body, plan.kinds)
+    wraps = [(i, w) for i, (k, w) in enumerate(zip(plan.kinds, plan.widths)) if k == "wrap"]
     for values in sheet.rows:
-        yield _row(cols, r, values)
+        yield _row(cols, r, values, wraps)
         r += 1
     sheet.written = r - plan.first_row
     if sheet.totals is not None:
-        yield _row(_columns(plan.letters, plan.bold, plan.kinds), r, sheet.totals)
+        yield _row(_columns(plan.letters, plan.bold, plan.kinds), r, sheet.totals, wraps)
         r += 1
     notes = _columns(["A"], [plan.note], ["text"])
     for line in sheet.notes:
@@ -257,6 +308,9 @@ def _assemble(skeleton: IO[bytes], plans: list[_Plan], sheets: Sequence[Sheet],
             start, end = text.rindex("<row ", 0, at), text.index("</row>", at) + len("</row>")
             # the dimension openpyxl wrote counts the marker row only; it is optional
             head = _DIMENSION.sub("", text[:start], count=1)
+            for row, height in plan.heads.items():
+                head = re.sub(f'<row r="{row}"[^>]*>',
+                              f'<row r="{row}" ht="{height}" customHeight="1">', head, count=1)
             with zout.open(info.filename, "w", force_zip64=True) as fh:
                 stream = io.BufferedWriter(_Raw(fh), buffer_size=1 << 20)
                 stream.write(head.encode("utf-8"))

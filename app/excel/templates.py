@@ -6,6 +6,7 @@ which the units alone exceed. Imports read only the first sheet, so the lists ar
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from typing import Sequence
 
@@ -25,6 +26,7 @@ from ..projections.projects import projects
 from ..projections.units import units
 from . import progress_import, project_import
 
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 DATA_ROWS = 1000  # rows below the header that carry the dropdowns
 _THIN = Side(style="thin")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -57,17 +59,39 @@ def _column_notes(year: int) -> dict[str, tuple[bool, str]]:
     }
 
 
-def build_template(services: Services, kind: str, actor: Actor) -> bytes:
-    """The template for ``projects`` or ``progress`` as xlsx bytes, with the actor's lists."""
+def template_month(today: date, month: str | None) -> str:
+    """The month a progress template is for: as asked (not in the future), else last month."""
+    from ..commands.jobs import previous_period
+
+    if month is None:
+        return previous_period(today)
+    if not _MONTH.match(month):
+        raise InvalidCommand("输入有误，请检查标出的字段。", {"month": ["月份格式应为 YYYY-MM。"]})
+    if month > f"{today:%Y-%m}":
+        raise InvalidCommand("输入有误，请检查标出的字段。",
+                             {"month": [f"月份 {month} 晚于本月，不能填报未来月份。"]})
+    return month
+
+
+def build_template(services: Services, kind: str, actor: Actor, month: str | None = None) -> bytes:
+    """The template for ``projects`` or ``progress`` as xlsx bytes, with the actor's lists.
+
+    The progress template lists the major projects (not the reserve) the actor may report on,
+    pre-filled with ``month`` (default: last month, the month being reported)."""
     today = services.today()
+    month = template_month(today, month) if kind == "progress" else None
     with services.engine.connect() as conn:
         unit_rows = conn.execute(select(units.c.code, units.c.name).order_by(units.c.code)).all()
         q = select(projects.c.code, projects.c.name).order_by(projects.c.code)
         if actor.role == UNIT_REPORTER:
             q = q.where(or_(projects.c.owner_unit == actor.unit,
                             projects.c.responsible_unit == actor.unit))
+        if kind == "progress":
+            q = q.where(projects.c.stage != "reserve")
         project_rows = conn.execute(q).all()
     months = _recent_months(today, 12)
+    if month is not None:
+        months = [month] + [m for m in months if m != month]
     if kind == "projects":
         headers = list(project_import.HEADERS)
         unit = unit_rows[0].name if unit_rows else "区住房和城乡建设局"

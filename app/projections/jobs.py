@@ -21,7 +21,8 @@ reminders = Table(
     Column("submitted_on", String(10)),  # progress for the period arrived after the reminder
 )
 
-# The list published for each month; the LED board shows the latest period's.
+# The list published for each month (its latest publication); the LED board shows the one
+# published last.
 publicity = Table(
     "proj_publicity",
     metadata,

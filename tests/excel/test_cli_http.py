@@ -65,9 +65,16 @@ def test_cli_export_and_template(runner, units, tmp_path):
     assert r.exit_code == 0, r.output
     r = runner.invoke(args=["export", "ledger", str(out), "--as-of", "昨天"])
     assert r.exit_code == 1 and "ISO 8601" in r.output
+    for name in ("meetings", "inspections", "stats-entries", "reserve"):
+        r = runner.invoke(args=["export", name, str(out)])
+        assert r.exit_code == 0, r.output
+    r = runner.invoke(args=["template", "progress", str(out), "--month", "2026-09"])
+    assert r.exit_code == 0 and load_workbook(out).worksheets[0]["B4"].value == "2026-09"
+    r = runner.invoke(args=["template", "progress", str(out), "--month", "2027-01"])
+    assert r.exit_code == 1 and "未来月份" in r.output
     r = runner.invoke(args=["export", "--help"])
     for name in ("ledger", "rectification", "progress", "dispatch", "double-half", "fast-slow",
-                 "events", "projects"):
+                 "events", "projects", "meetings", "inspections", "stats-entries", "reserve"):
         assert name in r.output
     tpl = tmp_path / "模板.xlsx"
     r = runner.invoke(args=["template", "projects", str(tpl)])
@@ -160,8 +167,18 @@ def test_http_exports_and_templates(client, headers, clock):
     assert client.get("/api/v1/exports/nothing.xlsx", headers=headers["disp"]).status_code == 404
     r = client.get("/api/v1/exports/fast-slow.xlsx", headers=headers["disp"])
     assert r.status_code == 404 and "尚未发布" in r.get_json()["error"]["message"]
+    upload(client, "/imports/projects", xlsx([project_row("XM009", stage="储备")], PROJECT_HEADER),
+           headers["disp"])
     r = client.get("/api/v1/templates/progress.xlsx", headers=headers["rep"])
     assert r.status_code == 200
     ws = load_workbook(io.BytesIO(r.data)).worksheets[0]
     assert ws["A5"].value == "XM001"  # the reporter's own projects, pre-filled
+    assert ws["B5"].value == "2026-10"  # last month, the month being reported
+    assert ws["A6"].value is None  # only major projects: XM009 is in the reserve
+    r = client.get("/api/v1/templates/progress.xlsx?month=2026-06", headers=headers["rep"])
+    ws = load_workbook(io.BytesIO(r.data)).worksheets[0]
+    assert ws["B5"].value == "2026-06" and ws["B4"].value == "2026-06"
+    for bad in ("2026-13", "2026-12"):
+        r = client.get(f"/api/v1/templates/progress.xlsx?month={bad}", headers=headers["rep"])
+        assert r.status_code == 400 and "month" in r.get_json()["error"]["fields"]
     assert client.get("/api/v1/templates/x.xlsx", headers=headers["rep"]).status_code == 404

@@ -57,6 +57,30 @@ def ledger(with_projects):
     return svc
 
 
+@pytest.fixture
+def full_ledger(ledger):
+    """The ledger with a meeting, a bulletin, a statistics entry and a reserve project too."""
+    svc = ledger
+    bus = svc.bus
+    meeting = bus.execute("hold_meeting", {"level": 2, "date": "2026-10-24", "chair": "张志强",
+                                           "topic": "重大项目二级调度会：研究 XM002 资金缺口、"
+                                                    "用地报批、施工许可等问题，并逐项明确责任单位与完成时限",
+                                           "attendees": ["区财政局", "城关镇"]}, SYSTEM)["id"]
+    p4 = bus.execute("raise_problem", {"category": "land", "description": "用地报批",
+                                       "source": "meeting", "project": "XM002"}, SYSTEM)["id"]
+    bus.execute("dispatch_problem", {"id": p4, "level": 2, "decision": "自然资源局协调",
+                                     "responsible_unit": "U02", "deadline": "2026-12-31",
+                                     "meeting": meeting}, SYSTEM)
+    bus.execute("issue_bulletin", {"number": "督通〔2026〕1号", "title": "关于项目督查情况的通报",
+                                   "date": "2026-10-28", "inspections": ["I0001"]}, SYSTEM)
+    bus.execute("record_stats_entry", {"code": "XM001", "date": "2026-10-15"}, SYSTEM)
+    bus.execute("register_project", {"code": "CB001", "name": "城东片区棚户区改造（储备）",
+                                     "category": "district", "stage": "reserve",
+                                     "owner_unit": "U02", "responsible_unit": "U02",
+                                     "total_investment": 30000}, SYSTEM)
+    return svc
+
+
 def export(svc, name: str, actor: Actor = ADMIN_ACTOR, **kw):
     buf = io.BytesIO()
     n = run_export(svc, name, buf, actor, **kw)
@@ -68,8 +92,8 @@ def data_rows(ws, first: int = 4) -> list[tuple]:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_each_export_is_a_government_ledger(ledger, name):
-    n, wb = export(ledger, name, params={"month": "2026-10"} if export_specs()[name].uses_month
+def test_each_export_is_a_government_ledger(full_ledger, name):
+    n, wb = export(full_ledger, name, params={"month": "2026-10"} if export_specs()[name].uses_month
                    else None)
     assert n > 0
     for ws in wb.worksheets:
@@ -229,3 +253,71 @@ def test_unknown_export_and_bad_month(ledger):
         run_export(ledger, "nothing", io.BytesIO(), ADMIN_ACTOR)
     with pytest.raises(InvalidCommand):
         run_export(ledger, "progress", io.BytesIO(), ADMIN_ACTOR, params={"month": "2026-13"})
+
+
+def test_meetings_inspections_stats_entries_reserve(full_ledger):
+    ledger = full_ledger
+    n, wb = export(ledger, "meetings")
+    header = [c.value for c in wb.worksheets[0][3]]
+    [row] = [dict(zip(header, r)) for r in data_rows(wb.worksheets[0])[:n]]
+    assert row["调度级别"] == "二级调度" and row["主持人"] == "张志强"
+    assert row["参会人员"] == "区财政局、城关镇" and row["调度问题（个）"] == 1
+
+    n, wb = export(ledger, "inspections")
+    ws = wb.worksheets[0]
+    header = [c.value for c in ws[3]]
+    assert n == 2  # an inspection and a bulletin
+    [row] = [dict(zip(header, r)) for r in data_rows(ws)[:1]]
+    assert row["督查类型"] == "项目督查" and row["督查对象"] == "区住建局"
+    assert row["发现问题（个）"] == 1 and row["问题编号"] == "P00003"
+    bulletins = wb["督查通报"]
+    assert data_rows(bulletins)[0][1:3] == ("督通〔2026〕1号", "关于项目督查情况的通报")
+
+    n, wb = export(ledger, "stats-entries")
+    ws = wb.worksheets[0]
+    assert n == 1 and data_rows(ws)[0][2] == "XM001"
+    assert data_rows(ws)[0][1].date().isoformat() == "2026-10-15"
+
+    n, wb = export(ledger, "reserve")
+    ws = wb.worksheets[0]
+    assert n == 1 and data_rows(ws)[0][1:3] == ("CB001", "城东片区棚户区改造（储备）")
+    # the reserve is not in the major projects' progress table
+    _, wb = export(ledger, "progress", params={"month": "2026-10"})
+    assert "CB001" not in [r[1] for r in data_rows(wb.worksheets[0])]
+
+    # a unit reporter of 城关镇 sees no inspection of 区住建局
+    n, wb = export(ledger, "inspections", Actor("rep", "unit_reporter", "U02"))
+    assert n == 0
+
+
+def _lines_needed(text, width: float) -> int:
+    """Lines a text takes in a column, counted here on its own: a CJK character is two
+    characters wide, one character of the width is the cell's margin."""
+    usable = width - 1
+    return sum(max(1, -(-sum(2 if ord(ch) > 0x2E7F else 1 for ch in line) // usable))
+               for line in str(text).split("\n"))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_rows_are_as_tall_as_their_wrapped_text(full_ledger, name):
+    _, wb = export(full_ledger, name, params={"month": "2026-10"} if export_specs()[name].uses_month
+                   else None)
+    checked = 0
+    for ws in wb.worksheets:
+        widths = {c: ws.column_dimensions[c].width for c in ws.column_dimensions}
+        total = sum(w for w in widths.values() if w)
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                if cell.value is None or not cell.alignment.wrap_text:
+                    continue
+                merged = any(cell.coordinate in r for r in ws.merged_cells.ranges)
+                width = total if merged else widths[cell.column_letter]
+                lines = _lines_needed(cell.value, width)
+                if lines < 2:
+                    continue
+                height = ws.row_dimensions[cell.row].height
+                # 10-point text needs some 13 points a line
+                assert height and height >= 13 * lines, (ws.title, cell.coordinate, cell.value)
+                checked += 1
+    if name in ("meetings", "ledger", "progress", "events", "summary"):
+        assert checked > 0  # these hold text longer than its column

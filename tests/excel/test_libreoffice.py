@@ -16,7 +16,7 @@ from app.excel.exports import export_specs, run_export
 from app.excel.templates import build_template
 
 from .conftest import ADMIN_ACTOR
-from .test_exports import ledger  # noqa: F401 - the fixture
+from .test_exports import full_ledger, ledger  # noqa: F401 - the fixtures
 
 BINARY = shutil.which("libreoffice") or shutil.which("soffice")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -34,7 +34,8 @@ def libreoffice():
 
 # One database is enough here: what is under test is the file, not the store.
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_every_export_converts_to_pdf(libreoffice, ledger, tmp_path):  # noqa: F811
+def test_every_export_converts_to_pdf(libreoffice, full_ledger, tmp_path):  # noqa: F811
+    ledger = full_ledger
     sources = tmp_path / "xlsx"
     sources.mkdir()
     for name, spec in export_specs().items():

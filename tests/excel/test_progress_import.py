@@ -150,3 +150,15 @@ def test_only_blank_rows_is_a_bad_file(with_projects):
                  xlsx([["XM001", "2026-10"], ["XM002", "2026-10"]], PROGRESS_HEADER))
     assert not result.ok
     assert "没有可导入的数据" in result.report["message"]
+
+
+def test_a_month_typed_as_a_number_is_refused_on_its_cell(with_projects):
+    svc = with_projects
+    before = event_count(svc)
+    # 2026.10 typed into a number cell: Excel stores 2026.1
+    data = xlsx([progress_row("XM001", "2026-09"), progress_row("XM002", 2026.10)],
+                PROGRESS_HEADER)
+    result = run(svc, "progress", data)
+    [(cell, message)] = errors(result)
+    assert cell == "B5" and "月份不能是数字" in message and "2026.1" in message
+    assert event_count(svc) == before

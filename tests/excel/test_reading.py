@@ -139,10 +139,16 @@ def test_text_in_a_number_column(value):
 
 @pytest.mark.parametrize("value, expected", [
     ("2026-03", "2026-03"), ("2026-3", "2026-03"), ("2026/03", "2026-03"),
-    ("2026年3月", "2026-03"), ("202603", "2026-03"), (202603, "2026-03"),
+    ("2026年3月", "2026-03"), ("202603", "2026-03"), ("2019.10", "2019-10"),
     (datetime(2026, 3, 1), "2026-03")])
 def test_months(value, expected):
     assert cells.month(Cell(value, "s")) == expected
+
+
+@pytest.mark.parametrize("value", [2019.1, 2019.10, 202603, 2026.03])
+def test_numeric_months_are_refused(value):
+    with pytest.raises(cells.CellError, match="月份不能是数字"):
+        cells.month(Cell(value, "n"))
 
 
 @pytest.mark.parametrize("value", ["2026-13", "三月", "2026"])
