@@ -75,6 +75,9 @@ def _clean_pg(url: str) -> None:
             # The append-only triggers refuse TRUNCATE; tests start from nothing all the same.
             c.execute(text("SET LOCAL session_replication_role = replica"))
             c.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names)))
+        # the scheduler's job store is made by the scheduler process, not by the migrations: a
+        # test starts without one, as a fresh install does
+        c.execute(text("DROP TABLE IF EXISTS apscheduler_jobs"))
     eng.dispose()
 
 
