@@ -13,11 +13,11 @@ from tqdm import tqdm
 
 from . import schema
 from .bootstrap import Services
-from .commands.base import ADMIN, ROLES, Actor
-from .commands.errors import CommandError
+from .domain.actors import ADMIN, ROLES, Actor
+from .domain.errors import CommandError
 from .events.audit import verify_chain
-from .failures import cli_sentence, failure_log
 from .excel.cli import export_cli, import_cli, template_cli
+from .failures import cli_sentence, failure_log
 from .reports.cli import report_cli
 from .scheduler.cli import scheduler_cli
 

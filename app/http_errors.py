@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .commands.errors import CommandError
+from .domain.errors import CommandError
 from .limits.web import InvalidInput
 
 MESSAGES = {

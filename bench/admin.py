@@ -25,8 +25,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from app import create_app, schema
-from app.commands.base import DISPATCHER
 from app.demo.load import load_demo
+from app.domain.actors import DISPATCHER
 from app.events.model import Metadata, NewEvent
 from app.projections.projects import projects
 from app.projections.sequences import next_number

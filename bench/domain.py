@@ -22,7 +22,7 @@ from typing import Iterator
 
 from app import schema
 from app.bootstrap import bootstrap
-from app.commands.base import DISPATCHER, Actor
+from app.domain.actors import DISPATCHER, Actor
 from app.events.chain import GENESIS_HASH, canonical_json, event_hash
 from app.events.model import format_instant
 

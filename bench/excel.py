@@ -28,7 +28,7 @@ from openpyxl import Workbook
 
 from app import schema
 from app.bootstrap import bootstrap
-from app.commands.base import ADMIN, Actor
+from app.domain.actors import ADMIN, Actor
 from app.excel import import_kinds
 from app.excel.importing import import_file
 from app.projections.problems import problems
@@ -92,7 +92,7 @@ def seed_ledger(svc, n: int) -> None:
 _CHILD = """
 import json, resource, sys, time
 from app import create_app
-from app.commands.base import ADMIN, Actor
+from app.domain.actors import ADMIN, Actor
 from app.excel.exports import run_export
 
 

@@ -19,7 +19,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from app import catalog, create_app, schema
-from app.commands.base import SYSTEM
+from app.domain.actors import SYSTEM
 from app.notify.channels import NotifySettings
 from app.notify.sender import deliver_due
 

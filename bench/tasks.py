@@ -19,10 +19,11 @@ from datetime import datetime, timezone
 
 from app import schema
 from app.bootstrap import bootstrap
-from app.commands.base import DISPATCHER, SYSTEM, UNIT_REPORTER, Actor
+from app.domain.actors import DISPATCHER, UNIT_REPORTER, Actor
 from app.scheduler import JobSettings, run_job
 
-from .domain import command as problem_command, setup_world
+from .domain import command as problem_command
+from .domain import setup_world
 from .scratch import scratch_databases
 
 COMMANDS = int(os.environ.get("BENCH_COMMANDS", "3000"))

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from app import create_app, schema
 from app.bootstrap import Services, bootstrap
-from app.commands.base import ADMIN, SYSTEM, Actor
+from app.domain.actors import ADMIN, SYSTEM, Actor
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -7,7 +7,7 @@ from flask import current_app, redirect, request, url_for
 from flask_login import current_user
 
 from ..bootstrap import Services
-from ..commands.base import ROLES, Actor
+from ..domain.actors import ROLES, Actor
 from . import security
 from .queries import Scope
 

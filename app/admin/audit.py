@@ -15,13 +15,13 @@ from flask import g, request
 from flask_admin import BaseView, expose
 from sqlalchemy import or_, select
 
-from ..limits.paging import MAX_POSITION
-from ..limits.web import InvalidInput
-from ..commands.base import ADMIN, INSPECTOR
+from ..domain.actors import ADMIN, INSPECTOR
 from ..events.audit import verify_chain
 from ..events.chain import canonical_json
 from ..events.model import format_instant
 from ..events.tables import events
+from ..limits.paging import MAX_POSITION
+from ..limits.web import InvalidInput
 from .access import SecuredView
 from .audit_proofs import ProofsPanel
 from .ledger import parse_as_of

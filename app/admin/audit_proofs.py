@@ -7,12 +7,12 @@ import tempfile
 from flask import current_app, request, send_file
 from flask_admin import expose
 
-from ..files.blobs import blob_store
 from ..audit.against import BadCheckpoint
 from ..audit.checkpoints import checkpoint_line, checkpoints, fingerprint
 from ..audit.package import build_package
 from ..audit.setup import check_text, sign_now
-from ..commands.errors import CommandError
+from ..domain.errors import CommandError
+from ..files.blobs import blob_store
 
 SHOWN = 10
 

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import (Blueprint, Flask, current_app, flash, make_response, redirect,
-                   render_template, request, session, url_for)
-from flask_login import (LoginManager, UserMixin, current_user, login_required, login_user,
-                         logout_user)
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
@@ -15,8 +24,8 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from ..auth.accounts import actor_of, find_user
 from ..auth.login import Locked, LoginPolicy, log_in
 from ..bootstrap import Services
-from ..commands.base import ROLE_NAMES, Actor
-from ..commands.errors import CommandError, Unauthenticated
+from ..domain.actors import ROLE_NAMES, Actor
+from ..domain.errors import CommandError, Unauthenticated
 from ..limits.redirects import same_site_path
 
 bp = Blueprint("duban_auth", __name__)

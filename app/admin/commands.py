@@ -13,10 +13,10 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from sqlalchemy import func, select
 
-from ..limits.web import allows_upload
-from ..commands.base import ROLE_NAMES
-from ..commands.errors import CommandError, Conflict, Forbidden, InvalidCommand
+from ..domain.actors import ROLE_NAMES
+from ..domain.errors import CommandError, Conflict, Forbidden, InvalidCommand
 from ..events.tables import events
+from ..limits.web import allows_upload
 from ..projections.problems import problems
 from ..projections.projects import projects
 from ..projections.units import units

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_admin import BaseView, expose
 
-from ..commands.errors import NotFound
+from ..domain.errors import NotFound
 from ..files.routes import serve_file, serve_thumbnail
 from .access import SecuredView
 

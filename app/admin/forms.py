@@ -10,14 +10,20 @@ import re
 from dataclasses import dataclass
 
 from flask_wtf import FlaskForm
-from wtforms import (HiddenField, MultipleFileField, PasswordField, SelectField, StringField,
-                     TextAreaField)
+from wtforms import HiddenField, MultipleFileField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from ..commands.base import ROLE_NAMES
-from ..domain import FUNDING_SOURCES, FUNDING_STAGES
-from .vocab import (INSPECTION_KINDS, LEVELS, PROBLEM_CATEGORIES, PROBLEM_SOURCES,
-                    PROJECT_CATEGORIES, PROJECT_STAGES, UNIT_KINDS)
+from ..domain.actors import ROLE_NAMES
+from ..domain.vocab import FUNDING_SOURCES, FUNDING_STAGES
+from .vocab import (
+    INSPECTION_KINDS,
+    LEVELS,
+    PROBLEM_CATEGORIES,
+    PROBLEM_SOURCES,
+    PROJECT_CATEGORIES,
+    PROJECT_STAGES,
+    UNIT_KINDS,
+)
 
 
 @dataclass(frozen=True)

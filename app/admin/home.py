@@ -10,15 +10,14 @@ from flask_admin import AdminIndexView, expose
 from markupsafe import Markup
 from sqlalchemy import and_, func, literal_column, select
 
+from ..domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER
 from ..limits.web import InvalidInput
-from ..commands.base import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER
 from ..projections.problems import overdue_condition, problems
 from .access import SecuredView
+from .cache import cached
 from .charts import Series, bar_chart, line_chart
 from .links import problem_timeline, project_timeline
-from .cache import cached
-from .queries import (REPORTING_STAGES, Scope, default_period, problem_rows,
-                      project_rows, scope_key)
+from .queries import REPORTING_STAGES, Scope, default_period, problem_rows, project_rows, scope_key
 from .vocab import LEVELS, PROBLEM_STATUSES, PROJECT_CATEGORIES, percent, status_badge
 
 ITEMS = 6  # rows shown per to-do list; the rest is one click away in the ledger

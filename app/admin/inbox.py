@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 
-from ..commands.base import ADMIN
-from ..commands.errors import NotFound
+from ..domain.actors import ADMIN
+from ..domain.errors import NotFound
 from ..notify.inbox import mark_read, messages, unread_count
 from ..notify.sender import failed_messages
 from .access import SecuredView, current_actor, services

@@ -13,7 +13,7 @@ from typing import Any
 from flask import abort, flash, redirect, url_for
 from flask_admin import BaseView, expose
 
-from ..commands.base import ADMIN, DISPATCHER
+from ..domain.actors import ADMIN, DISPATCHER
 from ..scheduler import JOBS, job_status, recent_runs, run_job, settings_for
 from .access import SecuredView
 

@@ -7,13 +7,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import (ColumnElement, Integer, Select, and_, case, cast, exists, false, func,
-                        literal, or_, select, true)
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
 
-from ..commands.base import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER, Actor
+from ..domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER, Actor
 from ..projections.oversight import inspections
-from ..projections.problems import (OPEN_STATUSES, overdue_condition, problem_dispatches,
-                                    problems)
+from ..projections.problems import OPEN_STATUSES, overdue_condition, problem_dispatches, problems
 from ..projections.projects import annual_plans, monthly_progress, projects, ytd_select
 from ..projections.units import unit_tasks, units
 

@@ -9,8 +9,8 @@ from flask_admin import BaseView, expose
 from markupsafe import Markup, escape
 
 from ..api.queries import reading
-from ..commands.base import ADMIN, DISPATCHER, INSPECTOR, LEADER
-from ..commands.errors import CommandError
+from ..domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER
+from ..domain.errors import CommandError
 from ..reports.printing import parse_period, summary_pdf
 from ..reports.summary import BASIS, COUNTS, Report, figures, flatten
 from ..reports.text import Blank, report_for

@@ -14,17 +14,17 @@ from sqlalchemy import Select, case, exists, func, select, true
 
 from ..api.queries import QueryView, reading
 from ..api.task_queries import Lighting, appraisal, period_end
-from ..commands.base import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER, ROLE_NAMES, Actor
-from ..commands.errors import CommandError
 from ..commands.task_rules import LIGHTS, leader_name
-from ..domain import FEEDBACK_CYCLES, RATINGS, TASK_SOURCES, TASK_STATUSES
+from ..domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER, ROLE_NAMES, UNIT_REPORTER, Actor
+from ..domain.errors import CommandError
+from ..domain.vocab import FEEDBACK_CYCLES, RATINGS, TASK_SOURCES, TASK_STATUSES
 from ..events.model import RecordedEvent
 from ..projections.tasks import task_units, tasks
 from ..projections.units import units
 from .access import SecuredView
 from .forms import DATE, FILES, REASON, CommandForm, Input, _c
-from .ledger import Equals, Flag, LedgerView, ReadContext, formatter, parse_as_of, read_context
-from .links import buttons, command, can
+from .ledger import Equals, Flag, LedgerView, ReadContext, formatter, parse_as_of
+from .links import buttons, can, command
 from .queries import unit_choices
 from .vocab import event_name, link, local_instant, percent
 
@@ -308,10 +308,11 @@ class TaskTimelineView(SecuredView, BaseView):
     @expose("/<kind>.pdf")
     def notice(self, kind: str):
         """The 督办通知单 or 催办单, for the staff pages' session (the API's takes a token)."""
+        from flask import current_app
+
         from ..api.notice_routes import _notice
         from ..pdf.notices import DEFAULT_OFFICE, notice_html, render_pdf
         from ..workdays import light_settings
-        from flask import current_app
 
         if kind not in ("notice", "urge"):
             return self.render("duban/message.html", title="督办事项", message="没有这种通知单。"), 404

@@ -10,7 +10,7 @@ from flask_admin import BaseView, expose
 from sqlalchemy import select
 
 from ..api.queries import reading
-from ..commands.base import ROLE_NAMES
+from ..domain.actors import ROLE_NAMES
 from ..events.model import RecordedEvent
 from ..projections.problems import problems
 from .access import SecuredView

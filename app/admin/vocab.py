@@ -10,9 +10,18 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
 
-from ..commands.base import ROLE_NAMES
-from ..domain import (EVENT_NAMES, INSPECTION_KINDS, LEVELS, PROBLEM_CATEGORIES, PROBLEM_SOURCES,
-                      PROBLEM_STATUSES, PROJECT_CATEGORIES, PROJECT_STAGES, UNIT_KINDS)
+from ..domain.actors import ROLE_NAMES
+from ..domain.vocab import (
+    EVENT_NAMES,
+    INSPECTION_KINDS,
+    LEVELS,
+    PROBLEM_CATEGORIES,
+    PROBLEM_SOURCES,
+    PROBLEM_STATUSES,
+    PROJECT_CATEGORIES,
+    PROJECT_STAGES,
+    UNIT_KINDS,
+)
 from ..events.model import parse_instant
 
 __all__ = ["INSPECTION_KINDS", "LEVELS", "PROBLEM_CATEGORIES", "PROBLEM_SOURCES",

@@ -7,11 +7,11 @@ import tempfile
 from flask import Blueprint, current_app, jsonify, request, send_file
 from marshmallow import Schema, fields, validate
 
-from ..files.blobs import blob_store
 from ..audit import proofs, tree
 from ..audit.checkpoints import checkpoints
 from ..audit.package import build_package
-from ..commands.errors import InvalidCommand, NotAllowed
+from ..domain.errors import InvalidCommand, NotAllowed
+from ..files.blobs import blob_store
 from .blueprint import current_actor, services
 from .queries import AsOfArgs, QuerySpec, QueryView, parse_args
 

@@ -5,11 +5,11 @@ from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..auth.accounts import actor_from_token
-from ..bootstrap import Services
-from ..commands.base import Actor
 from ..auth.login import Locked
 from ..auth.security_log import record_refusal
-from ..commands.errors import CommandError, Forbidden, Unauthenticated
+from ..bootstrap import Services
+from ..domain.actors import Actor
+from ..domain.errors import CommandError, Forbidden, Unauthenticated
 
 _HTTP_MESSAGES = {
     400: ("invalid", "请求无效。"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from ..commands.base import CommandRegistry, CommandSpec
-from ..commands.errors import InvalidCommand
+from ..domain.errors import InvalidCommand
 from .blueprint import current_actor, services
 
 # Fields every command accepts besides its own (API.md, conventions).

@@ -1,18 +1,18 @@
 """The global event feed and the audit check."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 from sqlalchemy import select
 
-from ..commands.base import ADMIN, DISPATCHER, INSPECTOR, LEADER
-from ..commands.errors import Forbidden
 from ..commands.security import STREAM as SECURITY_STREAM
 from ..commands.security import may_read_security_log
+from ..domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER
+from ..domain.errors import Forbidden
 from ..events.audit import verify_chain
 from ..events.model import RecordedEvent, parse_instant
-from ..limits.paging import after_field, limit_field
 from ..events.store import _COLUMNS as EVENT_COLUMNS
 from ..events.tables import events
+from ..limits.paging import after_field, limit_field
 from .queries import AsOfArgs, QuerySpec, QueryView
 
 FEED_ROLES = (ADMIN, DISPATCHER, INSPECTOR, LEADER)

@@ -15,7 +15,7 @@ import tempfile
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
 from marshmallow import Schema, fields, validate
 
-from ..commands.errors import InvalidCommand, NotFound
+from ..domain.errors import InvalidCommand, NotFound
 from ..excel import import_kinds, limits_from
 from ..excel.importing import import_file
 from ..limits.web import allows_upload

@@ -6,8 +6,8 @@ import math
 from marshmallow import Schema, fields, validate
 from sqlalchemy import or_, select
 
-from ..commands.base import UNIT_REPORTER
-from ..domain import FUNDING_SOURCES, FUNDING_STAGES
+from ..domain.actors import UNIT_REPORTER
+from ..domain.vocab import FUNDING_SOURCES, FUNDING_STAGES
 from ..projections.funding import funding_entries
 from ..projections.projects import projects
 from .queries import AsOfArgs, QuerySpec, QueryView

@@ -7,9 +7,9 @@ import json
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
-from ..commands.base import ADMIN, DISPATCHER, UNIT_REPORTER
-from ..commands.errors import Forbidden, NotFound
 from ..commands.jobs import PERIOD
+from ..domain.actors import ADMIN, DISPATCHER, UNIT_REPORTER
+from ..domain.errors import Forbidden, NotFound
 from ..events.model import parse_instant
 from ..projections.jobs import anchors, publicity, reminders
 from ..scheduler import job_status

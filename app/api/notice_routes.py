@@ -11,15 +11,14 @@ from flask import Blueprint, current_app, request, send_file
 from marshmallow import fields
 from sqlalchemy import select
 
-from ..commands.errors import NotFound
-from ..domain import TASK_STATUSES, stream
+from ..domain.errors import NotFound
+from ..domain.vocab import TASK_STATUSES, stream
 from ..pdf.notices import DEFAULT_OFFICE, Notice, notice_html, render_pdf
 from ..projections.units import units
 from ..workdays import light_settings
 from .blueprint import current_actor, services
 from .queries import AsOfArgs, QueryView, parse_args, reading
 from .task_queries import one_task
-
 
 NOTICE_PATHS = [("/tasks/{id}/notice.pdf", "督办通知单（PDF，带文号）"),
                 ("/tasks/{id}/urge-notice.pdf", "催办单（PDF，带文号；number 指定文号，默认最近一次）")]
@@ -35,7 +34,6 @@ def _notice(view: QueryView, task_id: str, kind: str, number: str | None) -> Not
     label = lambda code: f"{names[code]}（{code}）" if code in names else code  # noqa: E731
     evs = view.services.store.read_stream(stream("task", task_id), until_position=view.position)
     current: dict = {}
-    status = "assigned"
     chosen = None
     for ev in evs:
         d = ev.data

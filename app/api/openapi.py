@@ -7,7 +7,8 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
-from ..commands.base import ROLE_NAMES, CommandRegistry
+from ..commands.base import CommandRegistry
+from ..domain.actors import ROLE_NAMES
 from .pages import PageArgs
 from .queries import all_queries
 

@@ -19,7 +19,7 @@ from marshmallow import Schema, fields
 from sqlalchemy import Connection, Select, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..commands.errors import InvalidCommand
+from ..domain.errors import InvalidCommand
 from ..limits.paging import limit_field
 
 DEFAULT_LIMIT = 500

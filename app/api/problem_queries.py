@@ -8,17 +8,15 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import Integer, func, or_, select
 
 from ..admin.queries import Scope
-from ..commands.base import UNIT_REPORTER
-from ..commands.errors import Forbidden, NotFound
-from ..domain import INSPECTION_KINDS, LEVELS, PROBLEM_STATUSES, stream
+from ..domain.actors import UNIT_REPORTER
+from ..domain.errors import Forbidden, NotFound
+from ..domain.vocab import INSPECTION_KINDS, LEVELS, PROBLEM_STATUSES, stream
 from ..projections.oversight import bulletins, inspections, meetings
-from ..projections.problems import (OPEN_STATUSES, overdue_condition, problem_dispatches,
-                                    problems)
+from ..projections.problems import OPEN_STATUSES, overdue_condition, problem_dispatches, problems
 from ..projections.units import units
 from .event_queries import EventOut, event_json
 from .pages import Page
 from .queries import AsOfArgs, QuerySpec, QueryView
-
 
 
 class LedgerArgs(AsOfArgs):

@@ -11,9 +11,9 @@ from typing import Any, Iterable
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Connection, Row, or_, select
 
-from ..commands.base import UNIT_REPORTER
-from ..commands.errors import Forbidden, NotFound
-from ..domain import PROJECT_CATEGORIES, PROJECT_STAGES, stream
+from ..domain.actors import UNIT_REPORTER
+from ..domain.errors import Forbidden, NotFound
+from ..domain.vocab import PROJECT_CATEGORIES, PROJECT_STAGES, stream
 from ..projections.projects import annual_plans, monthly_progress, projects, ytd_select
 from .event_queries import EventOut, event_json
 from .pages import Page

@@ -9,14 +9,14 @@ from typing import Any, Callable, Iterator
 from urllib.parse import urlencode
 
 from flask import Blueprint, jsonify, request
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError
 from sqlalchemy import Connection
 
 from .. import catalog
 from ..bootstrap import Services
-from ..commands.base import Actor
-from ..commands.errors import InvalidCommand
 from ..commands.messages import translate_errors
+from ..domain.actors import Actor
+from ..domain.errors import InvalidCommand
 from ..limits.dates import Instant
 from .blueprint import current_actor, services
 from .pages import Page, PageArgs, page_of

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import json
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate, validates_schema
 from sqlalchemy import select
 
-from ..commands.base import ADMIN, DISPATCHER, INSPECTOR, LEADER
-from ..commands.errors import Forbidden, InvalidCommand, NotFound
 from ..commands.reports import THROUGH_RULE, check_through
-from ..domain import INSPECTION_KINDS
+from ..domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER
+from ..domain.errors import Forbidden, InvalidCommand, NotFound
+from ..domain.vocab import INSPECTION_KINDS
 from ..events.tables import events
 from ..projections.projects import projects
 from ..projections.published import published_reports
-from ..reports.summary import (BASIS, CATEGORIES, COUNTS, LINES, Period, Report, figure_keys,
-                               figures, flatten)
+from ..reports.summary import BASIS, CATEGORIES, COUNTS, Period, Report, figure_keys, figures, flatten
 from .queries import AsOfArgs, QuerySpec, QueryView
 
 # District-wide figures: a unit reporter sees its own unit only (DOMAIN.md).

@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from ..auth.accounts import issue_token, token_expiry
 from ..auth.login import LoginPolicy, log_in
-from ..commands.errors import InvalidCommand
+from ..domain.errors import InvalidCommand
 from .blueprint import current_actor, services
 from .openapi import build_spec
 

@@ -10,12 +10,13 @@ from datetime import date
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import exists, select
 
-from ..commands.base import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER
-from ..commands.errors import Forbidden, NotFound
-from ..commands.task_rules import (CLOSED, LIGHTS, feedback_due, leader_name, task_light)
-from ..domain import FEEDBACK_CYCLES, RATINGS, TASK_SOURCES, TASK_STATUSES, stream
+from ..commands.task_rules import CLOSED, LIGHTS, feedback_due, leader_name, task_light
+from ..domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER
+from ..domain.errors import Forbidden, NotFound
+from ..domain.vocab import TASK_SOURCES, TASK_STATUSES, stream
 from ..projections.tasks import split_units, task_feedbacks, task_units, tasks
-from ..workdays import WorkCalendar, current as current_calendar, light_settings
+from ..workdays import WorkCalendar, light_settings
+from ..workdays import current as current_calendar
 from .event_queries import EventOut, event_json
 from .pages import Page
 from .queries import AsOfArgs, QuerySpec, QueryView

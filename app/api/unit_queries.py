@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
-from ..commands.errors import NotFound
+from ..domain.errors import NotFound
 from ..projections.units import unit_tasks, units
 from .queries import AsOfArgs, QuerySpec, QueryView
 

@@ -23,8 +23,8 @@ from typing import IO, Iterable
 from sqlalchemy import select
 
 from ..bootstrap import Services
-from ..commands.base import ADMIN, INSPECTOR, Actor
-from ..commands.errors import Forbidden, NotAllowed, NotFound
+from ..domain.actors import ADMIN, INSPECTOR, Actor
+from ..domain.errors import Forbidden, NotAllowed, NotFound
 from ..events.tables import events
 from . import tree
 from .checkpoints import latest

@@ -5,7 +5,7 @@ import json
 from typing import Callable
 
 from ..bootstrap import Services
-from ..commands.base import Actor
+from ..domain.actors import Actor
 from . import tree
 from .against import AgainstResult, BadCheckpoint, verify_against
 from .checkpoints import latest

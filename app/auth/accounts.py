@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import Connection, Engine, delete, select
 
-from ..commands.base import Actor
-from ..commands.errors import Unauthenticated
+from ..domain.actors import Actor
+from ..domain.errors import Unauthenticated
 from ..events.model import format_instant
 from .tables import revoked_tokens, users
 

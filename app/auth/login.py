@@ -25,7 +25,7 @@ from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..bootstrap import Services
-from ..commands.errors import CommandError, Unauthenticated
+from ..domain.errors import CommandError, Unauthenticated
 from ..events.model import format_instant
 from .accounts import find_user
 from .security_log import record

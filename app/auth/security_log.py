@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from ..bootstrap import Services
-from ..commands.base import SYSTEM, Actor
+from ..domain.actors import SYSTEM, Actor
 
 log = logging.getLogger("duban.security")
 

@@ -7,33 +7,15 @@ from typing import Any, Callable, Iterable, Sequence
 
 from marshmallow import Schema, ValidationError
 
+from ..domain.actors import SYSTEM, Actor
+from ..domain.errors import Conflict, Forbidden, InvalidCommand, NotFound
 from ..events.model import Metadata, NewEvent, RecordedEvent
 from ..events.store import ConcurrencyConflict, EventStore, Transaction
 from ..limits.text import bad_text_fields, has_bad_text
-from .errors import Conflict, Forbidden, InvalidCommand, NotFound
 from .group import CommitGroup
 from .idempotency import body_hash, check_claim
 from .messages import translate_errors
 from .quick_load import Loader, compile_loader
-
-ADMIN, DISPATCHER, UNIT_REPORTER, LEADER, INSPECTOR = (
-    "admin", "dispatcher", "unit_reporter", "leader", "inspector")
-ROLES = (ADMIN, DISPATCHER, UNIT_REPORTER, LEADER, INSPECTOR)
-ROLE_NAMES = {ADMIN: "系统管理员", DISPATCHER: "调度员", UNIT_REPORTER: "单位填报员",
-              LEADER: "县级联系领导", INSPECTOR: "纪检督查人员", "system": "系统"}
-
-
-@dataclass(frozen=True)
-class Actor:
-    username: str
-    role: str
-    unit: str | None = None
-    client_address: str | None = None
-    # for a leader: the leader's name as written on projects (挂联领导)
-    display_name: str | None = None
-
-
-SYSTEM = Actor("system", "system")
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,10 @@ from __future__ import annotations
 from marshmallow import Schema
 
 from ..audit import tree
+from ..domain.actors import ADMIN, INSPECTOR
+from ..domain.errors import NotAllowed
 from ..events.model import NewEvent
-from .base import ADMIN, INSPECTOR, CommandSpec, Context, Decision
-from .errors import NotAllowed
+from .base import CommandSpec, Context, Decision
 
 
 def checkpoint_stream(size: int) -> str:

@@ -9,10 +9,10 @@ from datetime import date
 
 from marshmallow import Schema, fields
 
-from ..limits.dates import Day
+from ..domain.errors import NotAllowed
 from ..events.model import NewEvent
+from ..limits.dates import Day
 from .base import CommandSpec, Context, Decision
-from .errors import NotAllowed
 from .problem_rules import IN_PROGRESS
 from .problems import load_problem, problem_stream
 

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..domain import FUNDING_SOURCES, FUNDING_STAGES, PROJECT_CATEGORIES
+from ..domain.actors import ADMIN, DISPATCHER
+from ..domain.errors import NotAllowed
+from ..domain.vocab import FUNDING_SOURCES, FUNDING_STAGES, PROJECT_CATEGORIES
 from ..events.model import NewEvent
 from ..limits.amounts import Amount
-from .base import ADMIN, DISPATCHER, CommandSpec, Context, Decision
-from .errors import NotAllowed
+from .base import CommandSpec, Context, Decision
 from .problems import business_day, text
 from .projects import project_stream
 

@@ -19,8 +19,8 @@ import threading
 from collections import deque
 from typing import Callable
 
+from ..domain.errors import CommandError, Conflict
 from ..events.store import ConcurrencyConflict, EventStore, StaleHead, Transaction
-from .errors import CommandError, Conflict
 
 MAX_BATCH = 64
 

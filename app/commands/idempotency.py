@@ -13,8 +13,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from ..domain.errors import Conflict
 from ..events.transaction import Claim
-from .errors import Conflict
 
 
 def _plain(value: Any) -> Any:

@@ -13,11 +13,11 @@ from datetime import date
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Connection, select
 
+from ..domain.errors import NotAllowed
 from ..events.model import NewEvent
 from ..projections.projects import annual_plans, monthly_progress, projects, ytd_select
 from ..projections.units import units
 from .base import CommandSpec, Context, Decision
-from .errors import NotAllowed
 
 PERIOD = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="月份格式应为 YYYY-MM。")
 # Projects that owe no monthly progress: not yet approved, or finished.

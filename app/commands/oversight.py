@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..domain import INSPECTION_KINDS, LEVELS, stream
+from ..domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER
+from ..domain.errors import Conflict, Forbidden
+from ..domain.vocab import INSPECTION_KINDS, LEVELS, stream
 from ..events.model import NewEvent
 from ..files.records import attachments_field, with_attachments
-from .base import ADMIN, DISPATCHER, INSPECTOR, LEADER, CommandSpec, Context, Decision
-from .errors import Conflict, Forbidden
-from .problems import not_blank, text
 from ..limits.dates import Day
+from .base import CommandSpec, Context, Decision
+from .problems import not_blank, text
 
 NAME = fields.String(validate=[not_blank, validate.Length(max=80)])
 

@@ -10,14 +10,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable, Protocol
 
-from ..domain import LEVELS, PROBLEM_STATUSES
+from ..domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER, Actor
+from ..domain.errors import Forbidden, InvalidCommand, NotAllowed
+from ..domain.statuses import ProblemStatus
+from ..domain.vocab import LEVELS, PROBLEM_STATUSES
 from ..events.chain import decode_json
-from .base import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER, Actor
-from .errors import Forbidden, InvalidCommand, NotAllowed
 
 RAISED, IN_PROGRESS, AWAITING, RESOLVED, WITHDRAWN = (
-    "raised", "in_progress", "awaiting_verification", "resolved", "withdrawn")
-OPEN = (RAISED, IN_PROGRESS, AWAITING)
+    ProblemStatus.RAISED, ProblemStatus.IN_PROGRESS, ProblemStatus.AWAITING_VERIFICATION,
+    ProblemStatus.RESOLVED, ProblemStatus.WITHDRAWN)
+OPEN = ProblemStatus.OPEN
 TOP_LEVEL = max(LEVELS)
 
 

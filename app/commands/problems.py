@@ -10,17 +10,30 @@ from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from ..domain import LEVELS, PROBLEM_CATEGORIES, PROBLEM_SOURCES, stream
+from ..domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER
+from ..domain.errors import Forbidden, InvalidCommand
+from ..domain.vocab import LEVELS, PROBLEM_CATEGORIES, PROBLEM_SOURCES, stream
 from ..events.model import NewEvent
 from ..files.records import attachments_field, with_attachments
-from .base import (ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER, CommandSpec, Context,
-                   Decision, Handler)
-from .errors import Forbidden, InvalidCommand
-from .problem_rules import (ProblemState, ProjectFacts, check_deadline, check_dispatch_level,
-                            check_extension, check_not_before_raised, check_overdue,
-                            check_permission, check_raise, check_raise_on, fold, fold_project,
-                            leader_name, next_level, require_status)
 from ..limits.dates import Day
+from .base import CommandSpec, Context, Decision, Handler
+from .problem_rules import (
+    ProblemState,
+    ProjectFacts,
+    check_deadline,
+    check_dispatch_level,
+    check_extension,
+    check_not_before_raised,
+    check_overdue,
+    check_permission,
+    check_raise,
+    check_raise_on,
+    fold,
+    fold_project,
+    leader_name,
+    next_level,
+    require_status,
+)
 
 
 def not_blank(value: str) -> None:

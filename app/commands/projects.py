@@ -6,14 +6,15 @@ from dataclasses import dataclass, field
 
 from marshmallow import Schema, fields, validate
 
-from ..domain import PROJECT_CATEGORIES, PROJECT_STAGES, stream
+from ..domain.actors import ADMIN, DISPATCHER, UNIT_REPORTER
+from ..domain.errors import Conflict, Forbidden, InvalidCommand, NotAllowed, NotFound
+from ..domain.vocab import PROJECT_CATEGORIES, PROJECT_STAGES, stream
 from ..events.model import NewEvent, RecordedEvent
 from ..files.records import attachments_field, with_attachments
-from .base import ADMIN, DISPATCHER, UNIT_REPORTER, CommandSpec, Context, Decision
-from .errors import Conflict, Forbidden, InvalidCommand, NotAllowed, NotFound
-from .units import CODE
 from ..limits.amounts import Amount
 from ..limits.dates import Day
+from .base import CommandSpec, Context, Decision
+from .units import CODE
 
 PERIOD = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="月份格式应为 YYYY-MM。")
 BAD_INPUT = "输入有误，请检查标出的字段。"

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from ..domain.actors import ADMIN, DISPATCHER
+from ..domain.errors import NotAllowed
 from ..events.model import NewEvent
-from .base import ADMIN, DISPATCHER, CommandSpec, Context, Decision
-from .errors import NotAllowed
+from .base import CommandSpec, Context, Decision
 from .jobs import PERIOD, fast_slow_payload, plan_progress, publicity_stream
 from .problems import business_day
 

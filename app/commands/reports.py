@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from ..domain import stream
+from ..domain.actors import ADMIN, DISPATCHER
+from ..domain.errors import InvalidCommand
+from ..domain.vocab import stream
 from ..events.model import NewEvent
 from ..projections.published import next_report_number
 from ..reports.summary import THROUGH, Period, Report, figures
-from .base import ADMIN, DISPATCHER, CommandSpec, Context, Decision
-from .errors import InvalidCommand
+from .base import CommandSpec, Context, Decision
 from .problems import business_day, text
 
 THROUGH_RULE = validate.Regexp(THROUGH, error="截止时间格式应为 YYYY-MM 或 YYYY-MM-DD（如 2019-06-25）。")

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from ..domain.actors import ADMIN, INSPECTOR, Actor
+from ..domain.errors import InvalidCommand
 from ..events.model import NewEvent
-from .base import ADMIN, INSPECTOR, Actor, CommandSpec, Context, Decision
-from .errors import InvalidCommand
+from .base import CommandSpec, Context, Decision
 
 STREAM = "security:log"
 STREAM_TYPE = "security"

@@ -12,15 +12,17 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Iterable, Protocol
 
-from ..domain import TASK_STATUSES
+from ..domain.actors import ADMIN, DISPATCHER, LEADER, UNIT_REPORTER, Actor
+from ..domain.errors import Forbidden, InvalidCommand, NotAllowed
+from ..domain.statuses import Light, TaskStatus
+from ..domain.vocab import TASK_STATUSES
 from ..workdays import WorkCalendar
-from .base import ADMIN, DISPATCHER, LEADER, UNIT_REPORTER, Actor
-from .errors import Forbidden, InvalidCommand, NotAllowed
 
 ASSIGNED, IN_PROGRESS, RETURNED, AWAITING, COMPLETED, WITHDRAWN = (
-    "assigned", "in_progress", "returned", "awaiting_acceptance", "completed", "withdrawn")
-CLOSED = (COMPLETED, WITHDRAWN)
-RED, YELLOW, GREEN = "red", "yellow", "green"
+    TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS, TaskStatus.RETURNED,
+    TaskStatus.AWAITING_ACCEPTANCE, TaskStatus.COMPLETED, TaskStatus.WITHDRAWN)
+CLOSED = TaskStatus.CLOSED
+RED, YELLOW, GREEN = Light.RED, Light.YELLOW, Light.GREEN
 LIGHTS = {RED: "红灯", YELLOW: "黄灯", GREEN: "绿灯"}
 DEFAULT_WARN_WORKDAYS, DEFAULT_ACK_WORKDAYS = 3, 2
 

@@ -11,19 +11,29 @@ from datetime import date
 
 from marshmallow import Schema, fields, validate
 
-from ..limits.dates import Day
-from ..files.records import attachment_records, attachments_field
 from ..db import placeholder
-from ..domain import FEEDBACK_CYCLES, RATINGS, TASK_SOURCES, stream
+from ..domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER
+from ..domain.errors import Forbidden, NotAllowed
+from ..domain.vocab import FEEDBACK_CYCLES, RATINGS, TASK_SOURCES, stream
 from ..events.model import NewEvent
+from ..files.records import attachment_records, attachments_field
+from ..limits.dates import Day
 from ..workdays import current as current_calendar
-from .base import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER, CommandSpec, Context, Decision
-from .errors import Forbidden, NotAllowed
+from .base import CommandSpec, Context, Decision
 from .problems import business_day, not_blank, text
-from .task_rules import (TaskState, check_acknowledge, check_co_units, check_deadline,
-                         check_extension_decision, check_extension_request,
-                         check_not_before_registered, check_permission, fold, require_status,
-                         state_light)
+from .task_rules import (
+    TaskState,
+    check_acknowledge,
+    check_co_units,
+    check_deadline,
+    check_extension_decision,
+    check_extension_request,
+    check_not_before_registered,
+    check_permission,
+    fold,
+    require_status,
+    state_light,
+)
 
 NOTICE_OFFICE = "区发改督"  # 文号 prefix: 区发改督〔2019〕12号
 

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..domain import UNIT_KINDS, stream
+from ..domain.actors import ADMIN, DISPATCHER
+from ..domain.errors import Conflict
+from ..domain.vocab import UNIT_KINDS, stream
 from ..events.model import NewEvent
-from .base import ADMIN, DISPATCHER, CommandSpec, Context, Decision
-from .errors import Conflict
 from ..limits.amounts import Amount
 from ..limits.dates import Day
+from .base import CommandSpec, Context, Decision
 
 CODE = validate.Regexp(r"^[A-Za-z0-9_.-]{1,50}$", error="编码只能由字母、数字、下划线、点和连字符组成（1–50 个字符）。")
 

@@ -7,9 +7,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..auth.accounts import find_user, revoke_token
 from ..auth.tables import users
+from ..domain.actors import ADMIN, ROLES, SYSTEM, UNIT_REPORTER
+from ..domain.errors import Conflict, Forbidden, InvalidCommand, NotAllowed, NotFound
 from ..events.model import NewEvent, format_instant
-from .base import ADMIN, ROLES, SYSTEM, UNIT_REPORTER, CommandSpec, Context, Decision
-from .errors import Conflict, Forbidden, InvalidCommand, NotAllowed, NotFound
+from .base import CommandSpec, Context, Decision
 
 
 def unit_stream(code: str) -> str:

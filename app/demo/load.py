@@ -16,16 +16,16 @@ from __future__ import annotations
 
 import random
 import time
-from datetime import date
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine, func, select
 from tqdm import tqdm
 
 from ..bootstrap import Services
-from ..commands.base import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER, Actor
-from ..commands.errors import Conflict
+from ..domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER, Actor
+from ..domain.errors import Conflict
 from ..projections.projects import projects
 from .data import SEED, Op, Ref, build_district, project_ops
 from .names import DEMO_LEADER, UNIT_NAMES

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..commands.base import Actor, CommandBus
+from ..commands.base import CommandBus
+from ..domain.actors import Actor
 from ..events.store import Transaction
 
 

@@ -9,11 +9,11 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from ..limits.dates import INSTANT_RANGE_MESSAGE, day_in_range
 from ..auth.accounts import actor_of, find_user
 from ..bootstrap import Services
-from ..commands.base import ADMIN, Actor
-from ..commands.errors import CommandError
+from ..domain.actors import ADMIN, Actor
+from ..domain.errors import CommandError
+from ..limits.dates import INSTANT_RANGE_MESSAGE, day_in_range
 from . import import_kinds, limits_from
 from .importing import import_file
 

@@ -15,11 +15,11 @@ from typing import IO, Any, Callable, Mapping
 from sqlalchemy import select
 
 from ..api.event_queries import FEED_ROLES
-from ..audit.checkpoints import checkpoint_line, latest
 from ..api.queries import QueryView, reading
+from ..audit.checkpoints import checkpoint_line, latest
 from ..bootstrap import Services
-from ..commands.base import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER, Actor
-from ..commands.errors import Forbidden, InvalidCommand
+from ..domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER, Actor
+from ..domain.errors import Forbidden, InvalidCommand
 from ..projections.units import units
 from .ledger import Sheet, write_ledger
 
@@ -100,11 +100,11 @@ class ExportSpec:
 
 
 def export_specs() -> dict[str, ExportSpec]:
+    from . import sheets_oversight as o
     from . import sheets_problems as p
     from . import sheets_projects as q
-    from . import sheets_tasks as t
     from . import sheets_reports as r
-    from . import sheets_oversight as o
+    from . import sheets_tasks as t
 
     specs = [
         ExportSpec("ledger", "问题台账", ALL, p.problem_ledger, "问题台账（全部问题及其办理情况）"),

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..commands.base import ADMIN, DISPATCHER
-from ..domain import FUNDING_SOURCES, FUNDING_STAGES
+from ..domain.actors import ADMIN, DISPATCHER
+from ..domain.vocab import FUNDING_SOURCES, FUNDING_STAGES
 from ..projections.funding import funding_entries
 from ..projections.projects import projects
 from . import cells

@@ -19,8 +19,8 @@ from openpyxl.utils import column_index_from_string
 from sqlalchemy import Connection
 
 from ..bootstrap import Services
-from ..commands.base import Actor
-from ..commands.errors import CommandError, Forbidden
+from ..domain.actors import Actor
+from ..domain.errors import CommandError, Forbidden
 from .batch import Batch
 from .cells import CellError
 from .reading import ExcelFileError, Limits, SheetData, SheetRow, read_sheet

@@ -13,13 +13,12 @@ import re
 
 from sqlalchemy import select
 
-from ..commands.base import ADMIN, DISPATCHER, UNIT_REPORTER
-from ..domain import PROBLEM_CATEGORIES
+from ..domain.actors import ADMIN, DISPATCHER, UNIT_REPORTER
+from ..domain.vocab import PROBLEM_CATEGORIES
 from ..projections.problems import problems
 from ..projections.projects import monthly_progress, projects
 from . import cells
-from .importing import (Draft, ImportKind, Planned, Run, cell_error, cell_reader, not_data,
-                        unique_rows)
+from .importing import Draft, ImportKind, Planned, Run, cell_error, cell_reader, not_data, unique_rows
 from .lookups import in_chunks
 from .reading import SheetRow, normalise
 

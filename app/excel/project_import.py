@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..commands.base import ADMIN, DISPATCHER
-from ..domain import PROJECT_CATEGORIES, PROJECT_STAGES
+from ..domain.actors import ADMIN, DISPATCHER
+from ..domain.vocab import PROJECT_CATEGORIES, PROJECT_STAGES
 from ..projections.projects import annual_plans, projects
 from . import cells
 from .cells import CellError
-from .importing import (Draft, ImportKind, Planned, Run, cell_error, cell_reader, not_data,
-                        unique_rows)
+from .importing import Draft, ImportKind, Planned, Run, cell_error, cell_reader, not_data, unique_rows
 from .lookups import in_chunks, resolve_unit, unit_names
 from .reading import SheetRow, normalise
 

@@ -17,7 +17,7 @@ from typing import Any, Sequence
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter, range_boundaries
 
-from ..commands.errors import InvalidCommand
+from ..domain.errors import InvalidCommand
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_ROWS = 50_000

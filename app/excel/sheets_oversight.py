@@ -8,7 +8,7 @@ from typing import Iterator
 from sqlalchemy import func, select
 
 from ..api.problem_queries import list_bulletins, list_inspections, list_meetings
-from ..domain import INSPECTION_KINDS, LEVELS, PROJECT_CATEGORIES, PROJECT_STAGES
+from ..domain.vocab import INSPECTION_KINDS, LEVELS, PROJECT_CATEGORIES, PROJECT_STAGES
 from ..projections.problems import problem_dispatches, problems
 from ..projections.projects import projects
 from ..reports.summary import stats_threshold

@@ -7,9 +7,16 @@ from typing import Iterator
 
 from sqlalchemy import or_, select
 
-from ..api.problem_queries import dispatch_stats, is_overdue, rectification as rect_stats
-from ..domain import (EVENT_NAMES, INSPECTION_KINDS, LEVELS, PROBLEM_CATEGORIES,
-                      PROBLEM_SOURCES, PROBLEM_STATUSES)
+from ..api.problem_queries import dispatch_stats, is_overdue
+from ..api.problem_queries import rectification as rect_stats
+from ..domain.vocab import (
+    EVENT_NAMES,
+    INSPECTION_KINDS,
+    LEVELS,
+    PROBLEM_CATEGORIES,
+    PROBLEM_SOURCES,
+    PROBLEM_STATUSES,
+)
 from ..events.model import parse_instant
 from ..projections.oversight import inspections
 from ..projections.problems import problems
@@ -140,7 +147,7 @@ EVENT_COLUMNS = [
 
 
 def event_log(ctx: ExportContext) -> list[Sheet]:
-    from ..commands.base import ROLE_NAMES
+    from ..domain.actors import ROLE_NAMES
     from ..events.chain import canonical_json
 
     names = EVENT_NAMES

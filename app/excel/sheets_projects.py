@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..api.job_queries import publicity_for_period, publicity_latest
 from ..api.project_queries import annual_plan_amounts, plan_ratio, ytd_investment
-from ..domain import PROJECT_CATEGORIES, PROJECT_STAGES
+from ..domain.vocab import PROJECT_CATEGORIES, PROJECT_STAGES
 from ..projections.problems import OPEN_STATUSES, problems
 from ..projections.projects import monthly_progress, projects
 from ..reports.summary import Period, unit_standings

@@ -4,8 +4,8 @@ from __future__ import annotations
 import math
 
 from ..api.funding_queries import funding_rows
-from ..commands.errors import InvalidCommand
-from ..domain import FUNDING_STAGES
+from ..domain.errors import InvalidCommand
+from ..domain.vocab import FUNDING_STAGES
 from .exports import ExportContext
 from .ledger import Col, Sheet
 

@@ -5,7 +5,7 @@ from typing import Iterator
 
 from ..api.task_queries import Lighting, appraisal, ledger_rows, period_end
 from ..commands.task_rules import LIGHTS
-from ..domain import FEEDBACK_CYCLES, RATINGS, TASK_SOURCES, TASK_STATUSES
+from ..domain.vocab import FEEDBACK_CYCLES, RATINGS, TASK_SOURCES, TASK_STATUSES
 from ..projections.tasks import split_units
 from .exports import ExportContext
 from .ledger import Col, Sheet

@@ -10,13 +10,12 @@ import re
 
 from sqlalchemy import select
 
-from ..commands.base import ADMIN, DISPATCHER
-from ..domain import FEEDBACK_CYCLES, TASK_SOURCES
+from ..domain.actors import ADMIN, DISPATCHER
+from ..domain.vocab import FEEDBACK_CYCLES, TASK_SOURCES
 from ..projections.tasks import tasks
 from . import cells
 from .cells import CellError
-from .importing import (Draft, ImportKind, Planned, Run, cell_error, cell_reader, not_data,
-                        unique_rows)
+from .importing import Draft, ImportKind, Planned, Run, cell_error, cell_reader, not_data, unique_rows
 from .lookups import resolve_unit
 from .reading import SheetRow, normalise
 

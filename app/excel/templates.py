@@ -17,14 +17,14 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import or_, select
 
-from .formula_safe import cell as safe_cell
 from ..bootstrap import Services
-from ..commands.base import UNIT_REPORTER, Actor
-from ..commands.errors import InvalidCommand
-from ..domain import PROBLEM_CATEGORIES, PROJECT_CATEGORIES, PROJECT_STAGES
+from ..domain.actors import UNIT_REPORTER, Actor
+from ..domain.errors import InvalidCommand
+from ..domain.vocab import PROBLEM_CATEGORIES, PROJECT_CATEGORIES, PROJECT_STAGES
 from ..projections.projects import projects
 from ..projections.units import units
 from . import progress_import, project_import
+from .formula_safe import cell as safe_cell
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 DATA_ROWS = 1000  # rows below the header that carry the dropdowns

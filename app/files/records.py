@@ -12,7 +12,7 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields, validate
 from sqlalchemy import select
 
-from ..commands.errors import InvalidCommand, NotFound
+from ..domain.errors import InvalidCommand, NotFound
 from .blobs import is_sha256
 from .payload import AttachmentRecord, attachments_payload  # noqa: F401  (one place to import from)
 from .tables import uploads

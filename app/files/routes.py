@@ -12,9 +12,9 @@ import os
 from flask import Blueprint, current_app, jsonify, request, send_file
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..limits.web import allows_upload
 from ..api.blueprint import current_actor, services
-from ..commands.errors import CommandError, InvalidCommand, NotFound
+from ..domain.errors import CommandError, InvalidCommand, NotFound
+from ..limits.web import allows_upload
 from . import kinds
 from .blobs import blob_store, is_sha256
 from .images import thumbnail

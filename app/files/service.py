@@ -7,8 +7,8 @@ from typing import Callable
 
 from sqlalchemy import Connection, delete, exists, insert, select
 
-from ..commands.base import UNIT_REPORTER, Actor
-from ..commands.errors import InvalidCommand
+from ..domain.actors import UNIT_REPORTER, Actor
+from ..domain.errors import InvalidCommand
 from ..projections.attachments import ATTACHING_EVENTS, attachment_refs
 from ..projections.problems import problems
 from ..projections.projects import projects

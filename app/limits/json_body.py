@@ -8,7 +8,7 @@ from typing import Any
 
 from flask.json.provider import DefaultJSONProvider
 
-from ..commands.errors import InvalidCommand
+from ..domain.errors import InvalidCommand
 from .text import bad_text_fields
 
 MAX_JSON_BYTES = 1024 * 1024

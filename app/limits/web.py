@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping, TypeVar
 from flask import Flask, current_app, request
 from werkzeug.exceptions import BadRequest
 
-from ..commands.errors import InvalidCommand
+from ..domain.errors import InvalidCommand
 from .json_body import MAX_JSON_BYTES, CheckedJSONProvider
 from .text import bad_text_fields
 

@@ -11,8 +11,8 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 
 from ..auth.tables import users
-from ..commands.base import ADMIN, Actor
-from ..commands.errors import Forbidden, InvalidCommand, NotFound
+from ..domain.actors import ADMIN, Actor
+from ..domain.errors import Forbidden, InvalidCommand, NotFound
 from .tables import user_contacts
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

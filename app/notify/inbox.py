@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import Connection, and_, func, insert, select
 
-from ..commands.errors import NotFound
+from ..domain.errors import NotFound
 from .outbox import outbox
 from .tables import notification_reads
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from ..api.blueprint import current_actor, services
-from ..commands.errors import InvalidCommand
+from ..domain.errors import InvalidCommand
 from .contacts import set_contact
 from .inbox import mark_read, messages, unread_count
 

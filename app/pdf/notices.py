@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from html import escape
 
-from ..domain import FEEDBACK_CYCLES, TASK_SOURCES
+from ..domain.vocab import FEEDBACK_CYCLES, TASK_SOURCES
 
 DEFAULT_OFFICE = "区发展和改革局"
 CSS = """

@@ -5,6 +5,7 @@ from datetime import date
 
 from sqlalchemy import Column, ColumnElement, Index, Integer, String, Table, Text, and_
 
+from ..domain.statuses import ProblemStatus
 from ..events.model import RecordedEvent
 from .base import Projection, Row, Rows, metadata
 
@@ -86,7 +87,7 @@ problem_verifications = Table(
 )
 
 # A problem still waiting on its unit: only these can be overdue.
-OPEN_STATUSES = ("raised", "in_progress", "awaiting_verification")
+OPEN_STATUSES = ProblemStatus.OPEN
 
 
 def overdue_condition(day: str) -> ColumnElement[bool]:

@@ -5,7 +5,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from ..commands.errors import CommandError
+from ..domain.errors import CommandError
 from ..excel.cli import _actor, _error, _fail, _services
 
 report_cli = AppGroup("report", help="The half-year report (工作汇总报告).")

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from ..api.queries import reading
 from ..bootstrap import Services
-from ..commands.base import ADMIN, DISPATCHER, INSPECTOR, LEADER, Actor
-from ..commands.errors import Forbidden, InvalidCommand
+from ..domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER, Actor
+from ..domain.errors import Forbidden, InvalidCommand
 from .summary import Period
 
 REPORT_ROLES = (ADMIN, DISPATCHER, LEADER, INSPECTOR)

@@ -22,13 +22,12 @@ from typing import Any, Callable, Iterable, Union
 
 from sqlalchemy import Connection, Select, func, select
 
-from ..domain import INSPECTION_KINDS
+from ..domain.vocab import INSPECTION_KINDS
 from ..projections.funding import funding_entries
 from ..projections.lists import project_lists
 from ..projections.oversight import bulletins, inspections, meetings
 from ..projections.problems import problem_dispatches, problem_verifications
-from ..projections.projects import (annual_plans, monthly_progress, project_leaders,
-                                    project_stages, projects)
+from ..projections.projects import annual_plans, monthly_progress, project_leaders, project_stages, projects
 from ..projections.units import unit_tasks
 
 CATEGORIES = ("provincial", "municipal", "district", "key_push")

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from ..bootstrap import Services
-from ..commands.base import SYSTEM
+from ..domain.actors import SYSTEM
 from ..events.store import Transaction
 from .settings import JobSettings
 

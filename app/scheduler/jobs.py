@@ -8,15 +8,16 @@ from typing import Callable
 
 from sqlalchemy import select
 
-from ..commands.errors import NotAllowed
 from ..commands.jobs import previous_period
+from ..domain.errors import NotAllowed
+from ..domain.statuses import ProblemStatus
 from ..projections.problems import problems
 from .context import JobContext
 from .publicity_file import ensure_publicity_file
 from .settings import JobSettings
 from .task_lights import record_task_lights
 
-CLOSED = ("resolved", "withdrawn")
+CLOSED = ProblemStatus.CLOSED
 
 
 def overdue(jc: JobContext) -> str:

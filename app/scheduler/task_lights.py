@@ -9,8 +9,8 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 
 from ..api.task_queries import Lighting
-from ..commands.errors import NotAllowed
 from ..commands.task_rules import CLOSED
+from ..domain.errors import NotAllowed
 from ..projections.tasks import tasks
 from ..workdays import light_settings
 from .context import JobContext

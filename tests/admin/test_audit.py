@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from app.commands.base import SYSTEM
+from app.domain.actors import SYSTEM
 from tests.admin.ui import hidden_inputs
 
 

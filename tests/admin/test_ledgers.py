@@ -5,7 +5,7 @@ from io import BytesIO
 
 from openpyxl import load_workbook
 
-from app.commands.base import SYSTEM
+from app.domain.actors import SYSTEM
 from tests.admin.ui import events_of
 
 

@@ -2,7 +2,7 @@
 task's life, the timeline with its notices, the appraisal and the home page's task to-dos."""
 from __future__ import annotations
 
-from app.commands.base import SYSTEM, Actor
+from app.domain.actors import SYSTEM, Actor
 from tests.admin.ui import events_of
 from tests.files.test_staff_pages import submit_with_files
 

@@ -5,7 +5,7 @@ import re
 from html import unescape
 
 from app.bootstrap import Services
-from app.commands.base import SYSTEM
+from app.domain.actors import SYSTEM
 
 _INPUT = re.compile(r'<input[^>]*>', re.S)
 _ATTR = re.compile(r'(\w[\w-]*)="([^"]*)"')

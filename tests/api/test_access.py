@@ -78,8 +78,8 @@ def test_a_refused_password_change_changes_nothing(client, svc, body, field):
 
 
 def test_nobody_changes_another_users_password_through_the_bus(svc):
-    from app.commands.base import Actor
-    from app.commands.errors import Forbidden
+    from app.domain.actors import Actor
+    from app.domain.errors import Forbidden
 
     with pytest.raises(Forbidden):
         svc.bus.execute("change_password", {"username": "disp", "old_password": "secret123",

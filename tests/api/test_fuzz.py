@@ -27,8 +27,9 @@ from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from sqlalchemy import create_engine, text
 
-from app import create_app, schema as db_schema
-from app.commands.base import SYSTEM
+from app import create_app
+from app import schema as db_schema
+from app.domain.actors import SYSTEM
 from tests.conftest import IN_CI, PG_ADMIN_URL, _pg_reachable
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))

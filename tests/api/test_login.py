@@ -135,7 +135,7 @@ def test_an_unknown_username_costs_a_password_check_too(app, svc, monkeypatch):
 
 
 def test_an_inactive_user_is_refused_and_recorded(app, svc):
-    from app.commands.base import SYSTEM
+    from app.domain.actors import SYSTEM
 
     make_user(svc, "root", "admin")
     svc.bus.execute("deactivate_user", {"username": "disp"}, SYSTEM)

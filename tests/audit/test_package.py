@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from app.audit.setup import sign_now
-from app.commands.base import INSPECTOR, Actor
+from app.domain.actors import INSPECTOR, Actor
 from tests.conftest import make_user, token_for
 from tests.store.test_audit import fill
 

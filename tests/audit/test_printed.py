@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 
 from app.audit.checkpoints import checkpoint_line, fingerprint
 from app.audit.setup import sign_now
-from app.commands.base import INSPECTOR, Actor
+from app.domain.actors import INSPECTOR, Actor
 from tests.conftest import make_user, token_for
 
 

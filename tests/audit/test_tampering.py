@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import text
 
 from app.audit.setup import sign_now
-from app.commands.base import INSPECTOR, Actor
+from app.domain.actors import INSPECTOR, Actor
 from app.events import merkle
 from app.events.chain import row_hash
 from tests.audit.test_checkpoints import log_hashes

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from app.commands.base import SYSTEM
+from app.domain.actors import SYSTEM
 from tests.browser.conftest import at, shot
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select, update
 
-from app.commands.base import DISPATCHER, LEADER, Actor
-from app.commands.errors import Conflict
+from app.domain.actors import DISPATCHER, LEADER, Actor
+from app.domain.errors import Conflict
 from app.events.tables import command_results
 from tests.domain.test_problems import World, world  # noqa: F401 (the fixture)
 from tests.domain.test_process_cache import problem_world

@@ -7,8 +7,8 @@ from contextlib import contextmanager
 
 from sqlalchemy import select
 
-from app.commands.base import DISPATCHER, Actor
-from app.commands.errors import Conflict, NotFound
+from app.domain.actors import DISPATCHER, Actor
+from app.domain.errors import Conflict, NotFound
 from app.events.audit import verify_chain
 from app.projections.problems import problems
 from tests.domain.test_process_cache import problem_world

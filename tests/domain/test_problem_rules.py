@@ -3,13 +3,24 @@ from datetime import date
 
 import pytest
 
-from app.commands.base import Actor
-from app.commands.errors import Forbidden, InvalidCommand, NotAllowed
-from app.commands.problem_rules import (ACTIONS, ProjectFacts, check_deadline,
-                                        check_dispatch_level, check_extension,
-                                        check_not_before_raised, check_overdue, check_permission,
-                                        check_raise, check_raise_on, fold, fold_project,
-                                        next_level, require_status)
+from app.commands.problem_rules import (
+    ACTIONS,
+    ProjectFacts,
+    check_deadline,
+    check_dispatch_level,
+    check_extension,
+    check_not_before_raised,
+    check_overdue,
+    check_permission,
+    check_raise,
+    check_raise_on,
+    fold,
+    fold_project,
+    next_level,
+    require_status,
+)
+from app.domain.actors import Actor
+from app.domain.errors import Forbidden, InvalidCommand, NotAllowed
 from app.events.model import NewEvent
 
 RAISED = NewEvent("ProblemRaised", {"id": "P00001", "category": "land", "description": "用地指标不足",

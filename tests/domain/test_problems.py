@@ -6,8 +6,8 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from app.commands.base import SYSTEM, Actor
-from app.commands.errors import Forbidden, NotAllowed
+from app.domain.actors import SYSTEM, Actor
+from app.domain.errors import Forbidden, NotAllowed
 from app.events.model import Metadata, NewEvent
 from tests.conftest import make_user, token_for
 

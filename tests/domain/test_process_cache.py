@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app import schema
 from app.bootstrap import bootstrap
-from app.commands.base import DISPATCHER, Actor
+from app.domain.actors import DISPATCHER, Actor
 from app.events.audit import verify_chain
 from app.events.cache import HeadCache, StreamCache
 from app.events.model import RecordedEvent

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validates
 
 from app.bootstrap import build_registries
-from app.commands.errors import InvalidCommand
 from app.commands.quick_load import compile_loader
+from app.domain.errors import InvalidCommand
 
 _, COMMANDS, _ = build_registries()
 LOADED = {spec.name: spec.schema() for spec in COMMANDS}

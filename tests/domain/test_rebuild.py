@@ -12,8 +12,8 @@ from sqlalchemy import inspect, select
 
 from app import schema
 from app.bootstrap import Services, bootstrap
-from app.commands.base import ADMIN, DISPATCHER, INSPECTOR, SYSTEM, UNIT_REPORTER, Actor
-from app.commands.errors import CommandError
+from app.domain.actors import ADMIN, DISPATCHER, INSPECTOR, SYSTEM, UNIT_REPORTER, Actor
+from app.domain.errors import CommandError
 from tests.conftest import FakeClock, _clean_pg
 
 DISPATCH = Actor("disp", DISPATCHER)

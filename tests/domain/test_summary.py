@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from app.domain import stream
+from app.domain.vocab import stream
 from app.events.model import Metadata, NewEvent
 from app.reports.summary import summary
 from tests.conftest import make_user, token_for

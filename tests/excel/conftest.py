@@ -11,7 +11,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from app.commands.base import ADMIN, SYSTEM, Actor
+from app.domain.actors import ADMIN, SYSTEM, Actor
 from app.events.tables import events
 from app.excel import import_kinds
 from app.excel.importing import ImportResult, import_file

@@ -6,10 +6,10 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from app.commands.base import SYSTEM
+from app.domain.actors import SYSTEM
 from tests.conftest import make_user, token_for
 
-from .conftest import PROGRESS_HEADER, PROJECT_HEADER, project_row, progress_row, xlsx
+from .conftest import PROGRESS_HEADER, PROJECT_HEADER, progress_row, project_row, xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from app import schema
 from app.bootstrap import bootstrap
-from app.commands.base import SYSTEM, Actor
-from app.commands.errors import Forbidden, InvalidCommand, NotFound
+from app.domain.actors import SYSTEM, Actor
+from app.domain.errors import Forbidden, InvalidCommand, NotFound
 from app.excel.exports import export_specs, run_export
 from app.projections.projects import annual_plans, monthly_progress, projects
 
-from .conftest import (ADMIN_ACTOR, PROGRESS_HEADER, event_count, progress_row, run, xlsx)
+from .conftest import ADMIN_ACTOR, PROGRESS_HEADER, event_count, progress_row, run, xlsx
 
 NAMES = list(export_specs())
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.commands.base import Actor
+from app.domain.actors import Actor
 from app.events.tables import events
 from app.projections.problems import problems
 from app.projections.projects import monthly_progress

@@ -4,11 +4,10 @@ from __future__ import annotations
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from app.commands.base import Actor
+from app.domain.actors import Actor
 from app.projections.projects import annual_plans, project_stages, projects
 
-from .conftest import (PROJECT_HEADER, SMALL, errors, event_count, load, project_row, run,
-                       xlsx)
+from .conftest import PROJECT_HEADER, SMALL, errors, event_count, load, project_row, run, xlsx
 
 
 def project(svc, code: str):
@@ -155,7 +154,7 @@ def test_example_and_totals_rows_are_skipped(district):
 def test_only_managers_import_projects(district):
     import pytest
 
-    from app.commands.errors import Forbidden
+    from app.domain.errors import Forbidden
 
     with pytest.raises(Forbidden):
         run(district, "projects", xlsx([project_row()], PROJECT_HEADER),

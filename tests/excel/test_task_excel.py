@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from app.commands.base import SYSTEM
+from app.domain.actors import SYSTEM
 from app.excel.exports import run_export
 from tests.conftest import ADMIN_ACTOR
 

@@ -9,7 +9,7 @@ import uuid
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from app import create_app, schema
+from app import create_app
 
 from .conftest import API, PDF, jpeg
 

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from app.commands.base import SYSTEM
+from app.domain.actors import SYSTEM
 from tests.admin.ui import UI, events_of, hidden_inputs, setup_district
 
 from .conftest import PDF, jpeg

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.commands.base import SYSTEM
+from app.domain.actors import SYSTEM
 from tests.conftest import make_user, token_for
 
 

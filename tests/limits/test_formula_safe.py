@@ -7,7 +7,7 @@ import io
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from app.commands.base import SYSTEM
+from app.domain.actors import SYSTEM
 from app.excel.formula_safe import FORMULA_STARTS, safe_row, set_safe
 from app.scheduler.publicity_file import write_publicity_xlsx
 from tests.admin.ui import UI

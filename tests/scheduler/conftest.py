@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.bootstrap import Services
-from app.commands.base import SYSTEM
+from app.domain.actors import SYSTEM
 from app.events.model import RecordedEvent
 from app.scheduler import JobSettings, run_job, settings_for
 from app.scheduler.tables import job_runs

@@ -8,13 +8,12 @@ import time
 from datetime import datetime, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import text
 
 from app.events.store import utc_now
 from app.scheduler import job_status, process
 from app.scheduler.lock import claim_lease, job_lock, owner_alive
 from app.scheduler.tables import job_runs
-from tests.scheduler.conftest import events_of, runs, unit
+from tests.scheduler.conftest import runs, unit
 
 
 def dead_owner() -> str:

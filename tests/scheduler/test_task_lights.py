@@ -1,9 +1,8 @@
 """The overdue job records each change of a task's light once, all or nothing."""
 from __future__ import annotations
 
-import pytest
 
-from app.commands.base import UNIT_REPORTER, Actor
+from app.domain.actors import UNIT_REPORTER, Actor
 from tests.scheduler.conftest import at, do, events_of, runs, unit
 
 REP = Actor("rep", UNIT_REPORTER, unit="U01")

@@ -9,10 +9,9 @@ import multiprocessing
 import threading
 import time
 
-
-from app.commands.base import SYSTEM
-from app.commands.errors import Conflict
 from app.db import make_engine
+from app.domain.actors import SYSTEM
+from app.domain.errors import Conflict
 from app.events.audit import verify_chain
 from app.events.model import Metadata
 from app.events.store import ConcurrencyConflict, EventStore

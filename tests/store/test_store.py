@@ -10,8 +10,8 @@ from marshmallow import Schema, fields
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from app.commands.base import SYSTEM
-from app.commands.errors import Conflict
+from app.domain.actors import SYSTEM
+from app.domain.errors import Conflict
 from app.events.audit import verify_chain
 from app.events.model import Metadata, NewEvent, format_instant
 from app.events.registry import EventRegistry, InvalidPayload

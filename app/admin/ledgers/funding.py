@@ -4,7 +4,7 @@ from __future__ import annotations
 from markupsafe import Markup
 from sqlalchemy import Select, String, case, cast, func, literal, select
 
-from ...domain import FUNDING_SOURCES, FUNDING_STAGES
+from ...domain.vocab import FUNDING_SOURCES, FUNDING_STAGES
 from ...projections.funding import funding_entries
 from ...projections.projects import projects
 from ...projections.units import units

@@ -7,13 +7,28 @@ from flask import url_for
 from markupsafe import Markup
 from sqlalchemy import Select, func, or_, select
 
-from ...commands.base import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER
+from ...domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER
 from ..ledger import AtLeast, AtMost, Equals, Flag, LedgerView, ReadContext, formatter, read_context
 from ..links import problem_buttons, problem_timeline, project_timeline
-from ..queries import (Scope, leader_choices, matching_projects, matching_units, problem_rows,
-                       rectification_rows, unit_choices)
-from ..vocab import (LEVELS, PROBLEM_CATEGORIES, PROBLEM_SOURCES, PROBLEM_STATUSES, link,
-                     overdue_badge, percent, status_badge)
+from ..queries import (
+    Scope,
+    leader_choices,
+    matching_projects,
+    matching_units,
+    problem_rows,
+    rectification_rows,
+    unit_choices,
+)
+from ..vocab import (
+    LEVELS,
+    PROBLEM_CATEGORIES,
+    PROBLEM_SOURCES,
+    PROBLEM_STATUSES,
+    link,
+    overdue_badge,
+    percent,
+    status_badge,
+)
 
 
 def overdue_days(row) -> int | None:

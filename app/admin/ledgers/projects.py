@@ -4,7 +4,7 @@ from __future__ import annotations
 from markupsafe import Markup
 from sqlalchemy import Select, func, select
 
-from ...commands.base import ADMIN, DISPATCHER, INSPECTOR, LEADER
+from ...domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER
 from ..ledger import Equals, Flag, LedgerView, ReadContext, formatter
 from ..links import project_buttons, project_timeline
 from ..queries import Scope, leader_choices, project_rows, unit_choices

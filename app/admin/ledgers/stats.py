@@ -8,7 +8,7 @@ from flask import url_for
 from markupsafe import Markup
 from sqlalchemy import Select, String, cast, func, literal, select
 
-from ...commands.base import ADMIN, DISPATCHER, INSPECTOR, LEADER
+from ...domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER
 from ..access import services
 from ..home import summary_figures
 from ..ledger import Equals, Flag, LedgerView, ReadContext, formatter, read_context

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Select, select
 
 from ...auth.tables import users
-from ...commands.base import ADMIN, ROLE_NAMES
+from ...domain.actors import ADMIN, ROLE_NAMES
 from ..ledger import Equals, LedgerView, ReadContext, formatter
 from ..links import buttons, can, command
 from ..vocab import yes_no
