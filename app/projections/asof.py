@@ -39,11 +39,6 @@ _SQLITE_ENGINE = create_engine("sqlite://")
 _SQLITE = _SQLITE_ENGINE.dialect
 
 
-def fast_paths_on() -> bool:
-    """``DUBAN_FAST_PATHS=0`` turns the checkpoints off: every as-of answer is then the plain fold."""
-    return os.environ.get("DUBAN_FAST_PATHS", "1") != "0"
-
-
 class TailRows(Rows):
     """Rows of an SQLite connection read on first use, kept in dictionaries while the tail is
     folded, then written back at once: the same ``get``/``put``/``delete`` the live path offers."""

@@ -10,10 +10,11 @@ from sqlalchemy import Column, Connection, Engine, String, Table, create_engine,
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.schema import CreateIndex, CreateTable
 
+from .. import fast_paths
 from ..events.cache import HeadCache
 from ..events.model import RecordedEvent
 from ..events.store import EventStore, Transaction
-from .asof import Checkpoints, fast_paths_on
+from .asof import Checkpoints
 from .base import Apply, MemoryRows, Projection, Rows, SqlRows, metadata
 
 projection_state = Table(
@@ -125,7 +126,7 @@ class ProjectionSet:
         """An in-memory database holding the projections as they stood at a position: from the
         nearest checkpoint and the events since, or (checkpoints off: ``DUBAN_FAST_PATHS=0``)
         folded from the first event. Both give the same tables (tests/domain/test_asof.py)."""
-        if self.checkpoints is not None and fast_paths_on():
+        if self.checkpoints is not None and fast_paths.enabled():
             return self.checkpoints.snapshot(store, position)
         return self.snapshot_plain(store, position)
 
