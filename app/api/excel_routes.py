@@ -163,6 +163,8 @@ class ImportReport(Schema):
     correlation_id = fields.String(allow_none=True)
     message = fields.String()
     errors = fields.List(fields.Nested(ImportIssue))
+    warnings = fields.List(fields.String(), metadata={
+        "description": "已导入但可能并非本意的情况（如隐藏行）"})
 
 
 class ImportRejected(Schema):

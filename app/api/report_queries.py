@@ -96,7 +96,7 @@ class SummaryFundingOut(Schema):
 
 class SummaryDoubleHalfOut(Schema):
     units_with_task = fields.Integer(metadata={"description": "有年度投资任务的单位数"})
-    units_behind = fields.Integer(metadata={"description": "未达到时序进度（双过半）的单位数"})
+    units_behind = fields.Integer(metadata={"description": "未达到序时进度（双过半）的单位数"})
     behind_ratio = fields.Float(metadata={"description": "未达标单位占比"})
 
 

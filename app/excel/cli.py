@@ -65,6 +65,8 @@ def _import(kind_name: str, file: str, username: str | None, dry_run: bool) -> N
         where = (f"第 {e['row']} 行 {e['column'] or ''}（{e['cell']}）" if e["row"]
                  else (e["cell"] or "文件"))
         click.echo(f"  {where}：{e['message']}", file=stream)
+    for warning in report["warnings"]:
+        click.echo(f"  注意：{warning}", err=True)
     if result.ok:
         return
     marked = result.marked_copy()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable, Sequence
 
-from openpyxl.utils import column_index_from_string
+from openpyxl.utils import column_index_from_string, range_boundaries
 from sqlalchemy import Connection
 
 from ..bootstrap import Services
@@ -110,16 +110,18 @@ class ImportResult:
     data: bytes
     sheet: SheetData | None
     issues: list[Issue]
+    markable: bool = True  # False: refused for its size, never opened to be marked
 
     @property
     def ok(self) -> bool:
         return self.report["ok"]
 
     def marked_copy(self) -> bytes | None:
-        """The upload with each bad cell filled red and commented; None if it is not a workbook."""
+        """The upload with each bad cell filled red and commented; None if it is not a workbook
+        or was refused whole for its size."""
         from .marking import mark_copy
 
-        if self.ok:
+        if self.ok or not self.markable:
             return None
         return mark_copy(self.data, self.sheet, self.issues)
 
@@ -135,6 +137,9 @@ def run_import(services: Services, kind: ImportKind, data: bytes, actor: Actor, 
         raise Forbidden(f"您的角色无权导入{kind.title}。")
     sheet = read_sheet(data, kind.required, kind.optional, limits)
     run = Run(services, kind, actor, sheet)
+    for ref in sheet.merged:
+        run.issues.append(Issue(range_boundaries(ref)[1], None, ref.split(":")[0],
+                                f"合并单元格 {ref}：每一行须分别填写，请取消合并后在每一行填入各自的值。"))
     drafts = [d for d in (kind.parse(run, row) for row in sheet.rows) if d is not None]
     run.rows = len(drafts)
     if not drafts:
@@ -204,7 +209,17 @@ def _report(run: Run, counts: dict[str, int], events: int, dry_run: bool,
         "events": events if ok and not dry_run else 0,
         "correlation_id": correlation if ok and not dry_run and events else None,
         "message": message, "errors": [i.as_dict() for i in run.issues],
+        "warnings": _warnings(run.sheet),
     }
+
+
+def _warnings(sheet: SheetData) -> list[str]:
+    """What was imported but may not have been meant."""
+    if not sheet.hidden_rows:
+        return []
+    rows = "、".join(str(n) for n in sheet.hidden_rows[:20])
+    more = f" 等 {len(sheet.hidden_rows)} 行" if len(sheet.hidden_rows) > 20 else ""
+    return [f"第 {rows}{more} 行在 Excel 中是隐藏行，已与其他行一样检查和导入，请确认这些行确应导入。"]
 
 
 EXAMPLE_MARK = "示例"  # the templates' example row starts its code with this
@@ -244,8 +259,8 @@ def import_file(services: Services, kind: ImportKind, data: bytes, actor: Actor,
         report = {"ok": False, "kind": kind.name, "title": kind.title, "sheet": None,
                   "header_row": None, "rows": 0, "dry_run": dry_run, "unchanged_rows": 0,
                   "blank_rows": 0, "commands": {}, "events": 0, "correlation_id": None,
-                  "message": exc.message, "errors": [issue.as_dict()]}
-        return ImportResult(report, data, None, [issue])
+                  "message": exc.message, "errors": [issue.as_dict()], "warnings": []}
+        return ImportResult(report, data, None, [issue], markable=exc.markable)
 
 
 def unique_rows(run: Run, drafts: Sequence[Draft], key: Callable[[Draft], Any], column: str,

@@ -89,8 +89,8 @@ def double_half(ctx: ExportContext) -> list[Sheet]:
     if ctx.unit_scope:
         standings = [s for s in standings if s.unit == ctx.unit_scope]
     cols = [Col("序号", 6, "int"), Col("单位", 24, "wrap"), Col("年度投资任务（万元）", 14, "money"),
-            Col("时序进度应完成（万元）", 15, "money"), Col("累计完成投资（万元）", 14, "money"),
-            Col("完成年度任务", 12, "pct"), Col("时序进度", 10, "pct"), Col("是否达到时序进度", 12)]
+            Col("序时进度应完成（万元）", 15, "money"), Col("累计完成投资（万元）", 14, "money"),
+            Col("完成年度任务", 12, "pct"), Col("序时进度", 10, "pct"), Col("是否达到序时进度", 12)]
     elapsed = period.through / 12
     rows = [[i, ctx.unit_name(s.unit), s.task, s.due, s.completed,
              s.completed / s.task if s.task else None, elapsed, "落后" if s.behind else "达到"]
@@ -102,7 +102,7 @@ def double_half(ctx: ExportContext) -> list[Sheet]:
     share = f"{behind / len(standings):.0%}" if standings else "—"
     return [Sheet("双过半", f"{period.year}年各单位“双过半”完成情况表", ctx.subtitle(period=True),
                   cols, rows, totals=totals,
-                  notes=[f"说明：时序进度 = 已过月数 ÷ 12；累计完成低于“年度任务 × 时序进度”的单位为落后。"
+                  notes=[f"说明：序时进度 = 已过月数 ÷ 12；累计完成低于“年度任务 × 序时进度”的单位为落后。"
                          f"有投资任务的单位 {len(standings)} 个，落后 {behind} 个，占 {share}。"])]
 
 
@@ -115,7 +115,7 @@ def fast_slow(ctx: ExportContext) -> list[Sheet]:
     cols = [Col("榜单", 12), Col("排名", 6, "int"), Col("项目编码", 12), Col("项目名称", 26, "wrap"),
             Col("责任单位", 18, "wrap"), Col("年度计划投资（万元）", 14, "money"),
             Col("累计完成投资（万元）", 14, "money"), Col("完成年度计划", 12, "pct"),
-            Col("时序进度", 10, "pct")]
+            Col("序时进度", 10, "pct")]
 
     def rows() -> Iterator[list]:
         for label, entries in (("进展较快（红榜）", listed["fast"]), ("进展较慢（黑榜）", listed["slow"])):
@@ -124,7 +124,7 @@ def fast_slow(ctx: ExportContext) -> list[Sheet]:
                        e["plan"], e["ytd"], e["ratio"], e["expected"]]
 
     period = listed["period"]
-    rule = (f"说明：时序进度 {basis.get('expected', 0):.1%}；完成年度计划快于时序进度 "
+    rule = (f"说明：序时进度 {basis.get('expected', 0):.1%}；完成年度计划快于序时进度 "
             f"{basis.get('fast_points')} 个百分点及以上为进展较快，慢于 {basis.get('slow_points')} "
             f"个百分点以上为进展较慢。本表为 {listed['published_on']} 发布的公示内容（事件位置 "
             f"{listed['position']}）。")

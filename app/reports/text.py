@@ -66,7 +66,7 @@ def report_sections(f: dict[str, Any], period: Period, threshold: float) -> list
     one = [
         [f"{when}，全区重大项目完成投资", n("investment.completed", yi(inv["completed"])),
          "亿元，占年度计划的", n("investment.ratio", pct(inv["ratio"])),
-         f"%，{verdict}时序进度（{pct(due)}%）。"],
+         f"%，{verdict}序时进度（{pct(due)}%）。"],
         [f"{period.year}年，争取中央预算内投资项目", n("funding.projects", fund["projects"]),
          "个，总投资", n("funding.total_investment", wan(fund["total_investment"])),
          "万元，其中：中央预算内投资", n("funding.central_budget", wan(fund["central_budget"])),

@@ -13,7 +13,7 @@ from ..excel.formula_safe import safe_row
 from ..projections.jobs import publicity
 
 HEADER = ["榜单", "排名", "项目编码", "项目名称", "责任单位", "年度计划投资（万元）",
-          "累计完成投资（万元）", "完成比例", "时序进度"]
+          "累计完成投资（万元）", "完成比例", "序时进度"]
 
 
 def publicity_path(instance_path: str, period: str) -> Path:
@@ -26,7 +26,7 @@ def write_publicity_xlsx(path: Path, period: str, fast: list[dict], slow: list[d
     ws = wb.active
     ws.title = "进展情况公示"
     ws.append([f"{period} 重大项目进展情况公示（发布日期 {published_on or ''}）"])
-    ws.append([f"时序进度 {basis.get('expected', 0):.2%}；快于时序 {basis.get('fast_points')} 个百分点"
+    ws.append([f"序时进度 {basis.get('expected', 0):.2%}；快于序时进度 {basis.get('fast_points')} 个百分点"
                f"及以上为进展较快，慢于 {basis.get('slow_points')} 个百分点以上为进展较慢。"])
     ws.append(HEADER)
     for label, entries in (("进展较快", fast), ("进展较慢", slow)):

@@ -41,7 +41,7 @@ def test_cli_import_prints_the_report_and_exit_status(runner, units, tmp_path):
     assert "第 5 行 项目编码（A5）：项目“XM404”不存在" in r.output
     marked = tmp_path / "进度.错误标注.xlsx"
     assert marked.exists()
-    ws = load_workbook(marked).worksheets[0]
+    ws = load_workbook(marked).worksheets[1]
     assert ws["C4"].comment is not None and ws["A5"].comment is not None
 
 
@@ -124,7 +124,7 @@ def test_http_import_check_marked(client, headers):
     r = upload(client, "/imports/projects/marked", bad, headers["disp"])
     assert r.status_code == 200 and r.mimetype == XLSX
     assert "filename*=UTF-8''" in r.headers["Content-Disposition"]
-    assert load_workbook(io.BytesIO(r.data)).worksheets[0]["H4"].comment is not None
+    assert load_workbook(io.BytesIO(r.data)).worksheets[1]["H4"].comment is not None
 
 
 def test_http_refusals(client, headers, app):

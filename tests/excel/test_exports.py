@@ -114,7 +114,7 @@ def test_each_export_is_a_government_ledger(full_ledger, name):
         for title, fmt in formats.items():
             if "万元" in title:
                 assert fmt == "#,##0.00", title
-            if title in ("占年度计划", "整改率", "解决率", "完成年度计划", "时序进度", "完成年度任务"):
+            if title in ("占年度计划", "整改率", "解决率", "完成年度计划", "序时进度", "完成年度任务"):
                 assert fmt == "0.0%", title
 
 

@@ -183,7 +183,7 @@ def test_marked_copy_fills_and_comments_the_bad_cells(district):
     data = xlsx([project_row("XM001"), project_row("XM002", total="约100", unit="U09")],
                 PROJECT_HEADER, merge=["A1:K1"])
     result = run(district, "projects", data)
-    ws = load(result.marked_copy()).worksheets[0]
+    ws = load(result.marked_copy()).worksheets[1]
     for ref in ("H5", "F5"):
         assert ws[ref].fill.fgColor.rgb.endswith("FFC7CE")
         assert ws[ref].comment is not None
@@ -197,7 +197,7 @@ def test_marked_copy_of_a_merged_header_points_at_it(district):
     data = xlsx([project_row()], PROJECT_HEADER, merge=["H3:I3"])
     result = run(district, "projects", data)
     assert "合并单元格" in result.report["message"]
-    ws = load(result.marked_copy()).worksheets[0]
+    ws = load(result.marked_copy()).worksheets[1]
     assert "合并单元格" in ws["H3"].comment.text
 
 

@@ -202,3 +202,53 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked():
     data = out.getvalue()
     assert len(data) < 100_000
     assert "解压后过大" in refused(data, Limits(max_bytes=200_000)).message
+
+
+def _with_part(data: bytes, name: str, content: bytes) -> bytes:
+    """The workbook with one more part (or one part replaced)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            if item.filename != name:
+                dst.writestr(item, src.read(item.filename))
+        dst.writestr(name, content)
+    return out.getvalue()
+
+
+def test_millions_of_declared_strings_are_refused_before_loading():
+    strings = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+               b'count="8000000" uniqueCount="8000000">' + b"<si><t>x</t></si>" * 3 + b"</sst>")
+    data = _with_part(xlsx([progress_row()], PROGRESS_HEADER), "xl/sharedStrings.xml", strings)
+    exc = refused(data)
+    assert "8,000,000 个不同的文字" in exc.message and not exc.markable
+
+
+def test_a_declared_row_count_over_the_limit_is_refused_before_loading():
+    wb = Workbook()
+    ws = wb.active
+    ws.append(list(PROGRESS_HEADER))
+    ws.cell(400, 1, "XM001")  # the sheet's dimension now declares 400 rows
+    out = io.BytesIO()
+    wb.save(out)
+    exc = refused(out.getvalue(), Limits(max_rows=50))
+    assert "声明有 400 行" in exc.message and not exc.markable
+
+
+def test_a_file_too_big_is_not_markable():
+    assert not refused(b"x" * 2000, Limits(max_bytes=1000)).markable
+
+
+def test_hidden_rows_and_values_merged_over_rows_are_found():
+    wb = Workbook()
+    ws = wb.active
+    ws.append(list(PROGRESS_HEADER))
+    for code in ("XM001", "XM002", "XM003"):
+        ws.append(list(progress_row(code)))
+    ws.row_dimensions[3].hidden = True
+    ws.merge_cells("C3:C4")  # one amount over two projects' rows
+    ws.merge_cells("G2:G3")  # beside the data, in no imported column: no harm
+    out = io.BytesIO()
+    wb.save(out)
+    sheet = read(out.getvalue())
+    assert sheet.hidden_rows == [3]
+    assert sheet.merged == ["C3:C4"]
