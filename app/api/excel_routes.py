@@ -125,9 +125,9 @@ def export_download(name: str):
         fh.close()
         raise
     fh.seek(0)
-    stamp = (args["as_of"] or svc.clock()).astimezone(svc.tz).strftime("%Y%m%d")
+    day = (args["as_of"] or svc.clock()).astimezone(svc.tz).date()
     return send_file(fh, mimetype=XLSX, as_attachment=True,
-                     download_name=f"{specs[name].title}-{stamp}.xlsx")
+                     download_name=specs[name].download_name(day, args.get("month")))
 
 
 def template_download(kind: str):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import IO, Any, Callable, Mapping
 
 from sqlalchemy import select
@@ -97,6 +97,14 @@ class ExportSpec:
     # False: reads the event log itself, so no snapshot of the projections is needed
     uses_projections: bool = True
     options: tuple[str, ...] = field(default=())
+
+    def download_name(self, day: date, month: str | None = None) -> str:
+        """What a clerk sees in the downloads folder: the title and the period it is for
+        (the month asked, the month of the day, or the day for a ledger as it stood)."""
+        if self.uses_month:
+            year, number = (month or day.strftime("%Y-%m")).split("-")
+            return f"{self.title}（{year}年{int(number)}月）.xlsx"
+        return f"{self.title}（截至{day.year}年{day.month}月{day.day}日）.xlsx"
 
 
 def export_specs() -> dict[str, ExportSpec]:

@@ -23,6 +23,7 @@ from ..domain.actors import Actor
 from ..domain.errors import CommandError, Forbidden
 from .batch import Batch
 from .cells import CellError
+from .ledger import SIGNATURE_MARK
 from .reading import ExcelFileError, Limits, SheetData, SheetRow, read_sheet
 
 
@@ -227,8 +228,10 @@ TOTAL_MARKS = {"合计", "小计", "总计"}  # the exported ledgers' totals row
 
 
 def not_data(code: str | None) -> bool:
-    """The template's example row and a ledger's totals row are read past, not imported."""
-    return code is not None and (code.startswith(EXAMPLE_MARK) or code in TOTAL_MARKS)
+    """The template's example row, a ledger's totals row and its signature line are read past,
+    not imported."""
+    return code is not None and (code.startswith((EXAMPLE_MARK, SIGNATURE_MARK))
+                                 or code in TOTAL_MARKS)
 
 
 def cell_error(run: Run, draft: Draft, column: str, message: str) -> None:

@@ -64,7 +64,16 @@ class Sheet:
     rows: Iterable[Sequence[Any]]
     totals: Sequence[Any] | None = None  # a bold 合计 row under the data
     notes: Sequence[str] = ()  # lines under the table (说明)
+    # the lines a printed form is signed on; off for what no one signs (the event log)
+    signature: bool = True
     written: int = field(default=0, init=False)
+
+
+# Under every form the bureau files: who filled it in, who checked it, who answers for it.
+SIGNATURE_MARK = "填报人："
+SIGNATURE = (f"{SIGNATURE_MARK}＿＿＿＿＿＿　　审核人：＿＿＿＿＿＿　　负责人：＿＿＿＿＿＿　　"
+             "联系电话：＿＿＿＿＿＿＿＿　　日期：＿＿＿＿年＿＿月＿＿日")
+UNIT_LINE = "单位：万元"
 
 
 def write_ledger(sheets: Sequence[Sheet], target: str | IO[bytes]) -> int:
@@ -136,10 +145,17 @@ def _skeleton(wb: Workbook, index: int, sheet: Sheet) -> _Plan:
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
     ws.merged_cells.add(f"A1:{last}1")
-    ws.merged_cells.add(f"A2:{last}2")
+    # money columns: 单位：万元 at the top right, the subtitle left of it
+    unit_line = n >= 4 and any(c.kind == "money" for c in sheet.columns)
+    ws.merged_cells.add(f"A2:{get_column_letter(n - 2) if unit_line else last}2")
+    if unit_line:
+        ws.merged_cells.add(f"{get_column_letter(n - 1)}2:{last}2")
     ws.row_dimensions[1].height = 30
     ws.append([_cell(ws, sheet.title, size=16, bold=True, h="center")])
-    ws.append([_cell(ws, sheet.subtitle, size=10, wrap=True)])
+    subtitle = [_cell(ws, sheet.subtitle, size=10, wrap=True)]
+    if unit_line:
+        subtitle += [None] * (n - 3) + [_cell(ws, UNIT_LINE, size=10, h="right")]
+    ws.append(subtitle)
     ws.append([_cell(ws, c.header, size=10, bold=True, border=True, h="center", wrap=True,
                      fill="D9D9D9") for c in sheet.columns])
     widths = [c.width for c in sheet.columns]
@@ -282,6 +298,8 @@ def _rows_xml(plan: _Plan, sheet: Sheet) -> Iterator[str]:
     for line in sheet.notes:
         yield _row(notes, r, [line])
         r += 1
+    if sheet.signature:
+        yield _row(notes, r + 1, [SIGNATURE])  # one blank line above it
 
 
 _DIMENSION = re.compile(r"<dimension [^>]*/>")

@@ -172,7 +172,7 @@ def event_log(ctx: ExportContext) -> list[Sheet]:
 
     extra = f"范围：{prefix}" if prefix else "范围：全部事件"
     return [Sheet("事件日志", "督办系统事件日志摘录", ctx.subtitle(extra=extra), EVENT_COLUMNS,
-                  rows(), notes=["说明：事件只追加、不修改；哈希链可用“flask audit verify”"
+                  rows(), signature=False, notes=["说明：事件只追加、不修改；哈希链可用“flask audit verify”"
                                  "或 GET /api/v1/audit/verify 校验。记录时刻为北京时间。"])]
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from urllib.parse import quote
 
 import pytest
 from openpyxl import load_workbook
@@ -152,8 +153,12 @@ def test_http_exports_and_templates(client, headers, clock):
     r = client.get("/api/v1/exports/projects.xlsx?as_of=2026-11-25T09:30:00%2B08:00",
                    headers=headers["disp"])
     assert r.status_code == 200 and r.mimetype == XLSX
+    assert quote("重大项目清单（2026年11月）.xlsx") in r.headers["Content-Disposition"]
     ws = load_workbook(io.BytesIO(r.data)).worksheets[0]
     assert ws["A4"].value == "XM001"
+    r = client.get("/api/v1/exports/ledger.xlsx?as_of=2026-11-25T09:30:00%2B08:00",
+                   headers=headers["disp"])
+    assert quote("问题台账（截至2026年11月25日）.xlsx") in r.headers["Content-Disposition"]
     r = client.get("/api/v1/exports/projects.xlsx?as_of=2026-11-25T08:59:00%2B08:00",
                    headers=headers["disp"])
     assert load_workbook(io.BytesIO(r.data)).worksheets[0]["A4"].value is None  # before the import

@@ -116,6 +116,16 @@ def test_each_export_is_a_government_ledger(full_ledger, name):
                 assert fmt == "#,##0.00", title
             if title in ("占年度计划", "整改率", "解决率", "完成年度计划", "序时进度", "完成年度任务"):
                 assert fmt == "0.0%", title
+        # money in the table: 单位：万元 at the top right of the subtitle row
+        if any("万元" in str(t) for t in formats) and width >= 4:
+            assert ws.cell(2, width - 1).value == "单位：万元"
+        # the signature block under the table, one blank line above it (not on the event log)
+        last = [ws.cell(r, 1).value for r in range(ws.max_row - 1, ws.max_row + 1)]
+        if name == "events":
+            assert not any(str(v or "").startswith("填报人") for v in last)
+        else:
+            assert last[0] is None and last[1].startswith("填报人：")
+            assert all(f"{w}：" in last[1] for w in ("审核人", "负责人", "联系电话", "日期"))
 
 
 def test_problem_ledger_rows(ledger):
