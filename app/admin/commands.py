@@ -2,14 +2,23 @@
 
 A form carries a command id (a double click records once) and, when it acts on an existing
 thing, the stream version it was opened at: if someone else acted in between, the bus refuses
-with 409 and the page says so instead of overwriting. Handler refusals come back as Chinese
-errors on the fields they concern.
+with 409 and the page says so instead of overwriting, keeping what was typed in a form opened at
+the current version. Handler refusals come back as Chinese errors on the fields they concern.
+
+The browser's Back button may fetch a form again after it was submitted: the form then carries
+the command id and version of that submission (kept in the session for ``RESUBMIT_SECONDS``), so
+that submitting the same content again answers what the first submission got and records
+nothing. Different content is a deliberate second entry (a correction, another note): it is
+decided anew, at the version the first submission left.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import time
 import uuid
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_admin import BaseView, expose
 from sqlalchemy import func, select
 
@@ -25,6 +34,10 @@ from .access import SecuredView
 from .auth import _safe_next
 from .forms import FORMS, CommandForm, form_class, has_files, payload, uploaded_files
 from .queries import Scope, problem_rows, project_rows
+
+
+RESUBMIT_SECONDS = 600
+_LAST = "duban_last_form"
 
 
 def menu_commands() -> list[tuple[str, str]]:
@@ -71,8 +84,10 @@ class CommandView(SecuredView, BaseView):
                                message=f"{spec.target[2]}“{given}”不存在或不在您的办理范围内。"), 404
         errors: list[str] = []
         stale = False
+        again = None
         if request.method == "GET":
             self._prefill(spec, form, given)
+            again = self._resubmission(form)
         elif form.validate_on_submit():
             # the version the page was opened at; a form without one is not checked against it
             version = (form.expected_version.data or "").strip()
@@ -84,34 +99,73 @@ class CommandView(SecuredView, BaseView):
                     body["attachments"] = self._keep_files(form, actor)
                 if given:  # the page's subject, not whatever a hidden input was changed to
                     body[key] = given
+                version = self._second_entry(form, body, version)
                 result = self.svc.bus.execute(
                     name, body, actor, command_id=form.command_id.data or None,
                     expected_version=int(version) if version else None)
             except CommandError as exc:
                 stale = isinstance(exc, Conflict) and bool(version)
                 errors = self._attach(form, exc)
+                if stale:  # what was typed stays, in a form opened at the current version
+                    form.command_id.data = uuid.uuid4().hex
+                    form.expected_version.data = self._version(spec, given)
                 if isinstance(exc, Forbidden):
                     security.record_refusal(self.svc, actor, request.path, request.method, name,
                                             exc.message)
             else:
-                flash(f"已办理“{spec.title}”：{result['id']}（记录第 {result['version']} 版，"
-                      f"事件位置 {result['position']}）。", "success")
+                session[_LAST] = {"path": request.full_path, "command_id": form.command_id.data,
+                                  "version": version, "after": str(result["version"]),
+                                  "body": _digest(body), "at": time.time(),
+                                  "result": f"{result['id']}（第 {result['version']} 版）"}
+                flash(f"已办理“{spec.title}”：{result['id']}（记录第 {result['version']} 版）。",
+                      "success")
                 return redirect(self._after(spec, result))
         return self.render("duban/command_form.html", spec=spec, form=form, subject=subject,
-                           errors=errors, stale=stale, suggestions=self._suggestions(spec),
+                           errors=errors, stale=stale, again=again,
+                           suggestions=self._suggestions(spec),
                            timeline=self._timeline(spec, given),
                            back=_safe_next(request.args.get("next")))
 
     # -- helpers -----------------------------------------------------------
+    def _resubmission(self, form) -> dict | None:
+        """The form just submitted from this page, opened again (the browser's Back): it gets
+        that submission's command id and version, so a second 提交 records nothing more. None
+        when this is a fresh form (``again=1`` asks for one)."""
+        last = session.get(_LAST)
+        path = request.full_path
+        if request.args.get("again") or not last:
+            return None
+        if last["path"] != path or time.time() - last["at"] > RESUBMIT_SECONDS:
+            return None
+        form.command_id.data = last["command_id"]
+        form.expected_version.data = last["version"]
+        args = {**request.args.to_dict(), "again": "1"}
+        return {"result": last["result"], "fresh": url_for(".form", command=request.view_args["command"], **args)}
+
+    def _second_entry(self, form, body: dict, version: str) -> str:
+        """A form reopened after its submission (``_resubmission``) sent with other content: a new
+        command at the version the first submission left (someone else's change since is still
+        refused as stale). The version to send."""
+        last = session.get(_LAST)
+        if not last or form.command_id.data != last["command_id"] or _digest(body) == last["body"]:
+            return version
+        form.command_id.data = uuid.uuid4().hex
+        return last["after"] if version else version
+
+    def _version(self, spec: CommandForm, given: str | None) -> str:
+        """The current version of the form's subject ("" for a form that creates one)."""
+        if not given:
+            return ""
+        with self.svc.engine.connect() as conn:
+            version = conn.execute(select(func.max(events.c.version)).where(
+                events.c.stream_id == f"{spec.target[1]}:{given}")).scalar()
+        return str(version or "")
+
     def _prefill(self, spec: CommandForm, form, given: str | None) -> None:
         form.command_id.data = uuid.uuid4().hex
         if given:
-            key, kind, _label = spec.target
-            form[key].data = given
-            with self.svc.engine.connect() as conn:
-                version = conn.execute(select(func.max(events.c.version)).where(
-                    events.c.stream_id == f"{kind}:{given}")).scalar()
-            form.expected_version.data = str(version or "")
+            form[spec.target[0]].data = given
+            form.expected_version.data = self._version(spec, given)
         today = self.svc.today()
         for inp in spec.inputs:
             if inp.name in request.args:
@@ -224,3 +278,9 @@ class CommandView(SecuredView, BaseView):
         if spec.target[1] == "task":
             return url_for("task_timeline.index", id=given)
         return None
+
+
+def _digest(body: dict) -> str:
+    """What a form sent, to tell the same content sent again from a second entry."""
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False,
+                                     default=str).encode()).hexdigest()

@@ -126,8 +126,7 @@ def fast_slow(ctx: ExportContext) -> list[Sheet]:
     period = listed["period"]
     rule = (f"说明：序时进度 {basis.get('expected', 0):.1%}；完成年度计划快于序时进度 "
             f"{basis.get('fast_points')} 个百分点及以上为进展较快，慢于 {basis.get('slow_points')} "
-            f"个百分点以上为进展较慢。本表为 {listed['published_on']} 发布的公示内容（事件位置 "
-            f"{listed['position']}）。")
+            f"个百分点以上为进展较慢。本表为 {listed['published_on']} 发布的公示内容。")
     return [Sheet("快慢榜", f"{period[:4]}年{int(period[5:])}月重大项目进展情况公示",
                   ctx.subtitle(), cols, rows(), notes=[rule])]
 

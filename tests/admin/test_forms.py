@@ -1,6 +1,9 @@
 """Command forms: the same handlers as the API, refusals as Chinese form errors, stale forms refused."""
 from __future__ import annotations
 
+import re
+
+from app.domain.actors import SYSTEM
 from tests.admin.ui import events_of, hidden_inputs
 
 PROGRESS = "/admin/commands/submit_progress/?code=XM001"
@@ -126,3 +129,50 @@ def test_unknown_targets_and_commands(client, ui):
     ui.login("disp")
     assert client.get("/admin/commands/dispatch_problem/?id=P99999").status_code == 404
     assert client.get("/admin/commands/no_such_command/").status_code == 404
+
+
+def _problem(svc) -> str:
+    return svc.bus.execute("raise_problem", {"category": "land", "source": "meeting",
+                                             "description": "用地指标不足", "project": "XM001"},
+                           SYSTEM)["id"]
+
+
+def test_back_and_submit_again_records_once(client, ui, svc):
+    pid = _problem(svc)
+    ui.login("disp")
+    url = f"/admin/commands/note_problem/?id={pid}"
+    first = hidden_inputs(client.get(url).text, visible=True)
+    assert client.post(url, data={**first, "note": "已协调自然资源局"}).status_code == 302
+    # Back: the browser fetches the form again; it carries the first submission's id and version
+    page = client.get(url)
+    assert 'id="resubmit-notice"' in page.text and "刚刚已提交并记录" in page.text
+    again = hidden_inputs(page.text, visible=True)
+    assert again["command_id"] == first["command_id"]
+    assert again["expected_version"] == first["expected_version"]
+    assert client.post(url, data={**again, "note": "已协调自然资源局"}).status_code == 302
+    notes = [e for e in events_of(svc, f"problem:{pid}") if e.type == "ProblemNoted"]
+    assert len(notes) == 1
+    # a deliberate second note: the notice's link opens a new form
+    link = re.search(r'href="([^"]+)" id="fresh-form"', page.text).group(1).replace("&amp;", "&")
+    assert "again=1" in link
+    second = hidden_inputs(client.get(link).text, visible=True)
+    assert second["command_id"] != first["command_id"]
+    assert client.post(link, data={**second, "note": "第二次协调"}).status_code == 302
+    assert len([e for e in events_of(svc, f"problem:{pid}") if e.type == "ProblemNoted"]) == 2
+
+
+def test_a_stale_form_keeps_what_was_typed_at_the_current_version(client, ui, other, svc):
+    pid = _problem(svc)
+    ui.login("disp")
+    url = f"/admin/commands/note_problem/?id={pid}"
+    opened = hidden_inputs(client.get(url).text, visible=True)
+    other.login("disp")
+    assert other.submit(url, {"note": "他人先记了一条"}).status_code == 302
+    r = client.post(url, data={**opened, "note": "我写了很长的一段进展说明"})
+    assert r.status_code == 200 and 'id="stale-warning"' in r.text
+    assert "我写了很长的一段进展说明" in r.text  # kept in the form
+    kept = hidden_inputs(r.text, visible=True)
+    assert int(kept["expected_version"]) == int(opened["expected_version"]) + 1
+    assert kept["command_id"] != opened["command_id"]
+    assert client.post(url, data={**kept, "note": "我写了很长的一段进展说明"}).status_code == 302
+    assert len([e for e in events_of(svc, f"problem:{pid}") if e.type == "ProblemNoted"]) == 2
