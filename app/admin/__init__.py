@@ -23,6 +23,7 @@ from .ledgers.projects import ProjectLedgerView, ReserveView
 from .ledgers.stats import DispatchStatsView, DoubleHalfView
 from .ledgers.users import UserListView
 from .tasks import AppraisalView, TaskLedgerView, TaskTimelineView
+from .publicity import PublicityView
 from .report import ReportView
 from .spreadsheets import SpreadsheetView
 from .timelines import ProblemTimelineView, ProjectTimelineView
@@ -90,6 +91,8 @@ def init_app(app: Flask) -> Admin:
     admin.add_view(FundingLedgerView("项目资金台账", "funding", category=LEDGERS))
     admin.add_view(ReportView(name="工作汇总报告", endpoint="report", url="report", category=LEDGERS))
     admin.add_view(SpreadsheetView(name="导入导出", endpoint="spreadsheets", url="spreadsheets"))
+    admin.add_view(PublicityView(name="快慢榜公示", endpoint="publicity", url="publicity",
+                                 category=LEDGERS))
     admin.add_view(CommandView(name="办理", endpoint="commands", url="commands"))
     admin.add_view(ProblemTimelineView(name="问题时间线", endpoint="problem_timeline",
                                        url="problem-timeline"))

@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, MultipleFileField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from ..domain.actors import ROLE_NAMES
+from ..domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER, ROLE_NAMES, UNIT_REPORTER
 from ..domain.vocab import FUNDING_SOURCES, FUNDING_STAGES
 from .vocab import (
     INSPECTION_KINDS,
@@ -52,6 +52,9 @@ def _c(d: dict) -> tuple[tuple[str, str], ...]:
     return tuple((str(k), v) for k, v in d.items())
 
 
+# No role is chosen for the admin: the most powerful one must be picked on purpose.
+ROLE_CHOICES = (("", "（请选择角色）"),) + tuple(
+    (r, ROLE_NAMES[r]) for r in (UNIT_REPORTER, DISPATCHER, LEADER, INSPECTOR, ADMIN))
 DATE = Input("date", "业务日期", "date", help="事情发生的日期，默认今天；补录历史时填写当天日期。")
 REASON = Input("reason", "原因", "textarea", True)
 FILES = Input("attachments", "附件", "files",
@@ -69,14 +72,12 @@ FORMS = {f.command: f for f in [
         DATE), target=UNIT, menu="下达投资任务"),
     CommandForm("create_user", "创建用户", (
         Input("username", "用户名", required=True), Input("password", "初始密码", "password", True),
-        Input("role", "角色", "select", True, _c({k: v for k, v in ROLE_NAMES.items()
-                                               if k != "system"})),
+        Input("role", "角色", "select", True, ROLE_CHOICES),
         Input("unit", "所属单位（填报员必填）", suggest="unit"),
         Input("display_name", "姓名（县级领导填写其在项目上的署名）")), menu="创建用户"),
     CommandForm("change_role", "变更用户角色", (
         Input("username", "用户名", required=True),
-        Input("role", "新角色", "select", True, _c({k: v for k, v in ROLE_NAMES.items()
-                                                 if k != "system"})),
+        Input("role", "新角色", "select", True, ROLE_CHOICES),
         Input("unit", "所属单位（填报员必填）", suggest="unit")), menu="变更用户角色"),
     CommandForm("deactivate_user", "停用用户（其令牌与会话立即失效）", (
         Input("username", "用户名", required=True),), menu="停用用户", danger=True),
