@@ -77,10 +77,12 @@ def test_publish_once_with_figures_and_file(services, clock, run, settings):
     path = Path(settings.instance_path) / "publicity" / "2019-06.xlsx"
     sheet = openpyxl.load_workbook(path).active
     rows = [r for r in sheet.iter_rows(values_only=True)]
+    assert rows[0][0] == "2019年6月重大项目进展情况公示" and "发布日期" in rows[1][0]
     assert rows[2][:4] == ("榜单", "排名", "项目编码", "项目名称")
-    assert [(r[0], r[1], r[2]) for r in rows[3:]] == [
-        ("进展较快", 1, "XM01"), ("进展较快", 2, "XM02"), ("进展较慢", 1, "XM05"),
-        ("进展较慢", 2, "XM04")]
+    assert [(r[0], r[1], r[2]) for r in rows[3:7]] == [
+        ("进展较快（红榜）", 1, "XM01"), ("进展较快（红榜）", 2, "XM02"), ("进展较慢（黑榜）", 1, "XM05"),
+        ("进展较慢（黑榜）", 2, "XM04")]
+    assert sheet["A3"].font.b and sheet.page_setup.orientation == "landscape"  # the export's form
     path.unlink()  # a lost file is written again on the next run, with nothing appended
     assert run("publicity")["events"] == 0 and path.exists()
 
