@@ -77,7 +77,9 @@ class CommandView(SecuredView, BaseView):
                                f"“{spec.title}”。", action=name)
         key = spec.target[0] if spec.target else None
         given = request.args.get(key) if key else None
-        form = form_class(spec, bool(given))()
+        suggestions = self._suggestions(spec)
+        unit_choices = suggestions.get("unit", [])
+        form = form_class(spec, bool(given), unit_choices)()
         subject = self._subject(spec, given) if given else None
         if given and subject is None:
             return self.render("duban/message.html", title=spec.title,
@@ -94,7 +96,7 @@ class CommandView(SecuredView, BaseView):
             try:
                 if version and not (version.isascii() and version.isdigit() and len(version) < 16):
                     raise InvalidCommand("表单已失效（版本号无效），请刷新页面后重新填写。")
-                body = payload(spec, form)
+                body = payload(spec, form, {name: code for code, name in unit_choices})
                 if has_files(spec):
                     body["attachments"] = self._keep_files(form, actor)
                 if given:  # the page's subject, not whatever a hidden input was changed to
@@ -121,8 +123,7 @@ class CommandView(SecuredView, BaseView):
                       "success")
                 return redirect(self._after(spec, result))
         return self.render("duban/command_form.html", spec=spec, form=form, subject=subject,
-                           errors=errors, stale=stale, again=again,
-                           suggestions=self._suggestions(spec),
+                           errors=errors, stale=stale, again=again, suggestions=suggestions,
                            timeline=self._timeline(spec, given),
                            back=_safe_next(request.args.get("next")))
 

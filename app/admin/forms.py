@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Mapping, Sequence
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, MultipleFileField, PasswordField, SelectField, StringField, TextAreaField
@@ -144,7 +145,8 @@ FORMS = {f.command: f for f in [
         Input("kind", "督查类型", "select", True, _c(INSPECTION_KINDS)),
         Input("date", "督查日期", "date", True), Input("inspectors", "督查人员", "list", True),
         Input("summary", "督查情况及发现", "textarea", True),
-        Input("targets", "被督查单位编码", "list", suggest="unit", help="多个以逗号分隔。"), FILES),
+        Input("targets", "被督查单位", "list", suggest="unit", help="名称或编码，多个以逗号或顿号分隔。"),
+        FILES),
         menu="记录督查"),
     CommandForm("issue_bulletin", "发布督查通报", (
         Input("number", "通报期号", required=True), Input("title", "通报标题", required=True),
@@ -177,9 +179,11 @@ _SPLIT = re.compile(r"[,，、;；\n]+")
 _HTML_TYPES = {"date": "date", "month": "month", "number": "number", "integer": "number"}
 
 
-def form_class(spec: CommandForm, target_given: bool) -> type[FlaskForm]:
+def form_class(spec: CommandForm, target_given: bool,
+               units: Sequence[tuple[str, str]] = ()) -> type[FlaskForm]:
     """A FlaskForm for a command: CSRF, the command id (a double submit records once) and the
-    version the page was read at (a stale form is refused instead of overwriting)."""
+    version the page was read at (a stale form is refused instead of overwriting). A unit is
+    chosen by its name from ``units`` (code, name): the command still receives the code."""
     attrs: dict = {"command_id": HiddenField(), "expected_version": HiddenField()}
     if spec.target:
         key, _kind, label = spec.target
@@ -194,7 +198,14 @@ def form_class(spec: CommandForm, target_given: bool) -> type[FlaskForm]:
         if inp.suggest:
             kw["list"] = f"suggest-{inp.suggest}"
         label = inp.label
-        if inp.kind == "select":
+        if inp.suggest == "unit" and inp.kind == "text":
+            blank = [("", "（不填）" if not inp.required else "（请选择单位）")]
+            choices = [SelectChoice(v, text) for v, text in
+                       blank + [(code, f"{name}（{code}）") for code, name in units]]
+            kw.pop("list", None)
+            attrs[inp.name] = SelectField(label, choices=choices, validate_choice=False,
+                                          render_kw=kw)
+        elif inp.kind == "select":
             choices = [SelectChoice(v, label) for v, label in
                        ([] if inp.required else [("", "（不填）")]) + list(inp.choices)]
             attrs[inp.name] = SelectField(label, choices=choices, validate_choice=False,
@@ -210,8 +221,9 @@ def form_class(spec: CommandForm, target_given: bool) -> type[FlaskForm]:
     return type(f"{spec.command}_form", (FlaskForm,), attrs)
 
 
-def payload(spec: CommandForm, form: FlaskForm) -> dict:
-    """The command's body: blank optional inputs are left out so the schema's defaults apply."""
+def payload(spec: CommandForm, form: FlaskForm, unit_codes: Mapping[str, str] = {}) -> dict:
+    """The command's body: blank optional inputs are left out so the schema's defaults apply;
+    in a list of units a name stands for its code (``unit_codes``: name -> code)."""
     body: dict = {}
     if spec.target:
         body[spec.target[0]] = (form[spec.target[0]].data or "").strip()
@@ -222,8 +234,12 @@ def payload(spec: CommandForm, form: FlaskForm) -> dict:
         text = raw.strip() if isinstance(raw, str) else raw
         if text in ("", None):
             continue
-        body[inp.name] = [p.strip() for p in _SPLIT.split(text) if p.strip()] \
-            if inp.kind == "list" else text
+        if inp.kind == "list":
+            parts = [p.strip() for p in _SPLIT.split(text) if p.strip()]
+            body[inp.name] = ([unit_codes.get(p, p) for p in parts] if inp.suggest == "unit"
+                              else parts)
+        else:
+            body[inp.name] = text
     return body
 
 

@@ -39,7 +39,7 @@ TASK_FORMS = {f.command: f for f in [
         Input("source", "事项来源", "select", True, _c(TASK_SOURCES)),
         Input("source_ref", "来源文件或编号（如批示号、建议号）"),
         Input("lead_unit", "牵头单位", required=True, suggest="unit"),
-        Input("co_units", "配合单位", "list", suggest="unit", help="多个以逗号或顿号分隔。"),
+        Input("co_units", "配合单位", "list", suggest="unit", help="名称或编码，多个以逗号或顿号分隔。"),
         Input("deadline", "办理时限", "date", True),
         Input("description", "具体内容及要求", "textarea"),
         Input("leader", "督办领导"),

@@ -176,3 +176,24 @@ def test_a_stale_form_keeps_what_was_typed_at_the_current_version(client, ui, ot
     assert kept["command_id"] != opened["command_id"]
     assert client.post(url, data={**kept, "note": "我写了很长的一段进展说明"}).status_code == 302
     assert len([e for e in events_of(svc, f"problem:{pid}") if e.type == "ProblemNoted"]) == 2
+
+
+def test_units_are_chosen_by_name(client, ui, svc):
+    pid = _problem(svc)
+    ui.login("disp")
+    url = f"/admin/commands/dispatch_problem/?id={pid}"
+    page = client.get(url).text
+    assert '<select' in page and '<option value="U01">城南镇（U01）</option>' in page
+    r = ui.submit(url, {"level": "1", "decision": "协调", "responsible_unit": "U02",
+                        "deadline": "2026-12-31"})
+    assert r.status_code == 302
+    dispatched = [e for e in events_of(svc, f"problem:{pid}") if e.type == "ProblemDispatched"]
+    assert dispatched[-1].data["responsible_unit"] == "U02"
+    # in a list of units, a name stands for its code
+    ui.login("insp")
+    r = ui.submit("/admin/commands/record_inspection/", {
+        "kind": "project", "date": "2026-11-20", "inspectors": "李纪检", "summary": "现场督查",
+        "targets": "城南镇、U02"})
+    assert r.status_code == 302, r.text
+    inspection = [e for e in events_of(svc) if e.type == "InspectionRecorded"][-1]
+    assert inspection.data["targets"] == ["U01", "U02"]

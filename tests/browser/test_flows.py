@@ -63,7 +63,7 @@ def problem_flow(browser, live):
     page.click("#timeline-subject >> text=调度交办")
     page.select_option("#level", "1")
     page.fill("#decision", "由区自然资源局牵头，两周内完成用地指标调剂")
-    page.fill("#responsible_unit", "U01")
+    page.select_option("#responsible_unit", "U01")  # chosen by name, sent as its code
     page.fill("#deadline", "2026-12-31")
     page.fill("#responsible_person", "王建国")
     page.click("#submit-command")
