@@ -55,7 +55,8 @@ class NotifySettings:
 
     def defaults(self) -> Defaults:
         return Defaults(QuietHours.parse(self.quiet_hours),
-                        parse_clock(self.digest_time, "NOTIFY_DIGEST_TIME "), ZoneInfo(self.tz_name))
+                        parse_clock(self.digest_time, "NOTIFY_DIGEST_TIME "),
+                        ZoneInfo(self.tz_name))
 
     @classmethod
     def from_mapping(cls, c: Mapping) -> "NotifySettings":
@@ -172,8 +173,8 @@ def webhook_body(msg: Message, s: NotifySettings) -> bytes:
     body = {"id": msg.id, "user": msg.username, "phone": msg.phone, "title": msg.title,
             "body": _text(msg, s) if msg.items else msg.body, "link": s.public_url + msg.link}
     if msg.items:  # a digest: its messages one by one too, for a robot that lists them
-        body["items"] = [{"id": m.id, "title": m.title, "body": m.body, "link": s.public_url + m.link}
-                         for m in msg.items]
+        body["items"] = [{"id": m.id, "title": m.title, "body": m.body,
+                          "link": s.public_url + m.link} for m in msg.items]
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 

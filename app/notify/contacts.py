@@ -46,11 +46,15 @@ def _exists(conn, username: str) -> None:
         raise NotFound(f"用户“{username}”不存在。")
 
 
+def _row(conn, username: str):
+    return conn.execute(select(user_contacts).where(user_contacts.c.username == username)).first()
+
+
 def get_contact(engine, actor: Actor, username: str, defaults: Defaults) -> dict:
     _may(actor, username)
     with engine.connect() as conn:
         _exists(conn, username)
-        row = conn.execute(select(user_contacts).where(user_contacts.c.username == username)).first()
+        row = _row(conn, username)
     return _json(username, row, defaults)
 
 
@@ -75,7 +79,7 @@ def set_contact(engine, actor: Actor, username: str, body, now: datetime,
         raise InvalidCommand("输入有误，请检查标出的字段。", fields)
     with engine.begin() as conn:
         _exists(conn, username)
-        old = conn.execute(select(user_contacts).where(user_contacts.c.username == username)).first()
+        old = _row(conn, username)
         row = {k: getattr(old, k) if old is not None else None for k in FIELDS}
         for k, v in (("email", email), ("phone", phone)):
             if isinstance(v, str):
@@ -91,7 +95,7 @@ def set_contact(engine, actor: Actor, username: str, body, now: datetime,
         else:
             conn.execute(user_contacts.update().where(user_contacts.c.username == username)
                          .values(**row))
-        saved = conn.execute(select(user_contacts).where(user_contacts.c.username == username)).first()
+        saved = _row(conn, username)
     return _json(username, saved, defaults)
 
 

@@ -1,6 +1,7 @@
 """The daily digest (督办提醒日报): one message a day per user and channel for those who chose it.
 
-In two steps, each committed, so that nothing is sent twice or lost:
+In two steps, each committed, so that no message goes both on its own and in a digest, and
+none is lost:
 1. gather — at the digest time (or on the first run after it), in one transaction: a digest row
    ``digest-{day}-{username}`` and, for each message of the user not yet delivered on the channel
    and made before the digest time, its delivery marked ``digest`` with the digest's id. From then
@@ -108,9 +109,9 @@ def record(engine, digest: Message, channel: str, outcome: str, status: str, now
             status=status, attempts=g.c.attempts + 1, last_error=error,
             next_attempt_at=format_instant(next_at) if next_at else None,
             delivered_at=at if status == "sent" else None))
-        if status != "pending":
-            conn.execute(update(d).where(d.c.digest_id == digest.id, d.c.channel == channel)
-                         .values(status=status, last_error=error,
-                                 delivered_at=at if status == "sent" else None))
+        if status != "pending":  # the admins see which digest failed them
+            conn.execute(update(d).where(d.c.digest_id == digest.id, d.c.channel == channel).values(
+                status=status, last_error=f"日报 {digest.id}：{error}" if error else None,
+                delivered_at=at if status == "sent" else None))
         conn.execute(insert(notification_attempts).values(
             message_id=digest.id, channel=channel, at=at, outcome=outcome, error=error))

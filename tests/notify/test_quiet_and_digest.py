@@ -1,5 +1,5 @@
-"""Quiet hours and the daily digest, with the real SMTP server and webhook receiver: held while quiet
-and sent after; a day's messages gathered into one digest at its time; a digest cut off mid-send
+"""Quiet hours and the daily digest, with the real SMTP server and webhook receiver: held while
+quiet and sent after; a day's messages gathered into one digest at its time; a digest cut off mid-send
 sent again with the same id; the settings refused when they are not times."""
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
+from app.notify.channels import NotifySettings
 from app.notify.outbox import outbox
+from app.notify.sender import deliver_due, failed_messages
 from app.notify.tables import notification_deliveries, notification_digests, user_contacts
 from app.scheduler import run_job
 from tests.admin.ui import UI, hidden_inputs
@@ -130,6 +132,29 @@ def test_a_daily_digest_gathers_the_days_messages_into_one(nworld, mailbox, rece
     assert "已投递 0 条" in run_job(nworld.svc, "notify")["summary"]
 
 
+def test_a_failing_digest_is_retried_then_failed_with_its_messages(nworld, receiver, clock):
+    settings(nworld, "rep1", {"digest": "daily", "digest_time": "08:30"})
+    clock.set(local(2026, 11, 25, 9, 0))
+    nworld.problem_at("U01")
+    nworld.problem_at("U01")
+    s = NotifySettings.from_mapping({"WEBHOOK_URL": receiver.url, "NOTIFY_MAX_ATTEMPTS": "2",
+                                     "NOTIFY_BACKOFF_SECONDS": "60",
+                                     "NOTIFY_MAX_AGE_HOURS": "100000"})
+    clock.set(local(2026, 11, 26, 8, 30))
+    receiver.failing = 100
+    assert deliver_due(nworld.svc.engine, s, clock)["retry"] == 1  # one digest, not two messages
+    assert deliver_due(nworld.svc.engine, s, clock)["retry"] == 0  # not before its backoff
+    clock.advance(seconds=61)
+    assert deliver_due(nworld.svc.engine, s, clock)["failed"] == 1
+    with nworld.svc.engine.connect() as conn:
+        failed = failed_messages(conn)
+    assert sorted(f.message_id for f in failed) == sorted(ids_of(nworld, "rep1"))
+    assert all(f.last_error.startswith("日报 digest-2026-11-26-rep1：") for f in failed)
+    clock.advance(hours=1)
+    receiver.failing = 0
+    assert deliver_due(nworld.svc.engine, s, clock)["sent"] == 0 and receiver.requests == []
+
+
 def test_a_digest_cut_off_mid_send_goes_again_with_the_same_id(nworld, mailbox, receiver,
                                                                database_url, tmp_path):
     contacts(nworld, "rep1")
@@ -201,8 +226,9 @@ def test_bad_settings_are_refused_and_nothing_changes(nworld):
     reset = settings(nworld, "rep1", {"quiet_hours": "", "digest_time": ""}, who="rep1")
     assert reset["quiet_hours"] is None and reset["default_quiet_hours"] == "22:00-07:00"
     assert settings(nworld, "rep1", {"quiet_hours": "OFF"})["quiet_hours"] == "off"
-    assert nworld.client.get(f"{API}/users/rep1/contact", headers=nworld.h["rep2"]).status_code == 403
-    assert nworld.client.get(f"{API}/users/nobody/contact", headers=nworld.h["admin"]).status_code == 404
+    get = nworld.client.get
+    assert get(f"{API}/users/rep1/contact", headers=nworld.h["rep2"]).status_code == 403
+    assert get(f"{API}/users/nobody/contact", headers=nworld.h["admin"]).status_code == 404
 
 
 def test_the_settings_page(nworld):
