@@ -47,7 +47,8 @@ def from_environment(instance_path: str) -> dict:
         **{key: os.environ[key] for key in (
             "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_TLS", "MAIL_FROM",
             "WEBHOOK_URL", "WEBHOOK_SECRET", "PUBLIC_URL", "NOTIFY_MAX_ATTEMPTS",
-            "NOTIFY_BACKOFF_SECONDS", "NOTIFY_MAX_AGE_HOURS") if os.environ.get(key)},
+            "NOTIFY_BACKOFF_SECONDS", "NOTIFY_MAX_AGE_HOURS", "NOTIFY_QUIET_HOURS",
+            "NOTIFY_DIGEST_TIME") if os.environ.get(key)},
     }
 
 

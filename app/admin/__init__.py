@@ -104,6 +104,9 @@ def init_app(app: Flask) -> Admin:
 
     admin.add_view(FilesView(name="附件", endpoint="files", url="files"))
     admin.add_view(InboxView(name="通知", endpoint="inbox", url="inbox"))
+    from .contact import ContactView
+
+    admin.add_view(ContactView(name="通知设置", endpoint="contact", url="contact"))
     app.context_processor(unread_for_navbar)
     admin.add_view(UserListView("用户", "users", category="系统"))
     admin.add_view(JobsView(name="定时任务", endpoint="jobs", url="jobs", category="系统"))

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Mapping
+from zoneinfo import ZoneInfo
+
+from .preferences import Defaults, QuietHours, parse_clock
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,7 @@ class Message:
     link: str
     email: str | None
     phone: str | None
+    items: tuple["Message", ...] = ()  # a daily digest's messages (digest.py), in order
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,17 @@ class NotifySettings:
     max_age_hours: float = 72.0  # older messages (e.g. after a first rebuild) are not sent
     batch: int = 200
     timeout: float = 10.0
+    quiet_hours: str = "22:00-07:00"  # local; "off": none (preferences.py)
+    digest_time: str = "08:30"  # local: when a daily digest goes, unless the user chose a time
+    tz_name: str = "Asia/Shanghai"
+
+    def __post_init__(self) -> None:
+        self.defaults()  # a wrong setting stops the start, with its reason
+
+    def defaults(self) -> Defaults:
+        return Defaults(QuietHours.parse(self.quiet_hours),
+                        parse_clock(self.digest_time, "NOTIFY_DIGEST_TIME "),
+                        ZoneInfo(self.tz_name))
 
     @classmethod
     def from_mapping(cls, c: Mapping) -> "NotifySettings":
@@ -58,7 +73,10 @@ class NotifySettings:
                    webhook_secret=get("WEBHOOK_SECRET", ""), public_url=get("PUBLIC_URL", "").rstrip("/"),
                    max_attempts=int(get("NOTIFY_MAX_ATTEMPTS", 5)),
                    backoff_seconds=float(get("NOTIFY_BACKOFF_SECONDS", 60)),
-                   max_age_hours=float(get("NOTIFY_MAX_AGE_HOURS", 72)))
+                   max_age_hours=float(get("NOTIFY_MAX_AGE_HOURS", 72)),
+                   quiet_hours=str(get("NOTIFY_QUIET_HOURS", "22:00-07:00")),
+                   digest_time=str(get("NOTIFY_DIGEST_TIME", "08:30")),
+                   tz_name=str(get("TZ_NAME", "Asia/Shanghai")))
 
     def channels(self) -> list[str]:
         return [name for name, on in (("email", self.smtp_host), ("webhook", self.webhook_url)) if on]
@@ -73,8 +91,30 @@ def message_id_header(message_id: str) -> str:
     return f"<{safe}@duban>"
 
 
+def _text(msg: Message, s: NotifySettings) -> str:
+    if not msg.items:
+        return f"{msg.title}\n\n{msg.body}\n\n查看详情：{s.public_url + msg.link}\n"
+    parts = [f"{msg.title}\n\n{msg.body}\n"]
+    for n, m in enumerate(msg.items, 1):
+        body = m.body.replace("\n", "\n   ")
+        parts.append(f"{n}. {m.title}\n   {body}\n   查看详情：{s.public_url + m.link}\n")
+    return "\n".join(parts)
+
+
+def _html(msg: Message, s: NotifySettings) -> str:
+    def one(m: Message, tag: str) -> str:
+        link = html.escape(s.public_url + m.link)
+        return (f"<{tag}>{html.escape(m.title)}</{tag}>"
+                f"<p>{html.escape(m.body).replace(chr(10), '<br>')}</p>"
+                f'<p><a href="{link}">查看详情</a></p>')
+
+    if not msg.items:
+        return one(msg, "h3")
+    return (f"<h3>{html.escape(msg.title)}</h3><p>{html.escape(msg.body)}</p>"
+            f"<ol>{''.join('<li>' + one(m, 'b') + '</li>' for m in msg.items)}</ol>")
+
+
 def build_email(msg: Message, s: NotifySettings) -> EmailMessage:
-    link = s.public_url + msg.link
     em = EmailMessage()
     em["Subject"] = msg.title
     em["From"] = s.mail_from
@@ -82,12 +122,10 @@ def build_email(msg: Message, s: NotifySettings) -> EmailMessage:
     em["Date"] = formatdate(localtime=False)
     em["Message-ID"] = message_id_header(msg.id)
     em["X-Duban-Notification-Id"] = msg.id
-    em.set_content(f"{msg.title}\n\n{msg.body}\n\n查看详情：{link}\n\n（督办系统自动发送，请勿回复）\n")
-    em.add_alternative(
-        f"<html><body><h3>{html.escape(msg.title)}</h3>"
-        f"<p>{html.escape(msg.body).replace(chr(10), '<br>')}</p>"
-        f'<p><a href="{html.escape(link)}">查看详情</a></p>'
-        f"<p style=\"color:#888\">督办系统自动发送，请勿回复。</p></body></html>", subtype="html")
+    em.set_content(f"{_text(msg, s)}\n（督办系统自动发送，请勿回复）\n")
+    em.add_alternative(f"<html><body>{_html(msg, s)}"
+                       f"<p style=\"color:#888\">督办系统自动发送，请勿回复。</p></body></html>",
+                       subtype="html")
     return em
 
 
@@ -132,9 +170,12 @@ class EmailSender:
 
 
 def webhook_body(msg: Message, s: NotifySettings) -> bytes:
-    return json.dumps({"id": msg.id, "user": msg.username, "phone": msg.phone, "title": msg.title,
-                       "body": msg.body, "link": s.public_url + msg.link},
-                      ensure_ascii=False, separators=(",", ":")).encode()
+    body = {"id": msg.id, "user": msg.username, "phone": msg.phone, "title": msg.title,
+            "body": _text(msg, s) if msg.items else msg.body, "link": s.public_url + msg.link}
+    if msg.items:  # a digest: its messages one by one too, for a robot that lists them
+        body["items"] = [{"id": m.id, "title": m.title, "body": m.body,
+                          "link": s.public_url + m.link} for m in msg.items]
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def signature(secret: str, body: bytes) -> str:

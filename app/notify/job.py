@@ -22,7 +22,8 @@ def deliver_for_job(jc) -> None:
         summary = "未配置邮件或 Webhook 通道，通知仅在站内显示。"
     else:
         c = deliver_due(svc.engine, s, svc.clock)
-        summary = (f"已投递 {c['sent']} 条，待重试 {c['retry']} 条，失败 {c['failed']} 条，"
-                   f"无联系方式未发 {c['skipped']} 条。")
+        summary = (f"已投递 {c['sent']} 条（含日报 {c['digests']} 份），待重试 {c['retry']} 条，"
+                   f"失败 {c['failed']} 条，无联系方式未发 {c['skipped']} 条，"
+                   f"免打扰或待日报暂缓 {c['held']} 条。")
     with svc.engine.begin() as conn:
         conn.execute(update(job_runs).where(job_runs.c.id == jc.run_id).values(summary=summary))

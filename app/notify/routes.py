@@ -2,7 +2,9 @@
 
 GET  /api/v1/notifications?unread=true|false   one's own messages, newest first
 POST /api/v1/notifications/{id}/read           mark one's own message read
-POST /api/v1/users/{username}/contact          {email, phone}: admin, or the user for itself
+GET  /api/v1/users/{username}/contact          contact details and notification settings
+POST /api/v1/users/{username}/contact          {email, phone, quiet_hours, digest, digest_time}:
+                                               admin, or the user for itself
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from flask import Blueprint, jsonify, request
 
 from ..api.blueprint import current_actor, services
 from ..domain.errors import InvalidCommand
-from .contacts import set_contact
+from .contacts import get_contact, set_contact
 from .inbox import mark_read, messages, unread_count
 
 
@@ -45,12 +47,16 @@ def read_notification(message_id: str):
 
 def contact(username: str):
     actor = current_actor()
+    svc = services()
+    if request.method == "GET":
+        return jsonify(get_contact(svc.engine, actor, username, svc.notify.defaults()))
     body = request.get_json(silent=True)
-    return jsonify(set_contact(services().engine, actor, username, body, services().clock()))
+    return jsonify(set_contact(svc.engine, actor, username, body, svc.clock(),
+                               svc.notify.defaults()))
 
 
 def register_notification_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/notifications", view_func=list_notifications, methods=["GET"])
     bp.add_url_rule("/notifications/<message_id>/read", view_func=read_notification,
                     methods=["POST"])
-    bp.add_url_rule("/users/<username>/contact", view_func=contact, methods=["POST"])
+    bp.add_url_rule("/users/<username>/contact", view_func=contact, methods=["GET", "POST"])

@@ -15,6 +15,10 @@ user_contacts = Table(
     Column("username", String(80), primary_key=True),
     Column("email", String(254)),
     Column("phone", String(32)),
+    # what to hold and when (preferences.py): none means the system's default quiet hours
+    Column("quiet_hours", String(11)),  # "22:00-07:00", or "off"
+    Column("digest", String(10)),  # "immediate" (none) or "daily"
+    Column("digest_time", String(5)),  # "08:30"; none: DIGEST_TIME
     Column("updated_at", String(32), nullable=False),
     Column("updated_by", String(80), nullable=False),
 )
@@ -32,12 +36,32 @@ notification_deliveries = Table(
     metadata,
     Column("message_id", String(120), primary_key=True),
     Column("channel", String(20), primary_key=True),  # email, webhook
-    Column("status", String(20), nullable=False),  # pending, sent, failed, skipped
+    # pending, sent, failed, skipped; "digest": gathered into a digest not yet sent
+    Column("status", String(20), nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", String(32)),
     Column("last_error", Text),
     Column("delivered_at", String(32)),
+    Column("digest_id", String(120)),  # the daily digest that carries (or carried) the message
     Index("ix_notification_deliveries_status", "status"),
+)
+
+# one a day per user and channel for those who chose the daily digest (digest.py); its id, shared by
+# the channels, is ``digest-{day}-{username}``, so a repeat after a crash carries the same id
+notification_digests = Table(
+    "notification_digests",
+    metadata,
+    Column("id", String(120), primary_key=True),
+    Column("channel", String(20), primary_key=True),
+    Column("username", String(80), nullable=False),
+    Column("day", String(10), nullable=False),  # the local day of its digest time
+    Column("status", String(20), nullable=False),  # pending, sent, failed, skipped
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", String(32)),
+    Column("last_error", Text),
+    Column("created_at", String(32), nullable=False),
+    Column("delivered_at", String(32)),
+    Index("ix_notification_digests_status", "status"),
 )
 
 # every attempt, successful or not: what the scheduler did, for the admins

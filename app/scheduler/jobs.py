@@ -156,6 +156,7 @@ JOBS: dict[str, Job] = {j.name: j for j in [
         lambda s: "每日 08:00（完成时限 3 天内的在办问题，每个时限提醒一次）"),
     Job("notify", "投递通知", notify,
         lambda s: {"minute": "*"},
-        lambda s: "每分钟（投递邮件与短信/工作群通知，失败的按退避重试）",
+        lambda s: "每分钟（投递邮件与短信/工作群通知，失败的按退避重试；免打扰时段暂缓，"
+                  "选择每日汇总的用户在其日报时间收到一份日报）",
         after_commit=notify_deliver),
 ]}

@@ -29,9 +29,12 @@ class Mailbox:
     def __init__(self) -> None:
         self.messages: list[email.message.EmailMessage] = []
         self.delay = 0.0
+        self.started = 0  # messages whose DATA has begun, kept or not yet
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.started += 1
         if self.delay:
             time.sleep(self.delay)  # the sender waits for our answer, as on a slow server
         msg = email.message_from_bytes(envelope.content, policy=email.policy.default)

@@ -105,8 +105,10 @@ def test_a_sender_killed_mid_batch_loses_nothing(nworld, mailbox, receiver, data
     mailbox.delay = 0.3
     # a short lease: on SQLite the killed run's job lock lapses after it (PostgreSQL's advisory
     # lock goes with the killed session)
+    # the process runs on the real clock, which may be in the default quiet hours: none here
     env = {**os.environ, "DATABASE_URL": database_url, "BLOB_DIR": str(tmp_path / "blobs"),
-           "SCHEDULER_LOCK_LEASE": "2", **channel_config(mailbox, receiver)}
+           "SCHEDULER_LOCK_LEASE": "2", **channel_config(mailbox, receiver),
+           "NOTIFY_QUIET_HOURS": "off"}
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "scheduler", "run-job", "notify"]
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)

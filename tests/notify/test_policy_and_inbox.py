@@ -88,8 +88,10 @@ def test_contacts_by_the_admin_or_oneself(nworld):
         return nworld.client.post(f"{API}/users/{user}/contact", json=body, headers=nworld.h[who])
 
     r = post("admin", "rep1", {"email": "li@example.gov.cn", "phone": "13800000000"})
-    assert r.status_code == 200 and r.get_json() == {"username": "rep1", "email": "li@example.gov.cn",
-                                                     "phone": "13800000000"}
+    assert r.status_code == 200 and r.get_json() == {
+        "username": "rep1", "email": "li@example.gov.cn", "phone": "13800000000",
+        "quiet_hours": None, "digest": "immediate", "digest_time": None,
+        "default_quiet_hours": "22:00-07:00", "default_digest_time": "08:30"}
     assert post("rep1", "rep1", {"phone": "13900000000"}).get_json()["email"] == "li@example.gov.cn"
     assert post("rep2", "rep1", {"email": "x@example.gov.cn"}).status_code == 403
     e = post("admin", "rep1", {"email": "not-an-address"}).get_json()["error"]

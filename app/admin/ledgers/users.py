@@ -6,6 +6,7 @@ never selected.
 """
 from __future__ import annotations
 
+from flask import url_for
 from sqlalchemy import Select, select
 
 from ...auth.tables import users
@@ -24,6 +25,8 @@ def _actions(r) -> list[tuple[str, str, str]]:
         items.append((command("deactivate_user", username=r.username), "停用", "danger"))
     if not r.active and can("reactivate_user"):
         items.append((command("reactivate_user", username=r.username), "启用", "success"))
+    # contact details, quiet hours and digest: not commands (app/notify/contacts.py)
+    items.append((url_for("contact.index", user=r.username), "通知设置", "info"))
     return items
 
 
