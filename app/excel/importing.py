@@ -24,6 +24,7 @@ from ..domain.errors import CommandError, Forbidden
 from .batch import Batch
 from .cells import CellError
 from .ledger import SIGNATURE_MARK
+from .marking import mark_copy
 from .reading import ExcelFileError, Limits, SheetData, SheetRow, read_sheet
 
 
@@ -120,8 +121,6 @@ class ImportResult:
     def marked_copy(self) -> bytes | None:
         """The upload with each bad cell filled red and commented; None if it is not a workbook
         or was refused whole for its size."""
-        from .marking import mark_copy
-
         if self.ok or not self.markable:
             return None
         return mark_copy(self.data, self.sheet, self.issues)

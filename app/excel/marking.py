@@ -11,22 +11,30 @@ import io
 import warnings
 from collections import defaultdict
 from copy import copy
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Protocol, Sequence
 
 from openpyxl import load_workbook
 from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.utils import quote_sheetname
 from openpyxl.utils.cell import coordinate_to_tuple
+from openpyxl.worksheet.hyperlink import Hyperlink
 
 from .formula_safe import neutralise_sheet, safe_row
 from .reading import ERRORS_SHEET
 
 if TYPE_CHECKING:
-    from .importing import Issue
     from .reading import SheetData
+
+
+class Issue(Protocol):
+    """What is marked: an import's issue (importing.Issue)."""
+
+    row: int | None
+    column: str | None
+    cell: str | None
+    message: str
 
 BAD_FILL = PatternFill("solid", fgColor="FFC7CE")  # Excel's own "bad" red
 BAD_COLOUR = "9C0006"
@@ -34,7 +42,7 @@ AUTHOR = "督办系统导入检查"
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 
 
-def mark_copy(data: bytes, sheet: "SheetData | None", issues: Sequence["Issue"]) -> bytes | None:
+def mark_copy(data: bytes, sheet: "SheetData | None", issues: Sequence[Issue]) -> bytes | None:
     """The marked workbook, or None when the upload cannot be opened as a workbook at all."""
     try:
         with warnings.catch_warnings():
@@ -71,7 +79,7 @@ def mark_copy(data: bytes, sheet: "SheetData | None", issues: Sequence["Issue"])
     return out.getvalue()
 
 
-def _list_sheet(wb, ws, issues: Sequence["Issue"], sheet: "SheetData | None") -> None:
+def _list_sheet(wb, ws, issues: Sequence[Issue], sheet: "SheetData | None") -> None:
     """The first sheet: one line per error, its cell a link to the cell in the data sheet."""
     errors = wb.create_sheet(ERRORS_SHEET, 0)
     errors.append(["序号", "行", "列", "单元格", "错误说明"])
