@@ -188,10 +188,10 @@ _UPLOAD = {"required": True, "content": {"multipart/form-data": {"schema": {
 _WORKBOOK = {XLSX: {"schema": {"type": "string", "format": "binary"}}}
 
 
-def describe_excel_routes(spec) -> None:
-    """The Excel routes in the OpenAPI document (apispec's APISpec), as registered below."""
+def describe_excel_routes(spec, error_responses, path_params) -> None:
+    """The Excel routes in the OpenAPI document (apispec's APISpec), as registered below; the
+    document's helpers are passed in, as to the other parts that describe their own routes."""
     from ..excel.exports import export_specs
-    from .openapi import error_responses, path_params
 
     spec.components.schema("ImportReport", schema=ImportReport)
     kinds = {"kind": list(import_kinds())}

@@ -9,6 +9,7 @@ from marshmallow import Schema, fields
 
 from ..commands.base import CommandRegistry
 from ..domain.actors import ROLE_NAMES
+from .excel_routes import describe_excel_routes
 from .pages import PageArgs
 from .queries import all_queries
 
@@ -160,9 +161,7 @@ def build_spec(commands: CommandRegistry) -> dict:
             op["parameters"].append({"in": "query", "schema": PageArgs})
             op["responses"]["200"]["headers"] = PAGE_HEADERS
         spec.path(q.path, operations={"get": op})
-    from .excel_routes import describe_excel_routes
-
-    describe_excel_routes(spec)
+    describe_excel_routes(spec, error_responses, path_params)
 
     from ..files.openapi import add_paths as attachment_paths
     from ..notify.openapi import add_paths as notification_paths
