@@ -159,3 +159,54 @@ def test_led_board(new_page, live):
         if page.locator("td.name").count() else 40
     assert size >= 28  # readable across a hall at 900 px high
     shot(page, "led_board")
+
+
+def test_a_clerk_does_the_months_spreadsheets_and_the_led_list_from_the_pages(new_page, live):
+    """导入导出 and 快慢榜公示 in a real browser, at desk and phone widths: a download, an upload
+    refused with its marked copy, a preview published after a confirmation."""
+    import io
+
+    from openpyxl import Workbook
+
+    page = new_page("disp")
+    page.goto(live["url"] + "/admin/spreadsheets/")
+    with page.expect_download() as got:
+        page.click("#export-button-ledger")
+    assert got.value.suggested_filename.startswith("问题台账（截至")
+    wb = Workbook()
+    wb.active.append(["项目编码", "填报月份", "本月完成投资（万元）", "形象进度", "存在问题"])
+    wb.active.append(["XM001", "2026-10", "很多", None, None])
+    data = io.BytesIO()
+    wb.save(data)
+    page.select_option("#kind", "progress")
+    page.set_input_files("#file", files=[{"name": "十月进度.xlsx", "buffer": data.getvalue(),
+                                          "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}])
+    page.click("#import-submit")
+    assert "整个文件未导入任何数据" in page.inner_text("#import-result")
+    with page.expect_download() as got:
+        page.click("#marked-copy")
+    assert got.value.suggested_filename == "十月进度.错误标注.xlsx"
+    shot(page, "spreadsheets")
+
+    svc = live["svc"]
+    svc.bus.execute("submit_progress", {"code": "XM002", "period": "2026-09", "month_investment": 10,
+                                        "image_progress": "前期"}, SYSTEM)
+    page.goto(live["url"] + "/admin/publicity/?period=2026-09&fast_points=0&slow_points=0")
+    assert page.locator("#preview-card").count() == 1
+    page.once("dialog", lambda d: d.dismiss())  # 取消: nothing is published
+    page.click("#publish")
+    assert not [e for e in svc.store.read_stream("publicity:2026-09")]
+    page.once("dialog", lambda d: d.accept())
+    page.click("#publish")
+    page.wait_for_url(at("/admin/publicity/?period=2026-09"))
+    assert [e.type for e in svc.store.read_stream("publicity:2026-09")] == ["FastSlowListPublished"]
+    shot(page, "publicity")
+
+    phone = new_page("disp")
+    phone.set_viewport_size({"width": 390, "height": 844})
+    for path, name in (("/admin/spreadsheets/", "spreadsheets_phone"),
+                       ("/admin/publicity/?period=2026-09", "publicity_phone")):
+        phone.goto(live["url"] + path)
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390 + 1, (path, width)  # nothing runs off the side of a phone
+        shot(phone, name)
