@@ -37,6 +37,8 @@ from .queries import Scope, problem_rows, project_rows
 
 
 RESUBMIT_SECONDS = 600
+# Forms that judge a resolution report: they show it.
+JUDGING = ("verify_resolution", "reject_resolution")
 _LAST = "duban_last_form"
 
 
@@ -122,7 +124,9 @@ class CommandView(SecuredView, BaseView):
                 flash(f"已办理“{spec.title}”：{result['id']}（记录第 {result['version']} 版）。",
                       "success")
                 return redirect(self._after(spec, result))
+        judged = self._judged(name, given)
         return self.render("duban/command_form.html", spec=spec, form=form, subject=subject,
+                           judged=judged,
                            errors=errors, stale=stale, again=again, suggestions=suggestions,
                            timeline=self._timeline(spec, given),
                            back=_safe_next(request.args.get("next")))
@@ -142,6 +146,18 @@ class CommandView(SecuredView, BaseView):
         form.expected_version.data = last["version"]
         args = {**request.args.to_dict(), "again": "1"}
         return {"result": last["result"], "fresh": url_for(".form", command=request.view_args["command"], **args)}
+
+    def _judged(self, name: str, given: str | None):
+        """For verifying or sending back a resolution: the report being judged, with its files."""
+        if name not in JUDGING or not given:
+            return None
+        from .timelines import entry, with_photo_facts
+
+        reports = [ev for ev in self.svc.store.read_stream(f"problem:{given}")
+                   if ev.type == "ResolutionReported"]
+        if not reports:
+            return None
+        return with_photo_facts(self.svc.engine, [entry(reports[-1], self.svc.tz)])[0]
 
     def _second_entry(self, form, body: dict, version: str) -> str:
         """A form reopened after its submission (``_resubmission``) sent with other content: a new

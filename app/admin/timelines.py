@@ -62,7 +62,8 @@ def _diff(before: dict, after: dict, labels: dict[str, str]) -> list[str]:
             for k in labels if before.get(k) != after.get(k)]
 
 
-def _entry(ev: RecordedEvent, tz) -> Entry:
+def entry(ev: RecordedEvent, tz) -> Entry:
+    """One event as a timeline shows it: who, when, its text and its files."""
     meta = ev.meta
     who = meta.get("actor") or ""
     role = ROLE_NAMES.get(meta.get("role"), meta.get("role") or "")
@@ -110,12 +111,12 @@ def problem_entries(evs: list[RecordedEvent], tz) -> list[Entry]:
             after.update(deadline=d["deadline"], overdue=None)
         elif ev.type == "ProblemOverdue":
             after["overdue"] = f"已逾期（时限 {d['deadline']}）"
-        entry = _entry(ev, tz)
-        entry.changes = _diff(state, after, PROBLEM_FIELDS) if ev.type != "ProblemRaised" else \
+        shown = entry(ev, tz)
+        shown.changes = _diff(state, after, PROBLEM_FIELDS) if ev.type != "ProblemRaised" else \
             [f"状态：{_shown('status', 'raised')}"]
-        entry.level = LEVELS.get(after.get("level"), "") if after.get("level") else ""
+        shown.level = LEVELS.get(after.get("level"), "") if after.get("level") else ""
         state = after
-        out.append(entry)
+        out.append(shown)
     return out
 
 
@@ -125,31 +126,31 @@ def project_entries(evs: list[RecordedEvent], tz) -> list[Entry]:
     out = []
     for ev in evs:
         d = ev.data
-        entry = _entry(ev, tz)
+        shown = entry(ev, tz)
         if ev.type == "ProjectRegistered":
-            entry.changes = [f"阶段：{_shown('stage', d['stage'])}", f"总投资：{money(d['total_investment'])} 万元",
+            shown.changes = [f"阶段：{_shown('stage', d['stage'])}", f"总投资：{money(d['total_investment'])} 万元",
                              f"联系领导：{_shown('leader', d.get('leader'))}"]
-            entry.text = d["name"]
+            shown.text = d["name"]
         elif ev.type == "AnnualPlanSet":
             old = plans.get(d["year"])
             plans[d["year"]] = d["planned_investment"]
-            entry.changes = [f"{d['year']} 年计划投资：{money(old) or '（无）'} → "
+            shown.changes = [f"{d['year']} 年计划投资：{money(old) or '（无）'} → "
                              f"{money(d['planned_investment'])} 万元"]
         elif ev.type == "LeaderAssigned":
-            entry.changes = [f"联系领导：{_shown('leader', d.get('previous'))} → {d['leader']}"]
+            shown.changes = [f"联系领导：{_shown('leader', d.get('previous'))} → {d['leader']}"]
         elif ev.type == "StageChanged":
-            entry.changes = [f"阶段：{_shown('stage', d['previous'])} → {_shown('stage', d['stage'])}"]
+            shown.changes = [f"阶段：{_shown('stage', d['previous'])} → {_shown('stage', d['stage'])}"]
         elif ev.type == "ProgressSubmitted":
             old = months.get(d["period"])
             months[d["period"]] = d["month_investment"]
             kind = f"更正（第 {d['corrects']} 次）" if d.get("corrects") else "首次填报"
-            entry.changes = [f"{d['period']} 本月完成投资：{money(old) or '（无）'} → "
+            shown.changes = [f"{d['period']} 本月完成投资：{money(old) or '（无）'} → "
                              f"{money(d['month_investment'])} 万元（{kind}）"]
             if d.get("reason"):
-                entry.changes.append(f"更正原因：{d['reason']}")
+                shown.changes.append(f"更正原因：{d['reason']}")
         elif ev.type == "StatsEntryRecorded":
-            entry.changes = [f"入统计库：{ev.business_date}"]
-        out.append(entry)
+            shown.changes = [f"入统计库：{ev.business_date}"]
+        out.append(shown)
     return out
 
 

@@ -197,3 +197,16 @@ def test_units_are_chosen_by_name(client, ui, svc):
     assert r.status_code == 302, r.text
     inspection = [e for e in events_of(svc) if e.type == "InspectionRecorded"][-1]
     assert inspection.data["targets"] == ["U01", "U02"]
+
+
+def test_the_verify_and_reject_forms_show_the_report_being_judged(client, ui, svc):
+    pid = _problem(svc)
+    svc.bus.execute("dispatch_problem", {"id": pid, "level": 1, "decision": "协调",
+                                         "responsible_unit": "U01", "deadline": "2026-12-31"}, SYSTEM)
+    svc.bus.execute("report_resolution", {"id": pid, "description": "用地指标已调剂到位，附批复"},
+                    SYSTEM)
+    ui.login("disp")
+    for name in ("verify_resolution", "reject_resolution"):
+        page = client.get(f"/admin/commands/{name}/?id={pid}").text
+        assert 'id="judged-report"' in page and "用地指标已调剂到位，附批复" in page
+    assert 'id="judged-report"' not in client.get(f"/admin/commands/note_problem/?id={pid}").text
