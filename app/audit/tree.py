@@ -8,7 +8,7 @@ subtree never changes in an append-only log, so a stored hash stays right; the s
 64 leaves are one short range read of the events away, which costs less than keeping a row
 for each (a proof at 1,000,000 events took twice as long with 256-event blocks, and 64 keeps
 the table at about 31,000 rows per million events). Any proof then reads O(log n) stored
-hashes (one query) and at most two 64-event blocks, whatever the size of the log.
+hashes and at most two 64-event blocks, in one statement, whatever the size of the log.
 
 The stored hashes are a cache for answering proofs quickly, never evidence: a proof served from
 them is checked by whoever receives it against a checkpoint they hold, and ``audit verify
@@ -86,18 +86,22 @@ def _frontier(conn: Connection, blocks: int) -> list[tuple[int, int, bytes]] | N
     return [(level, idx, found[(level, idx)]) for level, idx in keys]
 
 
-def _fetch(conn: Connection, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-    keys = list(keys)
-    if not keys:
-        return {}
+def _keys_where(keys: Iterable[tuple[int, int]]) -> str:
     by_level: dict[int, list[int]] = {}
     for level, idx in keys:
         by_level.setdefault(level, []).append(int(idx))
     # One IN per level, ORed: both databases search the key for each ((level, idx) IN (VALUES
     # ...) scans the whole table on SQLite). Integers only, written in: see leaves().
-    where = " OR ".join(f"(level = {int(level)} AND idx IN ({', '.join(map(str, idxs))}))"
-                        for level, idxs in by_level.items())
-    rows = conn.exec_driver_sql(f"SELECT level, idx, hash FROM merkle_nodes WHERE {where}").fetchall()
+    return " OR ".join(f"(level = {int(level)} AND idx IN ({', '.join(map(str, idxs))}))"
+                       for level, idxs in sorted(by_level.items()))
+
+
+def _fetch(conn: Connection, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    keys = list(keys)
+    if not keys:
+        return {}
+    rows = conn.exec_driver_sql(
+        f"SELECT level, idx, hash FROM merkle_nodes WHERE {_keys_where(keys)}").fetchall()
     return {(level, idx): bytes.fromhex(h) for level, idx, h in rows}
 
 
@@ -181,16 +185,26 @@ def build(engine: Engine, size: int | None = None,
 
 
 # -- proofs --------------------------------------------------------------------------------
+class Behind(Exception):
+    """A proof needs a complete subtree whose hash is not stored yet (the tree is not built that
+    far): build, then ask again."""
+
+
 class TreeView:
     """The tree over the log's first ``size`` events, for one root or proof.
 
-    A proof is run twice: once to learn which complete subtrees it needs, then, after those are
-    read in one query (and the few short blocks of events below 64 leaves), to compute it.
+    A proof is run twice: once to learn which subtrees it needs, then, after those are read, to
+    compute it. Everything it needs (the stored hashes of the complete subtrees of 64 leaves and
+    more, and the events of the one or two blocks with a ragged edge below 64 leaves) comes back
+    from one statement: one round trip to the database per proof. ``strict`` raises Behind when
+    a stored hash is missing instead of computing it from the events (a long read when the tree
+    was never built).
     """
 
-    def __init__(self, conn: Connection, size: int) -> None:
+    def __init__(self, conn: Connection, size: int, strict: bool = False) -> None:
         self.conn = conn
         self.size = size
+        self.strict = strict
         self._nodes: dict[tuple[int, int], bytes] = {}
 
     def root(self) -> bytes:
@@ -221,25 +235,58 @@ class TreeView:
     def _load(self, keys: set[tuple[int, int]]) -> None:
         keys = {k for k in keys if k not in self._nodes}
         upper = {k for k in keys if k[0] >= BLOCK_LEVEL}
-        found = _fetch(self.conn, upper)
-        for level, idx in upper - set(found):  # not stored (yet): from the events themselves
+        blocks = sorted({(idx << level) >> BLOCK_LEVEL for level, idx in keys - upper})
+        ranges = [(b << BLOCK_LEVEL, min((b + 1) << BLOCK_LEVEL, self.size)) for b in blocks]
+        found, block_leaves = _fetch_with_leaves(self.conn, upper, ranges)
+        missing = upper - set(found)
+        if missing and self.strict:
+            raise Behind()
+        for level, idx in missing:  # not stored (yet): from the events themselves
             found[(level, idx)] = merkle.perfect_root(
                 [merkle.leaf_hash(x) for x in leaves(self.conn, idx << level, (idx + 1) << level)])
         self._nodes.update(found)
-        for block in sorted({(idx << level) >> BLOCK_LEVEL for level, idx in keys - upper}):
-            self._load_block(block)
+        for (start, _), layer in zip(ranges, block_leaves):
+            self._add_block(start, layer)
 
-    def _load_block(self, block: int) -> None:
+    def _add_block(self, start: int, leaf_bytes: list[bytes]) -> None:
         """Every complete subtree below 64 leaves inside one block (cut at the tree's size)."""
-        start = block << BLOCK_LEVEL
-        layer = [merkle.leaf_hash(x) for x in leaves(self.conn, start,
-                                                     min(start + BLOCK, self.size))]
+        layer = [merkle.leaf_hash(x) for x in leaf_bytes]
         level, first = 0, start
         while layer and level < BLOCK_LEVEL:
             for i, h in enumerate(layer):
                 self._nodes[(level, first + i)] = h
             layer = [merkle.node_hash(layer[i], layer[i + 1]) for i in range(0, len(layer) - 1, 2)]
             level, first = level + 1, first >> 1
+
+
+def _fetch_with_leaves(conn: Connection, keys: set[tuple[int, int]],
+                       ranges: list[tuple[int, int]]
+                       ) -> tuple[dict[tuple[int, int], bytes], list[list[bytes]]]:
+    """The stored hashes of ``keys`` and the leaves of each range [start, end), in one statement
+    (a UNION ALL: the events' rows come back with level -1 and their position)."""
+    parts = []
+    if keys:
+        parts.append(f"SELECT level, idx, hash FROM merkle_nodes WHERE {_keys_where(keys)}")
+    if ranges:
+        where = " OR ".join(f"(position > {int(a)} AND position <= {int(b)})" for a, b in ranges)
+        parts.append(f"SELECT -1, position, hash FROM events WHERE {where}")
+    if not parts:
+        return {}, []
+    rows = conn.exec_driver_sql(" UNION ALL ".join(parts)).fetchall()
+    found: dict[tuple[int, int], bytes] = {}
+    by_position: dict[int, bytes] = {}
+    for level, idx, h in rows:
+        if level < 0:
+            by_position[idx] = bytes.fromhex(h)
+        else:
+            found[(level, idx)] = bytes.fromhex(h)
+    out = []
+    for a, b in ranges:
+        for p in range(a + 1, b + 1):
+            if p not in by_position:
+                raise LogGap(p)
+        out.append([by_position[p] for p in range(a + 1, b + 1)])
+    return found, out
 
 
 def root(conn: Connection, size: int) -> bytes:
