@@ -115,6 +115,7 @@ def check(path: str, pinned_key: str | None) -> int:
         what = manifest.get("description") or f"事件流 {manifest.get('stream')}"
         print(f"内容：{what}，事件 {len(evs)} 个，"
               f"检查点覆盖前 {cp.get('size')} 个事件，签署于 {cp.get('timestamp')}。")
+        _print_claims(manifest)
 
         _check_manifest(zf, names, manifest, report)
         public = _check_key(key, cp, pinned_key, report)
@@ -127,6 +128,22 @@ def check(path: str, pinned_key: str | None) -> int:
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             report.fail(f"事件或证明的字段不完整或格式有误（{exc.__class__.__name__}: {exc}）。")
     return _verdict(report, cp)
+
+
+def _print_claims(manifest: dict) -> None:
+    """What the package says it holds, to compare with the bureau's own record: a stream or a
+    period's end left out with the manifest rewritten to match shows only here."""
+    try:
+        streams = manifest.get("streams") or {}
+        shown = "、".join(f"{sid} 第 {a}–{b} 版" for sid, (a, b) in sorted(streams.items())[:10])
+        if shown:
+            more = f" 等 {len(streams)} 个" if len(streams) > 10 else ""
+            print(f"清单所记事件流：{shown}{more}。")
+        positions = manifest.get("positions")
+        if positions:
+            print(f"清单所记时期内的位置：{positions[0]}–{positions[1]}。")
+    except (AttributeError, TypeError, ValueError, IndexError):
+        pass  # a malformed manifest fails the checks below, with their reasons
 
 
 def _check_manifest(zf, names, manifest, report: Report) -> None:

@@ -83,6 +83,7 @@ def test_a_unit_package(world: World, clock, tmp_path):
     cp = json.loads(zipfile.ZipFile(out).read("checkpoint.json"))
     assert "完整且未被篡改" in good.stdout and cp["timestamp"][:10] in good.stdout
     assert "单位 U01" in good.stdout and "4 个事件流" in good.stdout
+    assert f"problem:{ids['mine']} 第 1–5 版" in good.stdout  # what it claims, to compare
 
     # an event's payload edited (its hash and the manifest redone): its proof no longer holds
     def edit(evs):
