@@ -22,7 +22,6 @@ from sqlalchemy import (BigInteger, Column, Connection, Engine, Integer, MetaDat
                         String, Table, func, select)
 
 from ..events import merkle
-from ..events.tables import events
 
 BLOCK_LEVEL = 6
 BLOCK = 1 << BLOCK_LEVEL
@@ -118,22 +117,38 @@ def _insert(conn: Connection, nodes: list[tuple[int, int, bytes]]) -> None:
 
 
 def extend(conn: Connection, size: int, after_chunk: Callable[[int], None] | None = None,
-           read: Connection | None = None) -> int:
+           read: Connection | None = None, have: int | None = None) -> int:
     """Store the complete subtrees (≥ 64 leaves) of the log's first ``size`` events that are
     not stored yet; answer how many blocks were added. ``read`` (default: ``conn``) reads the
-    events; ``after_chunk(blocks)`` runs after each chunk is written (to commit it)."""
-    read = read if read is not None else conn
+    events; ``after_chunk(blocks)`` runs after each chunk is written (to commit it); ``have``,
+    the blocks stored as the caller last saw (read again when not given: one lower than today's
+    only costs hashes computed again, whose rows are then dropped)."""
     target = size >> BLOCK_LEVEL
-    have = cached_blocks(conn)
+    if have is None:
+        have = cached_blocks(conn)
     if have >= target:
         return 0
-    stack = _frontier(conn, have)
+    first: list[bytes] | None = None
+    if read is None:
+        # the usual case, a few blocks behind: the frontier and the events of the first chunk
+        # in one statement
+        keys = [(level + BLOCK_LEVEL, idx) for level, idx in merkle.perfect_subtrees(0, have)]
+        upto = min(target, have + CHUNK_BLOCKS)
+        found, (first,) = _fetch_with_leaves(conn, set(keys), [(have << BLOCK_LEVEL,
+                                                                upto << BLOCK_LEVEL)])
+        stack = ([(level, idx, found[(level, idx)]) for level, idx in keys]
+                 if len(found) == len(keys) else None)
+    else:
+        stack = _frontier(conn, have)
+    read = read if read is not None else conn
     if stack is None:  # the stored rows are not the prefix they should be: start again
-        have, stack = 0, []
+        have, stack, first = 0, [], None
     start = have
     while have < target:
         upto = min(target, have + CHUNK_BLOCKS)
-        leaf_bytes = leaves(read, have << BLOCK_LEVEL, upto << BLOCK_LEVEL)
+        leaf_bytes = first if first is not None else leaves(read, have << BLOCK_LEVEL,
+                                                            upto << BLOCK_LEVEL)
+        first = None
         new: list[tuple[int, int, bytes]] = []
         for b in range(have, upto):
             offset = (b - have) << BLOCK_LEVEL
@@ -157,9 +172,13 @@ def build(engine: Engine, size: int | None = None,
     """Extend the stored hashes to cover ``size`` events (default: the whole log), one chunk per
     transaction; answer the blocks added. Safe to run at any time, by any number of processes."""
     with engine.connect() as conn:
+        # the log's size and the blocks stored, in one statement
+        head, top = conn.exec_driver_sql(
+            "SELECT (SELECT max(position) FROM events), "
+            f"(SELECT max(idx) FROM merkle_nodes WHERE level = {BLOCK_LEVEL})").one()
         if size is None:
-            size = conn.execute(select(func.max(events.c.position))).scalar() or 0
-        have = cached_blocks(conn)
+            size = head or 0
+        have = 0 if top is None else top + 1
         if have >= size >> BLOCK_LEVEL:
             return 0  # current: no write transaction (on SQLite, no write lock) at all
         conn.rollback()
@@ -176,7 +195,11 @@ def build(engine: Engine, size: int | None = None,
         if (size >> BLOCK_LEVEL) - have <= CHUNK_BLOCKS:
             # a few blocks behind (the usual case): one write transaction on this connection
             conn.execution_options(duban_write=True)
-            return extend(conn, size, commit(conn))
+            if conn.dialect.name == "postgresql":
+                # a cache: a commit lost in a crash is computed again, so it need not wait for
+                # the WAL to reach the disk (the wait was most of what keeping it current cost)
+                conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+            return extend(conn, size, commit(conn), have=have)
         # the upgrade: events read on this connection, hashes written on another, chunk by chunk
         with engine.connect().execution_options(duban_write=True) as write:
             added = extend(write, size, commit(write), read=conn)
