@@ -145,23 +145,31 @@ def audit_verify(against: str | None) -> None:
 
 
 @audit_cli.command("package")
-@click.option("--stream", required=True, help="the stream, e.g. problem:P00001")
+@click.option("--stream", default=None, help="one stream, e.g. problem:P00001")
+@click.option("--unit", default=None, help="one unit's streams, e.g. U01")
+@click.option("--from", "date_from", default=None, help="first day recorded (YYYY-MM-DD)")
+@click.option("--to", "date_to", default=None, help="last day recorded (YYYY-MM-DD)")
 @click.argument("out", type=click.Path(dir_okay=False, writable=True))
-def audit_package(stream: str, out: str) -> None:
-    """Write a stream's evidence package (events, proofs, checkpoint, public key) to OUT.zip."""
+def audit_package(stream: str | None, unit: str | None, date_from: str | None,
+                  date_to: str | None, out: str) -> None:
+    """Write an evidence package (events, proofs, checkpoint, public key, files) to OUT.zip: of
+    a stream, of a unit (optionally of a period), or of a period alone."""
     from .audit.package import build_package
+    from .audit.selection import parse_selection
     from .files.blobs import blob_store
 
     try:
+        selection = parse_selection(stream, unit, date_from, date_to)
         with open(out, "wb") as fh:
-            summary = build_package(services(), stream, Actor("cli", ADMIN), fh,
+            summary = build_package(services(), selection, Actor("cli", ADMIN), fh,
                                     blob_store(current_app.config))
     except CommandError as exc:
-        os.remove(out)
+        if os.path.exists(out):
+            os.remove(out)
         fail(exc)
     cp = summary["checkpoint"]
-    click.echo(f"已写出证据包 {out}：事件流 {stream} 的 {summary['events']} 个事件，"
-               f"检查点覆盖前 {cp['size']} 个事件（签署于 {cp['timestamp']}）。")
+    click.echo(f"已写出证据包 {out}：{summary['description']}，{summary['streams']} 个事件流的 "
+               f"{summary['events']} 个事件，检查点覆盖前 {cp['size']} 个事件（签署于 {cp['timestamp']}）。")
     click.echo(f"校验：python tools/verify_package.py {out}")
 
 

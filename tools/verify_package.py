@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""督办证据包校验工具: checks an evidence package offline, on any machine.
+"""督办证据包校验工具: checks an evidence package (one stream's, one unit's or one period's events)
+offline, on any machine.
 
     python verify_package.py PACKAGE.zip [--public-key HEX]
 
 Standalone on purpose: it imports nothing of duban, only the standard library and
 ``cryptography`` (for Ed25519), so that whoever receives a package need not trust duban's code
 to check it. It recomputes each event's hash from its fields exactly as duban's hash chain does
-(app/events/chain.py), checks the links between the stream's events, each event's inclusion
+(app/events/chain.py), checks that each stream's versions run unbroken between the first and
+last the manifest records (from 1 for a whole stream), that a period's positions run unbroken,
+the links between consecutive events, each event's inclusion
 proof (RFC 9162 §2.1.3.2) against the checkpoint's root, the checkpoint's signature, and every
 file against the manifest. Exit status 0 when all holds, 1 otherwise; it says in Chinese what it
 checked and what failed.
@@ -109,8 +112,10 @@ def check(path: str, pinned_key: str | None) -> int:
         if manifest.get("format") != FORMAT:
             report.fail("manifest.json 不是督办证据包的清单。")
             return _verdict(report, None)
-        print(f"事件流：{manifest.get('stream')}，事件 {len(evs)} 个，"
+        what = manifest.get("description") or f"事件流 {manifest.get('stream')}"
+        print(f"内容：{what}，事件 {len(evs)} 个，"
               f"检查点覆盖前 {cp.get('size')} 个事件，签署于 {cp.get('timestamp')}。")
+        _print_claims(manifest)
 
         _check_manifest(zf, names, manifest, report)
         public = _check_key(key, cp, pinned_key, report)
@@ -123,6 +128,22 @@ def check(path: str, pinned_key: str | None) -> int:
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             report.fail(f"事件或证明的字段不完整或格式有误（{exc.__class__.__name__}: {exc}）。")
     return _verdict(report, cp)
+
+
+def _print_claims(manifest: dict) -> None:
+    """What the package says it holds, to compare with the bureau's own record: a stream or a
+    period's end left out with the manifest rewritten to match shows only here."""
+    try:
+        streams = manifest.get("streams") or {}
+        shown = "、".join(f"{sid} 第 {a}–{b} 版" for sid, (a, b) in sorted(streams.items())[:10])
+        if shown:
+            more = f" 等 {len(streams)} 个" if len(streams) > 10 else ""
+            print(f"清单所记事件流：{shown}{more}。")
+        positions = manifest.get("positions")
+        if positions:
+            print(f"清单所记时期内的位置：{positions[0]}–{positions[1]}。")
+    except (AttributeError, TypeError, ValueError, IndexError):
+        pass  # a malformed manifest fails the checks below, with their reasons
 
 
 def _check_manifest(zf, names, manifest, report: Report) -> None:
@@ -194,35 +215,71 @@ def _check_signature(public: bytes, cp: dict, report: Report) -> None:
     report.ok(f"检查点签名有效（Ed25519，覆盖前 {cp['size']} 个事件，根 {cp['root']}）。")
 
 
+def _selection(manifest: dict) -> dict:
+    """What the package selected; a version-1 manifest names one stream."""
+    sel = manifest.get("selection")
+    if isinstance(sel, dict):
+        return sel
+    return {"kind": "stream", "stream": manifest.get("stream")}
+
+
 def _check_events(evs: list[dict], manifest: dict, report: Report) -> None:
     if not evs:
         report.fail("证据包中没有事件。")
         return
-    stream = manifest.get("stream")
+    sel = _selection(manifest)
     bad_hash = [e["position"] for e in evs if event_hash(e) != e["hash"]]
     if bad_hash:
         report.fail(f"以下位置的事件内容与其哈希不符（被改动）：{_positions(bad_hash)}。")
     else:
         report.ok(f"{len(evs)} 个事件的哈希由各字段重算，全部相符。")
     problems = []
-    if any(e["stream_id"] != stream for e in evs):
-        problems.append(f"有事件不属于事件流 {stream}")
-    versions = [e["version"] for e in evs]
-    if versions != list(range(1, len(evs) + 1)):
-        missing = sorted(set(range(1, max(versions) + 1)) - set(versions))
-        problems.append("版本号不连续" + (f"，缺少第 {_positions(missing)} 版" if missing else ""))
     positions = [e["position"] for e in evs]
     if positions != sorted(positions) or len(set(positions)) != len(positions):
         problems.append("事件位置不是递增的")
+    # each stream: versions without a gap, from the first to the last version the manifest
+    # records (from 1 when the package holds whole streams)
+    whole = sel.get("kind") == "stream" or (sel.get("kind") == "unit"
+                                            and not (sel.get("from") or sel.get("to")))
+    listed = manifest.get("streams")
+    if listed is None:  # version 1: one whole stream
+        listed = {sel.get("stream"): [1, max(e["version"] for e in evs)]}
+    by_stream: dict[str, list[int]] = {}
+    for e in evs:
+        by_stream.setdefault(e["stream_id"], []).append(e["version"])
+    strays = sorted(set(by_stream) - set(listed))
+    if strays:
+        problems.append(f"有事件不属于清单所列的事件流（{'、'.join(strays[:5])}）")
+    for sid, (first, last) in sorted(listed.items()):
+        versions = by_stream.get(sid, [])
+        if whole and first != 1:
+            problems.append(f"事件流 {sid} 不是从第 1 版开始")
+        missing = sorted(set(range(first, last + 1)) - set(versions))
+        if missing:
+            problems.append(f"事件流 {sid} 版本号不连续，缺少第 {_positions(missing)} 版")
+        elif versions != list(range(first, last + 1)):
+            problems.append(f"事件流 {sid} 的版本重复或次序有误")
+    if sel.get("kind") == "period":
+        span = manifest.get("positions") or [None, None]
+        missing = sorted(set(range(span[0], span[1] + 1)) - set(positions)) \
+            if isinstance(span[0], int) and isinstance(span[1], int) else None
+        if missing is None:
+            problems.append("清单没有记录时期的首末位置")
+        elif missing:
+            problems.append(f"时期内的事件不全，缺少位置 {_positions(missing)} 的事件")
+        elif positions[0] != span[0] or positions[-1] != span[1]:
+            problems.append("事件位置超出清单所记的时期范围")
     broken = [b["position"] for a, b in zip(evs, evs[1:])
               if b["position"] == a["position"] + 1 and b["prev_hash"] != a["hash"]]
     if broken:
         problems.append(f"位置 {_positions(broken)} 的事件未链接到其前一个事件")
     if problems:
-        report.fail("事件流不完整或被改动：" + "；".join(problems) + "。")
+        report.fail("事件不完整或被改动：" + "；".join(problems) + "。")
     else:
         linked = sum(1 for a, b in zip(evs, evs[1:]) if b["position"] == a["position"] + 1)
-        report.ok(f"事件流的版本 1–{len(evs)} 连续齐全，相邻事件的链接 {linked} 处全部相符。")
+        runs = "；时期内的事件位置连续齐全" if sel.get("kind") == "period" else ""
+        report.ok(f"{len(listed)} 个事件流的版本与清单所记首末版本之间连续齐全{runs}，"
+                  f"相邻事件的链接 {linked} 处全部相符。")
 
 
 def _check_proofs(evs: list[dict], proofs: list[dict], cp: dict, report: Report) -> None:

@@ -1,20 +1,26 @@
 """The audit page's proofs panel: the signed checkpoints, signing one now, checking that today's
-log extends a checkpoint an inspector kept (pasted), and a stream's evidence package."""
+log extends a checkpoint an inspector kept (pasted), evidence packages (of a stream, a unit or
+a period), and the 督查通报 to print (each carries the latest checkpoint)."""
 from __future__ import annotations
 
+import io
 import tempfile
 
 from flask import current_app, request, send_file
 from flask_admin import expose
+from sqlalchemy import select
 
 from ..audit.against import BadCheckpoint
 from ..audit.checkpoints import checkpoint_line, checkpoints, fingerprint
 from ..audit.package import build_package
+from ..audit.selection import parse_selection
 from ..audit.setup import check_text, sign_now
 from ..domain.errors import CommandError
 from ..files.blobs import blob_store
+from ..projections.oversight import bulletins
 
 SHOWN = 10
+BULLETINS_SHOWN = 20
 
 
 class ProofsPanel:
@@ -23,11 +29,15 @@ class ProofsPanel:
     def proofs_panel(self, **extra) -> dict:
         with self.svc.engine.connect() as conn:
             listed = checkpoints(conn, limit=SHOWN)
+            issued = conn.execute(select(bulletins.c.number, bulletins.c.title, bulletins.c.on_date)
+                                  .order_by(bulletins.c.on_date.desc(), bulletins.c.number.desc())
+                                  .limit(BULLETINS_SHOWN)).all()
         signer = self.svc.bus.resources.get("signer")
         return {"checkpoints": [dict(cp, fingerprint=fingerprint(cp)) for cp in listed],
                 "line": checkpoint_line(listed[0] if listed else None),
                 "key_id": signer.key_id() if signer else None,
-                "public_key": signer.public_key().hex() if signer else None, **extra}
+                "public_key": signer.public_key().hex() if signer else None,
+                "bulletins": [{"number": n, "title": t, "date": d} for n, t, d in issued], **extra}
 
     @expose("/checkpoint", methods=("POST",))
     def sign_checkpoint(self):
@@ -49,16 +59,45 @@ class ProofsPanel:
 
     @expose("/package")
     def package(self):
-        stream = (request.args.get("package_stream") or "").strip()
-        if not stream:
-            return self._page(None, proofs=self.proofs_panel(message="请填写事件流。", ok=False))
+        """One of three forms: ``kind`` stream (package_stream), unit (package_unit and, if
+        given, package_from/package_to) or period (package_from/package_to)."""
+        a = request.args
+        kind = a.get("kind", "stream")
+        try:
+            selection = parse_selection(a.get("package_stream") if kind == "stream" else None,
+                                        a.get("package_unit") if kind == "unit" else None,
+                                        a.get("package_from") if kind != "stream" else None,
+                                        a.get("package_to") if kind != "stream" else None)
+        except CommandError as exc:
+            return self._page(None, proofs=self.proofs_panel(message=_said(exc), ok=False))
         fh = tempfile.TemporaryFile(suffix=".zip")
         try:
-            build_package(self.svc, stream, self.actor(), fh, blob_store(current_app.config))
+            build_package(self.svc, selection, self.actor(), fh, blob_store(current_app.config))
         except CommandError as exc:
             fh.close()
-            return self._page(None, proofs=self.proofs_panel(message=exc.message, ok=False))
+            return self._page(None, proofs=self.proofs_panel(message=_said(exc), ok=False))
         fh.seek(0)
-        name = stream.replace(":", "-").replace("/", "-")
         return send_file(fh, mimetype="application/zip", as_attachment=True,
-                         download_name=f"证据包-{name}.zip")
+                         download_name=f"证据包-{selection.file_label()}.zip")
+
+    @expose("/bulletin.pdf")
+    def bulletin_pdf(self):
+        """The 督查通报 to print, for the staff pages' session (the API's takes a token)."""
+        from ..pdf.bulletin import print_bulletin
+
+        number = request.args.get("number", "")
+        with self.svc.engine.connect() as conn:
+            try:
+                data = print_bulletin(self.svc, conn, None, self.actor(), number,
+                                      current_app.config.get("TASK_NOTICE_OFFICE"))
+            except CommandError as exc:
+                return self.render("duban/message.html", title="督查通报",
+                                   message=exc.message), exc.status
+        return send_file(io.BytesIO(data), mimetype="application/pdf",
+                         download_name=f"督查通报-{number.replace('/', '-')}.pdf")
+
+
+def _said(exc: CommandError) -> str:
+    """The refusal with what it says of each field."""
+    details = "；".join(m for messages in (exc.fields or {}).values() for m in messages)
+    return f"{exc.message}{'（' + details + '）' if details else ''}"

@@ -1,7 +1,8 @@
-"""Audit proofs over HTTP: checkpoints, the public key, inclusion and consistency proofs, and the
-evidence package of a stream."""
+"""Audit proofs over HTTP: checkpoints, the public key, inclusion and consistency proofs, evidence
+packages, and the printed 督查通报 (which carries the latest checkpoint)."""
 from __future__ import annotations
 
+import io
 import tempfile
 
 from flask import Blueprint, current_app, jsonify, request, send_file
@@ -10,10 +11,11 @@ from marshmallow import Schema, fields, validate
 from ..audit import proofs, tree
 from ..audit.checkpoints import checkpoints
 from ..audit.package import build_package
+from ..audit.selection import parse_selection
 from ..domain.errors import InvalidCommand, NotAllowed
 from ..files.blobs import blob_store
 from .blueprint import current_actor, services
-from .queries import AsOfArgs, QuerySpec, QueryView, parse_args
+from .queries import AsOfArgs, QuerySpec, QueryView, parse_args, reading
 
 _POSITIVE = validate.Range(min=1, error="须为不小于 1 的整数。")
 
@@ -61,11 +63,6 @@ class ConsistencyOut(Schema):
     path = fields.List(fields.String())
 
 
-class PackageArgs(Schema):
-    stream = fields.String(required=True, validate=validate.Length(min=1, max=200),
-                           metadata={"description": "事件流，如 problem:P00001"})
-
-
 def _not_beyond(size: int, field: str, head: int) -> None:
     if size > head:
         raise InvalidCommand("查询参数有误。", {field: [f"日志现在只有 {head} 个事件，不能超过此数。"]})
@@ -101,23 +98,19 @@ def consistency_proof(view: QueryView, args: dict) -> dict:
 
 
 def package_download():
-    """GET /audit/package?stream=: the stream's evidence package (inspectors, admins)."""
+    """GET /audit/package?stream= | ?unit=[&from=&to=] | ?from=&to=: an evidence package
+    (inspectors, admins)."""
     actor = current_actor()
-    args = parse_args(PackageArgs, {"stream": _arg("stream")})
+    selection = parse_selection(*(request.args.get(k) for k in ("stream", "unit", "from", "to")))
     fh = tempfile.TemporaryFile(suffix=".zip")
     try:
-        build_package(services(), args["stream"], actor, fh, blob_store(current_app.config))
+        build_package(services(), selection, actor, fh, blob_store(current_app.config))
     except BaseException:
         fh.close()
         raise
     fh.seek(0)
-    name = args["stream"].replace(":", "-").replace("/", "-")
     return send_file(fh, mimetype="application/zip", as_attachment=True,
-                     download_name=f"证据包-{name}.zip")
-
-
-def _arg(name: str):
-    return request.args.get(name)
+                     download_name=f"证据包-{selection.file_label()}.zip")
 
 
 def sign_checkpoint():
@@ -143,8 +136,24 @@ def sign_checkpoint():
     return jsonify({**result, **(cp[0] if cp else {})}), 201
 
 
+def bulletin_pdf(number: str):
+    """GET /bulletins/{number}/bulletin.pdf (?as_of=): the 督查通报 as printed."""
+    from ..pdf.bulletin import print_bulletin
+
+    actor = current_actor()
+    args = parse_args(AsOfArgs, dict(request.args))
+    svc = services()
+    with reading(svc, args["as_of"]) as (conn, position):
+        data = print_bulletin(svc, conn, position, actor, number,
+                              current_app.config.get("TASK_NOTICE_OFFICE"))
+    return send_file(io.BytesIO(data), mimetype="application/pdf",
+                     download_name=f"督查通报-{number.replace('/', '-')}.pdf")
+
+
 def register_audit_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/audit/package", view_func=package_download, methods=["GET"])
+    bp.add_url_rule("/bulletins/<path:number>/bulletin.pdf", view_func=bulletin_pdf,
+                    methods=["GET"])
 
     # POST /audit/checkpoints is the sign_checkpoint command's route (and so in the OpenAPI
     # document); its view answers with the checkpoint besides the command's answer.

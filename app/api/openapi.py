@@ -182,8 +182,15 @@ def build_spec(commands: CommandRegistry) -> dict:
 
     # other files served for download, with their query parameters (name, required, schema)
     downloads = [
-        ("/audit/package", "证据包：事件、包含证明、签名检查点、公钥（纪检督查人员、管理员）",
-         "application/zip", ["审计"], [("stream", True, {"type": "string"})]),
+        ("/audit/package", "证据包：一个事件流（stream）、一个单位（unit，可加 from/to）或一个时期"
+         "（from/to，按业务日期）的事件、包含证明、签名检查点、公钥与附件（纪检督查人员、管理员）",
+         "application/zip", ["审计"], [("stream", False, {"type": "string"}),
+                                     ("unit", False, {"type": "string"}),
+                                     ("from", False, {"type": "string", "format": "date"}),
+                                     ("to", False, {"type": "string", "format": "date"})]),
+        ("/bulletins/{number}/bulletin.pdf", "督查通报（PDF，页脚印有最新签名检查点）",
+         "application/pdf", ["督查"],
+         [("as_of", False, {"type": "string", "format": "date-time"})]),
         ("/exports/summary.pdf", "工作汇总报告（PDF，截至某月或某日）", "application/pdf", ["报表"],
          [("year", False, {"type": "integer"}), ("through", False, {"type": "string"}),
           ("as_of", False, {"type": "string", "format": "date-time"})]),
@@ -191,8 +198,8 @@ def build_spec(commands: CommandRegistry) -> dict:
     for path, summary, media, tags, params in downloads:
         spec.path(path, operations={"get": {
             "summary": summary, "tags": tags, "security": [{"bearer": []}],
-            "parameters": [{"in": "query", "name": n, "required": r, "schema": sch}
-                           for n, r, sch in params],
+            "parameters": path_params(path) + [
+                {"in": "query", "name": n, "required": r, "schema": sch} for n, r, sch in params],
             "responses": {"200": {"description": summary, "content": {media: {
                 "schema": {"type": "string", "format": "binary"}}}},
                 **error_responses(["400", "401", "403", "404"])}}})

@@ -8,7 +8,7 @@ subtree never changes in an append-only log, so a stored hash stays right; the s
 64 leaves are one short range read of the events away, which costs less than keeping a row
 for each (a proof at 1,000,000 events took twice as long with 256-event blocks, and 64 keeps
 the table at about 31,000 rows per million events). Any proof then reads O(log n) stored
-hashes (one query) and at most two 64-event blocks, whatever the size of the log.
+hashes and at most two 64-event blocks, in one statement, whatever the size of the log.
 
 The stored hashes are a cache for answering proofs quickly, never evidence: a proof served from
 them is checked by whoever receives it against a checkpoint they hold, and ``audit verify
@@ -22,7 +22,6 @@ from sqlalchemy import (BigInteger, Column, Connection, Engine, Integer, MetaDat
                         String, Table, func, select)
 
 from ..events import merkle
-from ..events.tables import events
 
 BLOCK_LEVEL = 6
 BLOCK = 1 << BLOCK_LEVEL
@@ -86,18 +85,22 @@ def _frontier(conn: Connection, blocks: int) -> list[tuple[int, int, bytes]] | N
     return [(level, idx, found[(level, idx)]) for level, idx in keys]
 
 
-def _fetch(conn: Connection, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-    keys = list(keys)
-    if not keys:
-        return {}
+def _keys_where(keys: Iterable[tuple[int, int]]) -> str:
     by_level: dict[int, list[int]] = {}
     for level, idx in keys:
         by_level.setdefault(level, []).append(int(idx))
     # One IN per level, ORed: both databases search the key for each ((level, idx) IN (VALUES
     # ...) scans the whole table on SQLite). Integers only, written in: see leaves().
-    where = " OR ".join(f"(level = {int(level)} AND idx IN ({', '.join(map(str, idxs))}))"
-                        for level, idxs in by_level.items())
-    rows = conn.exec_driver_sql(f"SELECT level, idx, hash FROM merkle_nodes WHERE {where}").fetchall()
+    return " OR ".join(f"(level = {int(level)} AND idx IN ({', '.join(map(str, idxs))}))"
+                       for level, idxs in sorted(by_level.items()))
+
+
+def _fetch(conn: Connection, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    keys = list(keys)
+    if not keys:
+        return {}
+    rows = conn.exec_driver_sql(
+        f"SELECT level, idx, hash FROM merkle_nodes WHERE {_keys_where(keys)}").fetchall()
     return {(level, idx): bytes.fromhex(h) for level, idx, h in rows}
 
 
@@ -114,22 +117,38 @@ def _insert(conn: Connection, nodes: list[tuple[int, int, bytes]]) -> None:
 
 
 def extend(conn: Connection, size: int, after_chunk: Callable[[int], None] | None = None,
-           read: Connection | None = None) -> int:
+           read: Connection | None = None, have: int | None = None) -> int:
     """Store the complete subtrees (≥ 64 leaves) of the log's first ``size`` events that are
     not stored yet; answer how many blocks were added. ``read`` (default: ``conn``) reads the
-    events; ``after_chunk(blocks)`` runs after each chunk is written (to commit it)."""
-    read = read if read is not None else conn
+    events; ``after_chunk(blocks)`` runs after each chunk is written (to commit it); ``have``,
+    the blocks stored as the caller last saw (read again when not given: one lower than today's
+    only costs hashes computed again, whose rows are then dropped)."""
     target = size >> BLOCK_LEVEL
-    have = cached_blocks(conn)
+    if have is None:
+        have = cached_blocks(conn)
     if have >= target:
         return 0
-    stack = _frontier(conn, have)
+    first: list[bytes] | None = None
+    if read is None:
+        # the usual case, a few blocks behind: the frontier and the events of the first chunk
+        # in one statement
+        keys = [(level + BLOCK_LEVEL, idx) for level, idx in merkle.perfect_subtrees(0, have)]
+        upto = min(target, have + CHUNK_BLOCKS)
+        found, (first,) = _fetch_with_leaves(conn, set(keys), [(have << BLOCK_LEVEL,
+                                                                upto << BLOCK_LEVEL)])
+        stack = ([(level, idx, found[(level, idx)]) for level, idx in keys]
+                 if len(found) == len(keys) else None)
+    else:
+        stack = _frontier(conn, have)
+    read = read if read is not None else conn
     if stack is None:  # the stored rows are not the prefix they should be: start again
-        have, stack = 0, []
+        have, stack, first = 0, [], None
     start = have
     while have < target:
         upto = min(target, have + CHUNK_BLOCKS)
-        leaf_bytes = leaves(read, have << BLOCK_LEVEL, upto << BLOCK_LEVEL)
+        leaf_bytes = first if first is not None else leaves(read, have << BLOCK_LEVEL,
+                                                            upto << BLOCK_LEVEL)
+        first = None
         new: list[tuple[int, int, bytes]] = []
         for b in range(have, upto):
             offset = (b - have) << BLOCK_LEVEL
@@ -153,9 +172,13 @@ def build(engine: Engine, size: int | None = None,
     """Extend the stored hashes to cover ``size`` events (default: the whole log), one chunk per
     transaction; answer the blocks added. Safe to run at any time, by any number of processes."""
     with engine.connect() as conn:
+        # the log's size and the blocks stored, in one statement
+        head, top = conn.exec_driver_sql(
+            "SELECT (SELECT max(position) FROM events), "
+            f"(SELECT max(idx) FROM merkle_nodes WHERE level = {BLOCK_LEVEL})").one()
         if size is None:
-            size = conn.execute(select(func.max(events.c.position))).scalar() or 0
-        have = cached_blocks(conn)
+            size = head or 0
+        have = 0 if top is None else top + 1
         if have >= size >> BLOCK_LEVEL:
             return 0  # current: no write transaction (on SQLite, no write lock) at all
         conn.rollback()
@@ -172,7 +195,11 @@ def build(engine: Engine, size: int | None = None,
         if (size >> BLOCK_LEVEL) - have <= CHUNK_BLOCKS:
             # a few blocks behind (the usual case): one write transaction on this connection
             conn.execution_options(duban_write=True)
-            return extend(conn, size, commit(conn))
+            if conn.dialect.name == "postgresql":
+                # a cache: a commit lost in a crash is computed again, so it need not wait for
+                # the WAL to reach the disk (the wait was most of what keeping it current cost)
+                conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+            return extend(conn, size, commit(conn), have=have)
         # the upgrade: events read on this connection, hashes written on another, chunk by chunk
         with engine.connect().execution_options(duban_write=True) as write:
             added = extend(write, size, commit(write), read=conn)
@@ -181,16 +208,26 @@ def build(engine: Engine, size: int | None = None,
 
 
 # -- proofs --------------------------------------------------------------------------------
+class Behind(Exception):
+    """A proof needs a complete subtree whose hash is not stored yet (the tree is not built that
+    far): build, then ask again."""
+
+
 class TreeView:
     """The tree over the log's first ``size`` events, for one root or proof.
 
-    A proof is run twice: once to learn which complete subtrees it needs, then, after those are
-    read in one query (and the few short blocks of events below 64 leaves), to compute it.
+    A proof is run twice: once to learn which subtrees it needs, then, after those are read, to
+    compute it. Everything it needs (the stored hashes of the complete subtrees of 64 leaves and
+    more, and the events of the one or two blocks with a ragged edge below 64 leaves) comes back
+    from one statement: one round trip to the database per proof. ``strict`` raises Behind when
+    a stored hash is missing instead of computing it from the events (a long read when the tree
+    was never built).
     """
 
-    def __init__(self, conn: Connection, size: int) -> None:
+    def __init__(self, conn: Connection, size: int, strict: bool = False) -> None:
         self.conn = conn
         self.size = size
+        self.strict = strict
         self._nodes: dict[tuple[int, int], bytes] = {}
 
     def root(self) -> bytes:
@@ -221,25 +258,58 @@ class TreeView:
     def _load(self, keys: set[tuple[int, int]]) -> None:
         keys = {k for k in keys if k not in self._nodes}
         upper = {k for k in keys if k[0] >= BLOCK_LEVEL}
-        found = _fetch(self.conn, upper)
-        for level, idx in upper - set(found):  # not stored (yet): from the events themselves
+        blocks = sorted({(idx << level) >> BLOCK_LEVEL for level, idx in keys - upper})
+        ranges = [(b << BLOCK_LEVEL, min((b + 1) << BLOCK_LEVEL, self.size)) for b in blocks]
+        found, block_leaves = _fetch_with_leaves(self.conn, upper, ranges)
+        missing = upper - set(found)
+        if missing and self.strict:
+            raise Behind()
+        for level, idx in missing:  # not stored (yet): from the events themselves
             found[(level, idx)] = merkle.perfect_root(
                 [merkle.leaf_hash(x) for x in leaves(self.conn, idx << level, (idx + 1) << level)])
         self._nodes.update(found)
-        for block in sorted({(idx << level) >> BLOCK_LEVEL for level, idx in keys - upper}):
-            self._load_block(block)
+        for (start, _), layer in zip(ranges, block_leaves):
+            self._add_block(start, layer)
 
-    def _load_block(self, block: int) -> None:
+    def _add_block(self, start: int, leaf_bytes: list[bytes]) -> None:
         """Every complete subtree below 64 leaves inside one block (cut at the tree's size)."""
-        start = block << BLOCK_LEVEL
-        layer = [merkle.leaf_hash(x) for x in leaves(self.conn, start,
-                                                     min(start + BLOCK, self.size))]
+        layer = [merkle.leaf_hash(x) for x in leaf_bytes]
         level, first = 0, start
         while layer and level < BLOCK_LEVEL:
             for i, h in enumerate(layer):
                 self._nodes[(level, first + i)] = h
             layer = [merkle.node_hash(layer[i], layer[i + 1]) for i in range(0, len(layer) - 1, 2)]
             level, first = level + 1, first >> 1
+
+
+def _fetch_with_leaves(conn: Connection, keys: set[tuple[int, int]],
+                       ranges: list[tuple[int, int]]
+                       ) -> tuple[dict[tuple[int, int], bytes], list[list[bytes]]]:
+    """The stored hashes of ``keys`` and the leaves of each range [start, end), in one statement
+    (a UNION ALL: the events' rows come back with level -1 and their position)."""
+    parts = []
+    if keys:
+        parts.append(f"SELECT level, idx, hash FROM merkle_nodes WHERE {_keys_where(keys)}")
+    if ranges:
+        where = " OR ".join(f"(position > {int(a)} AND position <= {int(b)})" for a, b in ranges)
+        parts.append(f"SELECT -1, position, hash FROM events WHERE {where}")
+    if not parts:
+        return {}, []
+    rows = conn.exec_driver_sql(" UNION ALL ".join(parts)).fetchall()
+    found: dict[tuple[int, int], bytes] = {}
+    by_position: dict[int, bytes] = {}
+    for level, idx, h in rows:
+        if level < 0:
+            by_position[idx] = bytes.fromhex(h)
+        else:
+            found[(level, idx)] = bytes.fromhex(h)
+    out = []
+    for a, b in ranges:
+        for p in range(a + 1, b + 1):
+            if p not in by_position:
+                raise LogGap(p)
+        out.append([by_position[p] for p in range(a + 1, b + 1)])
+    return found, out
 
 
 def root(conn: Connection, size: int) -> bytes:

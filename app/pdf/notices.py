@@ -49,7 +49,7 @@ class Notice:
     status: str | None = None
 
 
-def _cn_date(day: str) -> str:
+def cn_date(day: str) -> str:
     d = date.fromisoformat(day)
     return f"{d.year}年{d.month}月{d.day}日"
 
@@ -72,7 +72,7 @@ def notice_html(n: Notice, office: str = DEFAULT_OFFICE, ack_workdays: int = 2) 
         _row("牵头单位", escape(n.lead_unit)),
         _row("配合单位", escape("、".join(n.co_units)) or "—"),
         _row("督办领导", _text(n.leader)),
-        _row("办理时限", _cn_date(n.deadline)),
+        _row("办理时限", cn_date(n.deadline)),
     ]
     if n.kind == "notice":
         rows += [_row("具体内容", _text(n.description)),
@@ -92,7 +92,7 @@ def notice_html(n: Notice, office: str = DEFAULT_OFFICE, ack_workdays: int = 2) 
 <p>{escape(n.lead_unit)}：</p>
 <table>{''.join(rows)}</table>
 <p class="requirements">{requirements}</p>
-<div class="sign">{escape(office)}<br>{_cn_date(n.issued_on)}</div>
+<div class="sign">{escape(office)}<br>{cn_date(n.issued_on)}</div>
 <div class="footer">本{heading}由督办系统生成，文号 {escape(n.number)}，事项 {escape(n.task_id)}。</div>
 </body></html>"""
 

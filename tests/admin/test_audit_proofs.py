@@ -51,3 +51,45 @@ def test_package_download(client, ui, svc):
         assert json.loads(zf.read("manifest.json"))["stream"] == "project:XM001"
     missing = client.get("/admin/audit/package?package_stream=project:NOPE")
     assert missing.status_code == 200 and "没有事件流" in missing.text
+
+
+def test_the_three_kinds_of_package(client, ui, svc):
+    ui.login("insp")
+    page = client.get("/admin/audit/").text
+    for form in ("package-form", "package-unit-form", "package-period-form"):
+        assert f'id="{form}"' in page, form
+    r = client.get("/admin/audit/package?kind=unit&package_unit=U01&package_from=&package_to=")
+    assert r.status_code == 200 and r.mimetype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(r.data)) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+    assert manifest["selection"]["unit"] == "U01" and "project:XM001" in manifest["streams"]
+    assert "project:XM002" not in manifest["streams"]
+    today = svc.today().isoformat()
+    r = client.get(f"/admin/audit/package?kind=period&package_from={today}&package_to={today}")
+    assert r.status_code == 200 and r.mimetype == "application/zip"
+    for query, words in [("kind=unit&package_unit=U99", "没有单位“U99”"),
+                         ("kind=period&package_from=2026-02-30", "YYYY-MM-DD"),
+                         ("kind=period&package_from=2026-03-02&package_to=2026-03-01",
+                          "起始日期不能晚于截止日期"),
+                         ("kind=period&package_from=&package_to=", "请指定")]:
+        refused = client.get(f"/admin/audit/package?{query}")
+        assert refused.status_code == 200 and words in refused.text, query
+
+
+def test_bulletins_to_print(client, ui, svc):
+    from app.domain.actors import SYSTEM
+
+    ui.login("insp")
+    assert "尚未发布督查通报" in client.get("/admin/audit/").text
+    iid = svc.bus.execute("record_inspection", {"kind": "project", "date": "2026-03-02",
+                                                "inspectors": ["赵敏"], "summary": "项目督查",
+                                                "targets": ["U01"]}, SYSTEM)["id"]
+    svc.bus.execute("issue_bulletin", {"number": "2026-1", "title": "关于项目推进情况的通报",
+                                       "date": "2026-03-15", "inspections": [iid]}, SYSTEM)
+    page = client.get("/admin/audit/").text
+    assert 'class="bulletin-row"' in page and "关于项目推进情况的通报" in page
+    assert "/admin/audit/bulletin.pdf?number=2026-1" in page
+    r = client.get("/admin/audit/bulletin.pdf?number=2026-1")
+    assert r.status_code == 200 and r.mimetype == "application/pdf" and r.data[:5] == b"%PDF-"
+    missing = client.get("/admin/audit/bulletin.pdf?number=2026-9")
+    assert missing.status_code == 404 and "没有期号为“2026-9”的督查通报" in missing.text
