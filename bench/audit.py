@@ -26,10 +26,10 @@ import time
 from sqlalchemy import event
 
 from app import schema
-from app.audit import proofs, tree
+from app.audit import proofs
 from app.audit.against import recomputed_root
 from app.db import make_engine
-from app.events import merkle
+from app.events import merkle, tree
 from app.events.chain import GENESIS_HASH, canonical_json
 from app.events.store import EventStore
 

@@ -8,11 +8,12 @@ import tempfile
 from flask import Blueprint, current_app, jsonify, request, send_file
 from marshmallow import Schema, fields, validate
 
-from ..audit import proofs, tree
+from ..audit import proofs
 from ..audit.checkpoints import checkpoints
 from ..audit.package import build_package
 from ..audit.selection import parse_selection
 from ..domain.errors import InvalidCommand, NotAllowed
+from ..events import tree
 from ..files.blobs import blob_store
 from .blueprint import current_actor, services
 from .queries import AsOfArgs, QuerySpec, QueryView, parse_args, reading

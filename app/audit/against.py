@@ -1,6 +1,6 @@
 """Does today's log extend a checkpoint someone kept? Recomputed from the events themselves.
 
-Nothing here reads the stored subtree hashes (tree.py): they are a cache that whoever rewrote the
+Nothing here reads the stored subtree hashes (events/tree.py): they are a cache that whoever rewrote the
 events could have left as it was, or rewritten too. The check walks the hash chain over the whole
 log and recomputes the Merkle root of the checkpoint's first ``size`` events from their hashes.
 """
@@ -10,11 +10,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from ..events import merkle
+from ..events import merkle, reads
 from ..events.audit import verify_chain
-from ..events.tables import events
 from .keys import key_id_of, signature_valid
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -62,9 +61,7 @@ def recomputed_root(engine: Engine, size: int, batch: int = 20000) -> bytes:
     last = 0
     with engine.connect() as conn:
         while last < size:
-            rows = conn.execute(select(events.c.position, events.c.hash)
-                                .where(events.c.position > last, events.c.position <= size)
-                                .order_by(events.c.position).limit(batch)).all()
+            rows = reads.hashes(conn, last, size, batch)
             if not rows:
                 break
             for position, h in rows:
@@ -101,8 +98,7 @@ def verify_against(engine: Engine, checkpoint: dict, public_key: bytes | None) -
         if chain.reason == "缺少事件" and bad <= size:
             # how far the hole runs: up to the next event still there, or to the checkpoint's end
             with engine.connect() as conn:
-                nxt = conn.execute(select(events.c.position).where(events.c.position > bad)
-                                   .order_by(events.c.position).limit(1)).scalar()
+                nxt = reads.next_position(conn, bad)
             out.missing = (bad, min(size, nxt - 1) if nxt else size)
             out.failed.append(f"缺少事件：{_span(*out.missing)} 的事件已不在日志中。")
         return out

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..events import reads
 from ..events.chain import decode_json
-from ..events.tables import events
 
 FIELDS = ("size", "root", "timestamp", "key_id", "signature")
 
@@ -19,14 +19,9 @@ FIELDS = ("size", "root", "timestamp", "key_id", "signature")
 def checkpoints(conn: Connection, until_position: int | None = None,
                 limit: int | None = None) -> list[dict]:
     """The checkpoints recorded up to a position, newest first, each with exactly FIELDS."""
-    q = (select(events.c.data).where(events.c.type == "CheckpointSigned")
-         .order_by(events.c.position.desc()))
-    if until_position is not None:
-        q = q.where(events.c.position <= until_position)
-    if limit is not None:
-        q = q.limit(limit)
     out = []
-    for (text,) in conn.execute(q):
+    for _position, _stream, text in reads.data_of_types(conn, ("CheckpointSigned",), until_position,
+                                                         newest_first=True, limit=limit):
         data = decode_json(text)
         out.append({k: data[k] for k in FIELDS})
     return out

@@ -36,7 +36,7 @@ from typing import IO, Iterable
 from ..bootstrap import Services
 from ..domain.actors import ADMIN, INSPECTOR, Actor
 from ..domain.errors import Forbidden, NotAllowed
-from . import tree
+from ..events import tree
 from .checkpoints import latest
 from .proofs import log_size
 from .selection import Selection, selected_rows, stream_ranges

@@ -5,16 +5,15 @@ it needs and the one or two 64-event blocks below them (see tree.TreeView).
 """
 from __future__ import annotations
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
-from ..events.tables import events
-from . import tree
+from ..events import reads, tree
 
 
 def log_size(engine: Engine, conn: Connection | None = None) -> int:
     if conn is not None:
-        return conn.execute(select(func.max(events.c.position))).scalar() or 0
+        return reads.head_position(conn)
     with engine.connect() as c:
         return log_size(engine, c)
 

@@ -7,18 +7,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, or_, select
 
 from ..domain.errors import InvalidCommand, NotFound
-from ..events.model import format_instant
-from ..events.tables import events
+from ..events import reads
 from ..projections.problems import problems
 from ..projections.projects import projects
 from ..projections.tasks import task_units
 from ..projections.units import units
 
-COLUMNS = ("position", "stream_id", "stream_type", "version", "type", "schema_version", "data",
-           "meta", "business_date", "recorded_at", "prev_hash", "hash")
 MAX_TEXT = 200
 
 
@@ -120,31 +117,21 @@ def position_range(conn: Connection, sel: Selection, tz: ZoneInfo) -> tuple[int,
     """The run of positions recorded in the selection's days (local midnight to midnight): from
     the first event recorded on or after the first day to the last one recorded before the day
     after the last. Empty when first > last."""
-    first, last = 1, conn.execute(select(func.max(events.c.position))).scalar() or 0
-    if sel.date_from is not None:
-        moment = format_instant(datetime.combine(sel.date_from, time(), tz))
-        first = conn.execute(select(func.min(events.c.position))
-                             .where(events.c.recorded_at >= moment)).scalar() or last + 1
-    if sel.date_to is not None:
-        moment = format_instant(datetime.combine(sel.date_to + timedelta(days=1), time(), tz))
-        last = conn.execute(select(func.max(events.c.position))
-                            .where(events.c.recorded_at < moment)).scalar() or 0
+    start = (datetime.combine(sel.date_from, time(), tz) if sel.date_from is not None else None)
+    end = (datetime.combine(sel.date_to + timedelta(days=1), time(), tz)
+           if sel.date_to is not None else None)
+    first, last = reads.positions_recorded(conn, start, end)
     return first, last
 
 
 def selected_rows(conn: Connection, sel: Selection, tz: ZoneInfo) -> list[dict]:
-    """The selected events in position order, each with COLUMNS (NotFound when none)."""
-    q = select(*[events.c[c] for c in COLUMNS])
+    """The selected events in position order, each with every stored column (NotFound when none)."""
     if sel.kind == "stream":
-        q = q.where(events.c.stream_id == sel.stream).order_by(events.c.version)
+        rows = reads.stored_rows(conn, stream=sel.stream)
     else:
-        if sel.kind == "unit":
-            q = q.where(events.c.stream_id.in_(unit_streams(conn, sel.unit)))
-        if sel.dated:
-            first, last = position_range(conn, sel, tz)
-            q = q.where(events.c.position.between(first, last))
-        q = q.order_by(events.c.position)
-    rows = [dict(zip(COLUMNS, r)) for r in conn.execute(q)]
+        rows = reads.stored_rows(
+            conn, streams=unit_streams(conn, sel.unit) if sel.kind == "unit" else None,
+            positions=position_range(conn, sel, tz) if sel.dated else None)
     if not rows:
         if sel.kind == "stream":
             raise NotFound(f"没有事件流“{sel.stream}”。")

@@ -6,7 +6,7 @@ from typing import Callable
 
 from ..bootstrap import Services
 from ..domain.actors import Actor
-from . import tree
+from ..events import tree
 from .against import AgainstResult, BadCheckpoint, verify_against
 from .checkpoints import latest
 from .proofs import log_size

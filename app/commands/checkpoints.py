@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from marshmallow import Schema
 
-from ..audit import tree
 from ..domain.actors import ADMIN, INSPECTOR
 from ..domain.errors import NotAllowed
+from ..events import tree
 from ..events.model import NewEvent
 from .base import CommandSpec, Context, Decision
 

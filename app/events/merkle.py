@@ -3,7 +3,7 @@
 Pure functions over bytes. The tree's leaves are given by a function ``mth(start, end)`` that
 answers the hash of the subtree over leaves [start, end); the proofs below only ever ask for
 subtrees of the RFC's tree (start aligned, at most one ragged right edge), which
-``app/audit/tree.py`` answers from stored hashes of complete subtrees.
+``tree.py`` answers from stored hashes of complete subtrees.
 """
 from __future__ import annotations
 

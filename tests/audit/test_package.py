@@ -172,7 +172,7 @@ def test_cli_checkpoint_and_an_unknown_stream(app, runner, clock, tmp_path):
 def test_init_db_builds_the_tree_of_an_existing_log(app, runner, clock):
     from sqlalchemy import func, select
 
-    from app.audit.tree import BLOCK, merkle_nodes
+    from app.events.tree import BLOCK, merkle_nodes
 
     svc = app.extensions["duban"]
     fill(svc, clock, 2 * BLOCK + 5)

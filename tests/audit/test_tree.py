@@ -7,8 +7,8 @@ import hashlib
 import pytest
 from sqlalchemy import func, select
 
-from app.audit import tree
-from app.audit.tree import BLOCK, BLOCK_LEVEL, merkle_nodes
+from app.events import tree
+from app.events.tree import BLOCK, BLOCK_LEVEL, merkle_nodes
 from app.events import merkle
 from app.events.tables import events
 from tests.audit.test_merkle import ref_mth, ref_path, ref_subproof

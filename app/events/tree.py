@@ -18,10 +18,21 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from sqlalchemy import (BigInteger, Column, Connection, Engine, Integer, MetaData, SmallInteger,
-                        String, Table, func, select)
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    func,
+    select,
+)
 
-from ..events import merkle
+from . import merkle
 
 BLOCK_LEVEL = 6
 BLOCK = 1 << BLOCK_LEVEL
