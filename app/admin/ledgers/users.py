@@ -11,9 +11,10 @@ from sqlalchemy import Select, select
 
 from ...auth.tables import users
 from ...domain.actors import ADMIN, ROLE_NAMES
+from ..access import services
 from ..ledger import Equals, LedgerView, ReadContext, formatter
 from ..links import buttons, can, command
-from ..vocab import yes_no
+from ..vocab import local_instant, yes_no
 
 
 def _actions(r) -> list[tuple[str, str, str]]:
@@ -38,13 +39,14 @@ class UserListView(LedgerView):
     supports_as_of = False
     column_list = ["actions", "username", "role", "unit", "display_name", "active", "created_at"]
     column_labels = {"actions": "操作", "username": "用户名", "role": "角色", "unit": "所属单位",
-                     "display_name": "姓名", "active": "启用", "created_at": "创建时间（UTC）"}
+                     "display_name": "姓名", "active": "启用", "created_at": "创建时间"}
     column_searchable_list = ["username", "display_name", "unit"]
     column_choices = {"role": [(k, v) for k, v in ROLE_NAMES.items()]}
     column_filters = [Equals("role", "角色", [(k, v) for k, v in ROLE_NAMES.items() if k != "system"])]
     column_formatters = {
         "actions": formatter(lambda r: buttons(_actions(r))),
         "active": formatter(lambda r: yes_no(r.active)),
+        "created_at": formatter(lambda r: local_instant(r.created_at, services().tz)),
     }
 
     def source(self, ctx: ReadContext) -> Select:
