@@ -2,8 +2,8 @@
 
 Every export reads the projection tables through ``reading(services, as_of)``: live, or a
 snapshot folded from the events recorded up to the instant, so a sheet can be reproduced as it
-stood on the day it was sent. The sheets themselves are built in ``sheets_problems`` and
-``sheets_projects``.
+stood on the day it was sent. The sheets (``sheets_*``) take their rows from ``app/views``, with
+the reader's scope; the staff pages' 导出 runs these same exports.
 """
 from __future__ import annotations
 
@@ -12,15 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any, Callable, Mapping
 
-from sqlalchemy import select
-
-from ..api.event_queries import FEED_ROLES
-from ..api.queries import QueryView, reading
 from ..audit.checkpoints import checkpoint_line, latest
 from ..bootstrap import Services
 from ..domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER, Actor
 from ..domain.errors import Forbidden, InvalidCommand
-from ..projections.units import units
+from ..views.reading import QueryView, reading
+from ..views.scope import FEED_ROLES, Scope
+from ..views.units import unit_names
 from .ledger import Sheet, write_ledger
 
 ALL = (ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER)
@@ -47,9 +45,9 @@ class ExportContext:
         return self.view.actor
 
     @property
-    def unit_scope(self) -> str | None:
-        """A unit reporter's exports cover their own unit only."""
-        return self.actor.unit if self.actor.role == UNIT_REPORTER else None
+    def scope(self) -> Scope:
+        """What the reader may see: every sheet reads through it."""
+        return Scope(self.actor)
 
     @property
     def month(self) -> str:
@@ -76,7 +74,7 @@ class ExportContext:
 
     def unit_names(self) -> dict[str, str]:
         if self._units is None:
-            self._units = dict(self.conn.execute(select(units.c.code, units.c.name)).all())
+            self._units = unit_names(self.conn)
         return self._units
 
     def unit_name(self, code: str | None) -> str | None:
@@ -171,8 +169,8 @@ def _write(services, spec, conn, position, actor, as_of, instant, params, org, t
     view = QueryView(services, conn, actor, position, as_of)
     ctx = ExportContext(view, params, org or os.environ.get("EXCEL_ORG_NAME") or DEFAULT_ORG,
                         instant)
-    if ctx.unit_scope:
-        ctx.org = ctx.unit_name(ctx.unit_scope) or ctx.org
+    if ctx.scope.unit:
+        ctx.org = ctx.unit_name(ctx.scope.unit) or ctx.org
     sheets = list(spec.build(ctx))
     # every export carries the latest signed checkpoint as of its instant (see app/audit), on the
     # line under the title: a line under the table would be read back as a row where the
