@@ -166,8 +166,10 @@ class LedgerView(SecuredView, BaseModelView):
     can_view_details = False
     column_display_actions = False
     export_types = ["xlsx"]
-    # the export of app/excel this ledger's 导出 gives (None: no 导出)
+    # the export of app/excel this ledger's 导出 gives (None: no 导出), and whether its rows are
+    # this ledger's rows by ``pk``, so that the page's filters and search narrow them
     export_name: str | None = None
+    export_narrows = False
     can_set_page_size = True
     page_size = 20
     page_size_options = (20, 50, 100)
@@ -301,15 +303,23 @@ class LedgerView(SecuredView, BaseModelView):
     def _export_tablib(self, export_type: str, return_url: str) -> Response:
         """导出: the bureau's workbook of this ledger (``app/excel``), the very one
         ``GET /api/v1/exports/{export_name}.xlsx`` answers for the reader, the page's moment
-        and month; the page's filters narrow the screen, the workbook is the whole ledger."""
+        and month; where its rows are the ledger's own, those the page's filters and search
+        leave (unfiltered, the API's workbook exactly)."""
         from ..excel.exports import export_specs, run_export
 
         ctx = read_context()
         spec = export_specs()[self.export_name]
         params = {"month": ctx.through} if self.uses_year else {}
+        args = self._get_list_extra_args()
+        narrow = None
+        if self.export_narrows and (args.filters or (args.search or "").strip()):
+            src = self.source(ctx).subquery("ledger")
+            keys = select(src.c[self.pk]).where(*self._conditions(src, args.search, args.filters))
+            narrow = lambda key: key.in_(keys)  # noqa: E731
         out = BytesIO()
         run_export(services(), self.export_name, out, self.actor(),
-                   as_of=ctx.as_of if self.supports_as_of else None, params=params)
+                   as_of=ctx.as_of if self.supports_as_of else None, params=params,
+                   narrow=narrow)
         filename = f"{spec.title}_{ctx.today.isoformat()}.xlsx"
         disposition = (f"attachment; filename=\"{self.export_name}.xlsx\"; "
                        f"filename*=UTF-8''{quote(filename)}")

@@ -147,6 +147,7 @@ class TaskLedgerView(LedgerView):
     pk = "id"
     default_order = ("light_rank", False)
     export_name = "tasks"
+    export_narrows = True
     column_list = ["actions", "light", "id", "title", "source", "lead_unit_name", "co_units",
                    "deadline", "status", "key", "acknowledged_date", "feedback_count",
                    "last_feedback_date", "urge_count", "extension_count", "completed_date",

@@ -34,6 +34,8 @@ class ExportContext:
     params: dict[str, Any]
     org: str
     instant: datetime  # the as-of instant, or now
+    # a condition on a sheet's key column narrowing its rows (a staff page's filters), or None
+    narrow: Callable[[Any], Any] | None = None
     _units: dict[str, str] | None = field(default=None, repr=False)
 
     @property
@@ -43,6 +45,10 @@ class ExportContext:
     @property
     def actor(self) -> Actor:
         return self.view.actor
+
+    def narrowed(self, query, key):
+        """``query`` with only the rows whose ``key`` the narrowing keeps."""
+        return query if self.narrow is None else query.where(self.narrow(key))
 
     @property
     def scope(self) -> Scope:
@@ -141,8 +147,9 @@ def export_specs() -> dict[str, ExportSpec]:
 
 def run_export(services: Services, name: str, target: str | IO[bytes], actor: Actor, *,
                as_of: datetime | None = None, params: Mapping[str, Any] | None = None,
-               org: str | None = None) -> int:
-    """Write export ``name`` to ``target`` as of ``as_of`` (None: now); returns data rows written."""
+               org: str | None = None, narrow: Callable[[Any], Any] | None = None) -> int:
+    """Write export ``name`` to ``target`` as of ``as_of`` (None: now); returns data rows written.
+    ``narrow``: a condition on the key of the sheet's rows (ledgers whose rows are keyed)."""
     specs = export_specs()
     if name not in specs:
         raise InvalidCommand(f"没有名为“{name}”的导出，可选：{'、'.join(specs)}。")
@@ -159,16 +166,19 @@ def run_export(services: Services, name: str, target: str | IO[bytes], actor: Ac
     instant = as_of or now
     if spec.uses_projections:
         with reading(services, as_of) as (conn, position):
-            return _write(services, spec, conn, position, actor, as_of, instant, params, org, target)
+            return _write(services, spec, conn, position, actor, as_of, instant, params, org,
+                          target, narrow)
     position = services.store.position_at(as_of) if as_of is not None else None
     with services.engine.connect() as conn:
-        return _write(services, spec, conn, position, actor, as_of, instant, params, org, target)
+        return _write(services, spec, conn, position, actor, as_of, instant, params, org, target,
+                      narrow)
 
 
-def _write(services, spec, conn, position, actor, as_of, instant, params, org, target) -> int:
+def _write(services, spec, conn, position, actor, as_of, instant, params, org, target,
+           narrow) -> int:
     view = QueryView(services, conn, actor, position, as_of)
     ctx = ExportContext(view, params, org or os.environ.get("EXCEL_ORG_NAME") or DEFAULT_ORG,
-                        instant)
+                        instant, narrow)
     if ctx.scope.unit:
         ctx.org = ctx.unit_name(ctx.scope.unit) or ctx.org
     sheets = list(spec.build(ctx))

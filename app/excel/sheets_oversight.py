@@ -7,6 +7,7 @@ from typing import Iterator
 
 from ..domain.vocab import INSPECTION_KINDS, LEVELS, PROJECT_CATEGORIES, PROJECT_STAGES
 from ..reports.summary import stats_threshold
+from ..projections.projects import projects as project_table
 from ..views import oversight, projects
 from .exports import ExportContext
 from .ledger import Col, Sheet
@@ -78,7 +79,7 @@ def stats_entries(ctx: ExportContext) -> list[Sheet]:
 
 def reserve(ctx: ExportContext) -> list[Sheet]:
     """The reserve (储备项目库): projects in stage 储备."""
-    rows = ctx.conn.execute(projects.reserve(ctx.scope)).all()
+    rows = ctx.conn.execute(ctx.narrowed(projects.reserve(ctx.scope), project_table.c.code)).all()
     cols = [Col("序号", 6, "int"), Col("项目编码", 12), Col("项目名称", 32, "wrap"),
             Col("项目类别", 10), Col("业主单位", 18, "wrap"), Col("责任单位", 18, "wrap"),
             Col("总投资（万元）", 14, "money"), Col("计划开工日期", 12, "date"),

@@ -18,6 +18,7 @@ from ..domain.vocab import (
 )
 from ..events.model import parse_instant
 from ..projections.oversight import inspections
+from ..projections.problems import problems
 from ..views import dispatch
 from ..views.problems import export_rows, is_overdue
 from .exports import ExportContext
@@ -44,7 +45,7 @@ LEDGER_COLUMNS = [
 
 def problem_ledger(ctx: ExportContext) -> list[Sheet]:
     day = ctx.view.today
-    q = export_rows(ctx.scope)
+    q = ctx.narrowed(export_rows(ctx.scope), problems.c.id)
     names = ctx.unit_names()
 
     def rows() -> Iterator[list]:

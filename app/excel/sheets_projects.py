@@ -6,6 +6,7 @@ from typing import Iterator
 
 from ..domain.vocab import PROJECT_CATEGORIES, PROJECT_STAGES
 from ..reports.summary import Period, unit_standings
+from ..projections.projects import projects as project_table
 from ..views import jobs, projects
 from ..views.problems import open_by_project
 from .exports import ExportContext
@@ -36,7 +37,7 @@ def progress_table(ctx: ExportContext) -> list[Sheet]:
     """
     month, year = ctx.month, ctx.year
     conn = ctx.conn
-    rows = conn.execute(projects.major(ctx.scope)).all()
+    rows = conn.execute(ctx.narrowed(projects.major(ctx.scope), project_table.c.code)).all()
     rows.sort(key=lambda r: (CATEGORY_ORDER.get(r.category, 9), r.code))
     codes = [r.code for r in rows]
     plans = projects.annual_plan_amounts(conn, year, codes)

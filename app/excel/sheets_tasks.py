@@ -7,6 +7,7 @@ from ..views import tasks
 from ..commands.task_rules import LIGHTS
 from ..domain.vocab import FEEDBACK_CYCLES, RATINGS, TASK_SOURCES, TASK_STATUSES
 from ..projections.tasks import split_units
+from ..projections.tasks import tasks as task_table
 from .exports import ExportContext
 from .ledger import Col, Sheet
 
@@ -28,7 +29,8 @@ def task_ledger(ctx: ExportContext) -> list[Sheet]:
     unit = lambda code: names.get(code, code)  # noqa: E731
 
     def rows() -> Iterator[list]:
-        for i, r in enumerate(ctx.conn.execute(tasks.ledger(ctx.scope, day, lighting=light)), 1):
+        q = ctx.narrowed(tasks.ledger(ctx.scope, day, lighting=light), task_table.c.id)
+        for i, r in enumerate(ctx.conn.execute(q), 1):
             lt = light(r)
             yield [i, r.id, r.notice_number, r.title, TASK_SOURCES.get(r.source), r.source_ref,
                    unit(r.lead_unit), "、".join(unit(u) for u in split_units(r.co_units)), r.leader,

@@ -1,7 +1,9 @@
 """The funding ledger (项目资金台账): funds applied for, approved and received per project."""
 from __future__ import annotations
 
-from sqlalchemy import Connection, Select, String, cast, literal, select
+from typing import Callable
+
+from sqlalchemy import ColumnElement, Connection, Select, String, cast, literal, select
 
 from ..domain.vocab import FUNDING_SOURCES, FUNDING_STAGES
 from ..projections.funding import funding_entries
@@ -24,12 +26,15 @@ def entries() -> Select:
 
 
 def rows(conn: Connection, scope: Scope, project: str | None = None, source: str | None = None,
-         stage: str | None = None, year: int | None = None) -> list[dict]:
+         stage: str | None = None, year: int | None = None,
+         narrow: Callable[[ColumnElement], ColumnElement[bool]] | None = None) -> list[dict]:
     """The entries the reader may see (a unit reporter: of its unit's projects), in business
-    order: the API's answer and the export's rows."""
+    order: the API's answer and the export's rows; ``narrow``: a condition on their ``key``."""
     src = entries().subquery("funding")
     q = (select(src).where(scope.projects(src.c.owner_unit, src.c.responsible_unit))
          .order_by(src.c.on_date, src.c.project, src.c.version))
+    if narrow is not None:
+        q = q.where(narrow(src.c.key))
     for column, value in (("project", project), ("source", source), ("stage", stage)):
         if value:
             q = q.where(src.c[column] == value)

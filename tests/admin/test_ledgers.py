@@ -61,10 +61,14 @@ def test_problem_ledger_filters_search_sort_page_and_export(client, ui, svc):
     assert "列表 (1)" in found.text
     asc = client.get("/admin/problems/?sort=1").text  # by id, ascending
     assert asc.index(ids[0]) < asc.index(ids[1])
-    # 导出 is the bureau's ledger, the whole of it (the filters narrow the screen only)
+    # 导出 is the bureau's ledger, of the rows the filters and the search leave
     rows = _xlsx(client.get("/admin/problems/export/xlsx/?flt0_category=land"))
     assert rows[0][0] == "重大项目问题台账" and rows[2][:2] == ("序号", "问题编号")
-    assert len(_data(rows)) == 25  # every row, not one page
+    assert len(_data(rows)) == 12  # every matching row, not one page
+    assert {r[rows[2].index("问题类别")] for r in _data(rows)} == {"土地指标"}
+    assert [r[1] for r in _data(_xlsx(client.get("/admin/problems/export/xlsx/?search=问题07")))] \
+        == [ids[7]]
+    assert len(_data(_xlsx(client.get("/admin/problems/export/xlsx/")))) == 25
 
 
 def test_unit_reporters_ledgers_are_scoped(client, ui, svc):

@@ -21,6 +21,7 @@ class FundingLedgerView(LedgerView):
     column_list = ["on_date", "project", "project_name", "unit_name", "source", "stage", "amount",
                    "document"]
     export_name = "funding"
+    export_narrows = True
     column_labels = {"key": "键", "on_date": "日期", "project": "项目编码", "project_name": "项目名称",
                      "unit_name": "责任单位", "source": "资金来源", "stage": "环节",
                      "amount": "金额（万元）", "document": "文号"}

@@ -51,6 +51,7 @@ class ProblemLedgerView(LedgerView):
     pk = "id"
     default_order = ("id", True)
     export_name = "ledger"
+    export_narrows = True
     # the light last: sort links address columns by their position
     column_list = ["actions", "id", "project_name", "category", "description", "source", "status",
                    "level", "responsible_unit_name", "leader", "deadline", "overdue", "raised_on",

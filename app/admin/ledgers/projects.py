@@ -30,6 +30,7 @@ class ProjectLedgerView(LedgerView):
     default_order = ("code", False)
     uses_year = True
     export_name = "progress"
+    export_narrows = True
     column_list = ["actions", "code", "name", "category", "stage", "responsible_unit_name",
                    "leader", "total_investment", "plan", "ytd", "plan_ratio", "last_period",
                    "missing_progress", "outliers"]
@@ -86,6 +87,7 @@ class ReserveView(LedgerView):
     pk = "code"
     default_order = ("code", False)
     export_name = "reserve"
+    export_narrows = True
     column_list = ["actions", "code", "name", "category", "owner_unit_name",
                    "responsible_unit_name", "leader", "total_investment", "planned_start",
                    "registered_on"]
