@@ -14,6 +14,7 @@ from ..domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER
 from ..domain.statuses import ProblemStatus
 from ..limits.web import InvalidInput
 from ..projections.problems import overdue_condition, problems
+from ..reports.summary import summary
 from ..views.problems import rows_with_names as problem_rows
 from ..views.projects import REPORTING_STAGES
 from ..views.projects import rows_with_figures as project_rows
@@ -37,14 +38,9 @@ class Todo:
     more: str | None = None
 
 
-def summary_figures(conn, year: int, through: int, position: int | None = None
-                    ) -> dict[str, Any] | None:
-    """API.md's summary (computed once per appended event), when the reports module is installed."""
-    try:
-        from ..reports.summary import summary
-    except ImportError:  # the report arrives with its own issue; the page works without it
-        return None
-    return cached(("summary", year, through), lambda: summary(conn, year, through), position)
+def summary_figures(conn, year: int, through: int) -> dict[str, Any]:
+    """API.md's summary (``app/reports/summary.py``), computed once per appended event."""
+    return cached(("summary", year, through), lambda: summary(conn, year, through))
 
 
 class HomeView(SecuredView, AdminIndexView):

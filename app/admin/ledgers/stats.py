@@ -11,6 +11,7 @@ from ...views import dispatch, reports
 from ...views.reading import reading
 from ...views.scope import Scope
 from ..access import services
+from ..cache import cached
 from ..ledger import Equals, Flag, LedgerView, ReadContext, formatter
 from ..queries import unit_choices
 from ..vocab import UNIT_KINDS, link, money, percent
@@ -63,9 +64,16 @@ class DispatchStatsView(LedgerView):
 
 
 def forecasts(ctx: ReadContext) -> list:
-    """The double-half standing and forecast of each unit (双过半测算) for the page's period."""
-    with reading(services(), ctx.as_of) as (conn, _position):
-        return Report(conn, period_of(ctx)).forecasts
+    """The double-half standing and forecast of each unit (双过半测算) for the page's period,
+    computed once per appended event (the page's source is built on every request)."""
+    svc = services()
+    position = svc.store.position_at(ctx.as_of) if ctx.as_of else None
+
+    def compute() -> list:
+        with reading(svc, ctx.as_of) as (conn, _position):
+            return Report(conn, period_of(ctx)).forecasts
+
+    return cached(("double_half", ctx.year, ctx.through), compute, position)
 
 
 def _forecast_cell(r) -> Markup:
