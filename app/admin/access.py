@@ -9,7 +9,7 @@ from flask_login import current_user
 from ..bootstrap import Services
 from ..domain.actors import ROLES, Actor
 from . import security
-from .queries import Scope
+from ..views.scope import Scope
 
 
 def services() -> Services:

@@ -1,9 +1,9 @@
 """The inspectors' audit view: the event log with filters, and a button that verifies the chain.
 
-Filters on who and which unit read the stored metadata and payload texts. Those are canonical
-JSON (sorted keys, no spaces), so a ``"actor":"name"`` fragment matches exactly that field.
-Paging is by position (newest first, "older" continues below the last one shown), which
-stays fast on millions of events where counting and offsets would not.
+The filters are those of ``app/events/search.py`` (who acted and which unit an event concerns
+are read from the stored JSON's fields). Paging is by position (newest first, "older"
+continues below the last one shown), which stays fast on millions of events where counting
+and offsets would not.
 """
 from __future__ import annotations
 
@@ -13,13 +13,10 @@ from typing import Any
 
 from flask import g, request
 from flask_admin import BaseView, expose
-from sqlalchemy import or_, select
 
 from ..domain.actors import ADMIN, INSPECTOR
 from ..events.audit import verify_chain
-from ..events.chain import canonical_json
-from ..events.model import format_instant
-from ..events.tables import events
+from ..events.search import EventQuery, search
 from ..limits.paging import MAX_POSITION
 from ..limits.web import InvalidInput
 from .access import SecuredView
@@ -29,12 +26,6 @@ from .links import problem_timeline, project_timeline
 from .vocab import ROLE_NAMES, event_name, local_instant
 
 PAGE = 50
-UNIT_KEYS = ("unit", "responsible_unit", "owner_unit")
-
-
-def _field(column, key: str, value: str):
-    """A JSON text column holds ``"key":value`` (canonical JSON) — exact, without JSON functions."""
-    return column.contains(f'"{key}":{canonical_json(value)}', autoescape=True)
 
 
 class AuditView(SecuredView, ProofsPanel, BaseView):
@@ -61,48 +52,25 @@ class AuditView(SecuredView, ProofsPanel, BaseView):
             g.setdefault("audit_bad", []).append(name)
             return None
 
-    def _conditions(self, args) -> list:
-        where = []
-        if args.get("actor"):
-            where.append(_field(events.c.meta, "actor", args["actor"].strip()))
-        if args.get("unit"):
-            unit = args["unit"].strip()
-            where.append(or_(_field(events.c.meta, "unit", unit), events.c.stream_id == f"unit:{unit}",
-                             *[_field(events.c.data, k, unit) for k in UNIT_KEYS]))
-        if args.get("type"):
-            where.append(events.c.type == args["type"])
-        stream = (args.get("stream") or "").strip()
-        if stream:
-            where.append(events.c.stream_id.startswith(stream, autoescape=True)
-                         if stream.endswith(":") else events.c.stream_id == stream)
-        if args.get("date_from"):
-            where.append(events.c.business_date >= args["date_from"])
-        if args.get("date_to"):
-            where.append(events.c.business_date <= args["date_to"])
-        for name, op in (("recorded_from", "ge"), ("recorded_to", "le")):
-            moment = self._instant(name)
-            if moment is not None:
-                text = format_instant(moment)
-                where.append(events.c.recorded_at >= text if op == "ge" else events.c.recorded_at <= text)
+    def _query(self, args) -> EventQuery:
         as_of = self._instant("as_of")
-        if as_of is not None:
-            where.append(events.c.position <= self.svc.store.position_at(as_of))
-        return where
-
-    def _page(self, verified, proofs: dict | None = None):
-        args = request.args
-        where = self._conditions(args)
         before = args.get("before", type=int)
         if before is not None and not 0 <= before <= MAX_POSITION:  # beyond BIGINT
             raise InvalidInput(f"位置须在 0 到 {MAX_POSITION} 之间。")
-        if before:
-            where.append(events.c.position < before)
-        q = (select(events.c.position, events.c.stream_id, events.c.version, events.c.type,
-                    events.c.data, events.c.meta, events.c.business_date, events.c.recorded_at,
-                    events.c.hash)
-             .where(*where).order_by(events.c.position.desc()).limit(PAGE + 1))
+        return EventQuery(
+            actor=(args.get("actor") or "").strip() or None,
+            unit=(args.get("unit") or "").strip() or None,
+            type=args.get("type") or None, stream=(args.get("stream") or "").strip() or None,
+            date_from=args.get("date_from") or None, date_to=args.get("date_to") or None,
+            recorded_from=self._instant("recorded_from"), recorded_to=self._instant("recorded_to"),
+            before=before or None,
+            until=self.svc.store.position_at(as_of) if as_of is not None else None)
+
+    def _page(self, verified, proofs: dict | None = None):
+        args = request.args
+        query = self._query(args)
         with self.svc.engine.connect() as conn:
-            rows = conn.execute(q).fetchall()
+            rows = search(conn, query, PAGE + 1, newest_first=True)
         more = len(rows) > PAGE
         rows = rows[:PAGE]
         older = dict(args, before=rows[-1].position) if more and rows else None

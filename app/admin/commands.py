@@ -20,20 +20,23 @@ import uuid
 
 from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_admin import BaseView, expose
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..domain.actors import ROLE_NAMES
 from ..domain.errors import CommandError, Conflict, Forbidden, InvalidCommand
-from ..events.tables import events
+from ..events.search import stream_version
 from ..limits.web import allows_upload
 from ..projections.problems import problems
 from ..projections.projects import projects
 from ..projections.units import units
+from ..views.problems import rows_with_names as problem_rows
+from ..views.projects import rows_with_figures as project_rows
+from ..views.scope import Scope
+from ..views.tasks import rows_with_light as task_rows
 from . import links, security
 from .access import SecuredView
 from .auth import _safe_next
 from .forms import FORMS, CommandForm, form_class, has_files, payload, uploaded_files
-from .queries import Scope, problem_rows, project_rows
 
 
 RESUBMIT_SECONDS = 600
@@ -174,8 +177,7 @@ class CommandView(SecuredView, BaseView):
         if not given:
             return ""
         with self.svc.engine.connect() as conn:
-            version = conn.execute(select(func.max(events.c.version)).where(
-                events.c.stream_id == f"{spec.target[1]}:{given}")).scalar()
+            version = stream_version(conn, f"{spec.target[1]}:{given}")
         return str(version or "")
 
     def _prefill(self, spec: CommandForm, form, given: str | None) -> None:
@@ -255,11 +257,9 @@ class CommandView(SecuredView, BaseView):
             if kind == "unit":
                 return conn.execute(select(units).where(units.c.code == key)).first()
             if kind == "task":
-                from .tasks import task_rows, task_scope
-
                 src = task_rows(self.svc.today()).subquery()
                 return conn.execute(select(src).where(src.c.id == key,
-                                                      task_scope(self.actor(), src.c))).first()
+                                                      scope.tasks(src.c.id, src.c.leader))).first()
         return None
 
     def _suggestions(self, spec: CommandForm) -> dict[str, list[tuple[str, str]]]:

@@ -11,15 +11,22 @@ from markupsafe import Markup
 from sqlalchemy import and_, func, literal_column, select
 
 from ..domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER
+from ..domain.statuses import ProblemStatus
 from ..limits.web import InvalidInput
 from ..projections.problems import overdue_condition, problems
+from ..reports.summary import summary
+from ..views.problems import rows_with_names as problem_rows
+from ..views.projects import REPORTING_STAGES
+from ..views.projects import rows_with_figures as project_rows
+from ..views.scope import Scope, scope_key
 from .access import SecuredView
 from .cache import cached
 from .charts import Series, bar_chart, line_chart
 from .links import problem_timeline, project_timeline
-from .queries import REPORTING_STAGES, Scope, default_period, problem_rows, project_rows, scope_key
+from .queries import default_period
 from .vocab import LEVELS, PROBLEM_STATUSES, PROJECT_CATEGORIES, percent, status_badge
 
+S = ProblemStatus
 ITEMS = 6  # rows shown per to-do list; the rest is one click away in the ledger
 
 
@@ -31,14 +38,9 @@ class Todo:
     more: str | None = None
 
 
-def summary_figures(conn, year: int, through: int, position: int | None = None
-                    ) -> dict[str, Any] | None:
-    """API.md's summary (computed once per appended event), when the reports module is installed."""
-    try:
-        from ..reports.summary import summary
-    except ImportError:  # the report arrives with its own issue; the page works without it
-        return None
-    return cached(("summary", year, through), lambda: summary(conn, year, through), position)
+def summary_figures(conn, year: int, through: int) -> dict[str, Any]:
+    """API.md's summary (``app/reports/summary.py``), computed once per appended event."""
+    return cached(("summary", year, through), lambda: summary(conn, year, through))
 
 
 class HomeView(SecuredView, AdminIndexView):
@@ -77,21 +79,20 @@ class HomeView(SecuredView, AdminIndexView):
         p = problems
         overdue = overdue_condition(today)
         if role == UNIT_REPORTER:
-            return [("本单位待办的问题", p.c.status == "in_progress", {"flt0_status": "in_progress"}),
+            return [("本单位待办的问题", p.c.status == S.IN_PROGRESS, {"flt0_status": S.IN_PROGRESS}),
                     ("本单位逾期事项", overdue, {"flt0_overdue": "1"})]
         if role in (DISPATCHER, ADMIN):
-            return [("待核验的解决情况", p.c.status == "awaiting_verification",
-                     {"flt0_status": "awaiting_verification"}),
-                    ("待调度的问题", p.c.status == "raised", {"flt0_status": "raised"}),
+            return [("待核验的解决情况", p.c.status == S.AWAITING_VERIFICATION,
+                     {"flt0_status": S.AWAITING_VERIFICATION}),
+                    ("待调度的问题", p.c.status == S.RAISED, {"flt0_status": S.RAISED}),
                     ("逾期事项", overdue, {"flt0_overdue": "1"})]
         if role == LEADER:
-            return [("我联系的问题（办理中）", p.c.status == "in_progress", {}),
+            return [("我联系的问题（办理中）", p.c.status == S.IN_PROGRESS, {}),
                     ("我联系的逾期事项", overdue, {})]
         if role == INSPECTOR:
             return [("逾期事项", overdue, {"flt0_overdue": "1"}),
                     ("督查发现问题整改中", and_(p.c.source == "inspection",
-                                                p.c.status.in_(("raised", "in_progress",
-                                                                "awaiting_verification"))),
+                                                p.c.status.in_(S.OPEN)),
                      {"flt0_source": "inspection"})]
         return []
 
@@ -169,7 +170,7 @@ class HomeView(SecuredView, AdminIndexView):
             select(p.c.level, p.c.status, func.count().label("n")).where(visible)
             .group_by(p.c.level, p.c.status))}
         levels = [None, 1, 2, 3]
-        statuses = ["raised", "in_progress", "awaiting_verification", "resolved"]
+        statuses = [*S.OPEN, S.RESOLVED]
         charts["problems"] = bar_chart(
             ["未调度"] + [LEVELS[lv] for lv in levels[1:]],
             [Series(PROBLEM_STATUSES[s], [grid.get((lv, s), 0) for lv in levels]) for s in statuses],

@@ -1,9 +1,10 @@
 """Read-only ledgers: a Flask-Admin model view over a SQL select instead of an ORM model.
 
-Each ledger declares ``source(ctx)``: a Core select over the projection tables. This base adds
-what every ledger needs: the reader's scope (unit, leader), Flask-Admin's filters, search,
-sorting and paging applied in SQL, "as of" an instant (the select then runs on a snapshot
-rebuilt from the events recorded up to it), and export of the filtered rows to xlsx.
+Each ledger declares ``source(ctx)``: a Core select over the projection tables, taken from
+``app/views``. This base adds what every ledger needs: the reader's scope (``app/views/scope``),
+Flask-Admin's filters, search, sorting and paging applied in SQL, "as of" an instant (the select
+then runs on a snapshot rebuilt from the events recorded up to it), and 导出: the bureau's
+workbook of the ledger from ``app/excel``, the same one the API's export gives.
 """
 from __future__ import annotations
 
@@ -20,17 +21,16 @@ from flask_admin.form import BaseForm
 from flask_admin.model import BaseModelView
 from flask_admin.model.filters import BaseFilter
 from markupsafe import Markup
-from openpyxl import Workbook
 from sqlalchemy import ColumnElement, Select, func, or_, select
 
-from ..excel.formula_safe import safe_row
-from ..api.queries import reading
+from ..limits.dates import INSTANT_RANGE_MESSAGE, day_in_range
 from ..limits.paging import MAX_PAGE, MAX_POSITION
 from ..limits.web import InvalidInput
-from ..limits.dates import INSTANT_RANGE_MESSAGE, day_in_range
+from ..views.reading import reading
+from ..views.scope import scope_key
 from .access import SecuredView, services
 from .cache import cached
-from .queries import default_period, scope_key
+from .queries import default_period
 
 Options = Sequence[tuple[Any, str]] | Callable[[Any], Sequence[tuple[Any, str]]]
 YES_NO = (("1", "是"), ("0", "否"))
@@ -165,14 +165,14 @@ class LedgerView(SecuredView, BaseModelView):
     can_create = can_edit = can_delete = False
     can_view_details = False
     column_display_actions = False
-    can_export = True
     export_types = ["xlsx"]
-    export_max_rows = 0  # everything that matches the filters
+    # the export of app/excel this ledger's 导出 gives (None: no 导出), and whether its rows are
+    # this ledger's rows by ``pk``, so that the page's filters and search narrow them
+    export_name: str | None = None
+    export_narrows = False
     can_set_page_size = True
     page_size = 20
     page_size_options = (20, 50, 100)
-    column_formatters_export: dict = {}
-    column_export_exclude_list = ["actions"]
     # what the list is keyed by, and the default order (column, descending)
     pk: str = "id"
     default_order: tuple[str, bool] = ("id", False)
@@ -186,6 +186,10 @@ class LedgerView(SecuredView, BaseModelView):
                  category: str | None = None) -> None:
         super().__init__(LedgerView, name=name, category=category, endpoint=endpoint,
                          url=url or endpoint.replace("_", "-"))
+
+    @property
+    def can_export(self) -> bool:
+        return self.export_name is not None
 
     # -- what subclasses provide -------------------------------------------
     def source(self, ctx: ReadContext) -> Select:
@@ -297,26 +301,27 @@ class LedgerView(SecuredView, BaseModelView):
 
     # -- export ------------------------------------------------------------
     def _export_tablib(self, export_type: str, return_url: str) -> Response:
-        # Flask-Admin hands xlsx to tablib; openpyxl (already a dependency) does it here.
-        _count, rows = self._export_data()
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet(str(self.name)[:31])
-        ws.append(safe_row(ws, [str(label) for _c, label in self._export_columns]))
-        for row in rows:
-            ws.append(safe_row(ws, [_cell(self.get_export_value(row, c))
-                                    for c, _label in self._export_columns]))
+        """导出: the bureau's workbook of this ledger (``app/excel``), the very one
+        ``GET /api/v1/exports/{export_name}.xlsx`` answers for the reader, the page's moment
+        and month; where its rows are the ledger's own, those the page's filters and search
+        leave (unfiltered, the API's workbook exactly)."""
+        from ..excel.exports import export_specs, run_export
+
+        ctx = read_context()
+        spec = export_specs()[self.export_name]
+        params = {"month": ctx.through} if self.uses_year else {}
+        args = self._get_list_extra_args()
+        narrow = None
+        if self.export_narrows and (args.filters or (args.search or "").strip()):
+            src = self.source(ctx).subquery("ledger")
+            keys = select(src.c[self.pk]).where(*self._conditions(src, args.search, args.filters))
+            narrow = lambda key: key.in_(keys)  # noqa: E731
         out = BytesIO()
-        wb.save(out)
-        filename = f"{self.name}_{read_context().today.isoformat()}.xlsx"
-        disposition = (f"attachment; filename=\"{self.endpoint}.xlsx\"; "
+        run_export(services(), self.export_name, out, self.actor(),
+                   as_of=ctx.as_of if self.supports_as_of else None, params=params,
+                   narrow=narrow)
+        filename = f"{spec.title}_{ctx.today.isoformat()}.xlsx"
+        disposition = (f"attachment; filename=\"{self.export_name}.xlsx\"; "
                        f"filename*=UTF-8''{quote(filename)}")
         return Response(out.getvalue(), headers={"Content-Disposition": disposition},
                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, Markup):
-        return value.striptags()
-    if value is None or isinstance(value, (int, float, str)):
-        return value
-    return str(value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import request, url_for
 from markupsafe import Markup
 
+from ..domain.statuses import ProblemStatus
 from .access import current_actor, services
 
 
@@ -43,17 +44,17 @@ def buttons(items: list[tuple[str, str, str]], shown: int = 3) -> Markup:
 
 # Which commands a problem in a given status can take, in the order the buttons show.
 PROBLEM_ACTIONS: dict[str, list[tuple[str, str, str]]] = {
-    "raised": [("dispatch_problem", "调度交办", "primary"), ("note_problem", "备注", "secondary"),
+    ProblemStatus.RAISED: [("dispatch_problem", "调度交办", "primary"), ("note_problem", "备注", "secondary"),
                ("withdraw_problem", "撤回", "secondary")],
-    "in_progress": [("report_resolution", "报告解决", "success"),
+    ProblemStatus.IN_PROGRESS: [("report_resolution", "报告解决", "success"),
                     ("escalate_problem", "提级", "danger"), ("dispatch_problem", "再次调度", "primary"),
                     ("urge_problem", "催办", "warning"), ("extend_deadline", "延期", "secondary"),
                     ("note_problem", "备注", "secondary"), ("withdraw_problem", "撤回", "secondary")],
-    "awaiting_verification": [("verify_resolution", "核验销号", "success"),
+    ProblemStatus.AWAITING_VERIFICATION: [("verify_resolution", "核验销号", "success"),
                               ("reject_resolution", "退回", "danger"),
                               ("note_problem", "备注", "secondary")],
-    "resolved": [("reopen_problem", "重新打开", "warning")],
-    "withdrawn": [],
+    ProblemStatus.RESOLVED: [("reopen_problem", "重新打开", "warning")],
+    ProblemStatus.WITHDRAWN: [],
 }
 
 

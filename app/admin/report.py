@@ -8,7 +8,7 @@ from flask import request, send_file, url_for
 from flask_admin import BaseView, expose
 from markupsafe import Markup, escape
 
-from ..api.queries import reading
+from ..views.reading import QueryView, reading
 from ..domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER
 from ..domain.errors import CommandError
 from ..reports.printing import parse_period, summary_pdf
@@ -96,13 +96,11 @@ class ReportView(SecuredView, BaseView):
 
     @expose("/published/")
     def published(self):
-        from ..api.queries import QueryView
-        from ..api.report_queries import published_list, published_report
+        from ..views.reports import published_list, published_report
 
         with reading(self.svc, None) as (conn, _):
             view = QueryView(self.svc, conn, self.actor(), None)
-            reports = [published_report(view, {"id": r["id"]})
-                       for r in published_list(view, {})]
+            reports = [published_report(view, r["id"]) for r in published_list(view)]
         return self.render("duban/report_published.html", reports=reports)
 
     @expose("/summary.xlsx")

@@ -10,17 +10,19 @@ from typing import Any
 from flask import request, send_file, url_for
 from flask_admin import BaseView, expose
 from markupsafe import Markup
-from sqlalchemy import Select, case, exists, func, select, true
+from sqlalchemy import Select, exists, func, select
 
-from ..api.queries import QueryView, reading
-from ..api.task_queries import Lighting, appraisal, period_end
 from ..commands.task_rules import LIGHTS, leader_name
 from ..domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER, ROLE_NAMES, UNIT_REPORTER, Actor
 from ..domain.errors import CommandError
+from ..domain.statuses import Light, TaskStatus
 from ..domain.vocab import FEEDBACK_CYCLES, RATINGS, TASK_SOURCES, TASK_STATUSES
 from ..events.model import RecordedEvent
-from ..projections.tasks import task_units, tasks
-from ..projections.units import units
+from ..projections.tasks import task_units
+from ..views import tasks as task_views
+from ..views.reading import QueryView, reading
+from ..views.scope import Scope
+from ..views.units import unit_names
 from .access import SecuredView
 from .forms import DATE, FILES, REASON, CommandForm, Input, _c
 from .ledger import Equals, Flag, LedgerView, ReadContext, formatter, parse_as_of
@@ -29,9 +31,10 @@ from .queries import unit_choices
 from .vocab import event_name, link, local_instant, percent
 
 TASK = ("id", "task", "督办事项")
-LIGHT_STYLES = {"red": "danger", "yellow": "warning", "green": "success"}
-STATUS_STYLES = {"assigned": "secondary", "in_progress": "primary", "returned": "dark",
-                 "awaiting_acceptance": "warning", "completed": "success", "withdrawn": "light"}
+LIGHT_STYLES = {Light.RED: "danger", Light.YELLOW: "warning", Light.GREEN: "success"}
+STATUS_STYLES = {TaskStatus.ASSIGNED: "secondary", TaskStatus.IN_PROGRESS: "primary",
+                 TaskStatus.RETURNED: "dark", TaskStatus.AWAITING_ACCEPTANCE: "warning",
+                 TaskStatus.COMPLETED: "success", TaskStatus.WITHDRAWN: "light"}
 
 TASK_FORMS = {f.command: f for f in [
     CommandForm("register_task", "登记交办督办事项", (
@@ -74,24 +77,24 @@ TASK_FORMS = {f.command: f for f in [
 # The next steps of a task in each status, in the order the buttons show; each shown only to
 # whoever may take it (role, and for a unit reporter whether its unit leads or helps).
 TASK_ACTIONS: dict[str, list[tuple[str, str, str]]] = {
-    "assigned": [("acknowledge_task", "签收", "success"), ("return_task", "退回", "secondary"),
+    TaskStatus.ASSIGNED: [("acknowledge_task", "签收", "success"), ("return_task", "退回", "secondary"),
                  ("give_task_feedback", "反馈", "primary"), ("urge_task", "催办", "warning"),
                  ("reassign_task", "重新交办", "secondary"), ("withdraw_task", "撤销", "secondary")],
-    "in_progress": [("give_task_feedback", "反馈", "primary"),
+    TaskStatus.IN_PROGRESS: [("give_task_feedback", "反馈", "primary"),
                     ("report_task_completion", "报告办结", "success"),
                     ("request_task_extension", "申请延期", "secondary"),
                     ("acknowledge_task", "签收", "success"), ("urge_task", "催办", "warning"),
                     ("decide_task_extension", "审批延期", "info"),
                     ("reassign_task", "重新交办", "secondary"), ("return_task", "退回", "secondary"),
                     ("withdraw_task", "撤销", "secondary")],
-    "returned": [("reassign_task", "重新交办", "primary"), ("urge_task", "催办", "warning"),
+    TaskStatus.RETURNED: [("reassign_task", "重新交办", "primary"), ("urge_task", "催办", "warning"),
                  ("withdraw_task", "撤销", "secondary")],
-    "awaiting_acceptance": [("accept_task_completion", "审核销号", "success"),
+    TaskStatus.AWAITING_ACCEPTANCE: [("accept_task_completion", "审核销号", "success"),
                             ("send_back_task", "退回重办", "danger"),
                             ("decide_task_extension", "审批延期", "info"),
                             ("withdraw_task", "撤销", "secondary")],
-    "completed": [("evaluate_task", "满意度评价", "primary")],
-    "withdrawn": [],
+    TaskStatus.COMPLETED: [("evaluate_task", "满意度评价", "primary")],
+    TaskStatus.WITHDRAWN: [],
 }
 LEAD_ONLY = ("return_task", "report_task_completion", "request_task_extension")
 
@@ -131,26 +134,6 @@ def status_badge(status: str) -> Markup:
         STATUS_STYLES.get(status, "secondary"), TASK_STATUSES.get(status, status))
 
 
-def task_scope(actor: Actor, t) -> Any:
-    """As in the API: unit reporters their unit's tasks (lead or co-unit), leaders theirs."""
-    if actor.role == UNIT_REPORTER:
-        return exists().where(task_units.c.task == t.id, task_units.c.unit == actor.unit)
-    if actor.role == LEADER:
-        return t.leader == leader_name(actor)
-    return true()
-
-
-def task_rows(today: date) -> Select:
-    """The task ledger with the light of ``today`` and the lead unit's name."""
-    t = tasks.c
-    unit_name = select(units.c.name).where(units.c.code == t.lead_unit).scalar_subquery()
-    light = Lighting(today).sql(t)
-    # red first, then yellow, green, and the closed ones last
-    rank = case((light == "red", 1), (light == "yellow", 2), (light == "green", 3), else_=4)
-    return select(tasks, unit_name.label("lead_unit_name"), light.label("light"),
-                  rank.label("light_rank"))
-
-
 class UnitOfTask(Equals):
     """The lead unit or a co-unit."""
 
@@ -163,17 +146,14 @@ class TaskLedgerView(LedgerView):
 
     pk = "id"
     default_order = ("light_rank", False)
+    export_name = "tasks"
+    export_narrows = True
     column_list = ["actions", "light", "id", "title", "source", "lead_unit_name", "co_units",
                    "deadline", "status", "key", "acknowledged_date", "feedback_count",
                    "last_feedback_date", "urge_count", "extension_count", "completed_date",
                    "on_time", "rating"]
     column_sortable_list = ["light_rank", "id", "deadline", "status", "source", "acknowledged_date",
                             "feedback_count", "urge_count", "completed_date"]
-    column_export_list = ["id", "title", "source", "source_ref", "lead_unit", "lead_unit_name",
-                          "co_units", "leader", "deadline", "status", "light", "key",
-                          "acknowledged_date", "feedback_count", "last_feedback_date", "urge_count",
-                          "extension_count", "completed_date", "days_to_complete", "on_time",
-                          "rating", "notice_number"]
     column_labels = {
         "actions": "操作", "light": "亮灯", "light_rank": "亮灯", "id": "编号", "title": "督办事项",
         "source": "来源", "source_ref": "来源文号", "lead_unit": "牵头单位编码",
@@ -201,20 +181,11 @@ class TaskLedgerView(LedgerView):
         "on_time": formatter(lambda r: "" if r.on_time is None else ("是" if r.on_time else "否")),
         "rating": formatter(lambda r: RATINGS.get(r.rating or "", "")),
     }
-    column_formatters_export = {
-        "source": formatter(lambda r: TASK_SOURCES.get(r.source, r.source)),
-        "status": formatter(lambda r: TASK_STATUSES.get(r.status, r.status)),
-        "light": formatter(lambda r: LIGHTS.get(r.light or "", "")),
-        "key": formatter(lambda r: "是" if r.key else "否"),
-        "on_time": formatter(lambda r: "" if r.on_time is None else ("是" if r.on_time else "否")),
-        "rating": formatter(lambda r: RATINGS.get(r.rating or "", "")),
-    }
-
     def source(self, ctx: ReadContext) -> Select:
-        return task_rows(ctx.today)
+        return task_views.rows_with_light(ctx.today)
 
     def scope_condition(self, src):
-        return task_scope(self.actor(), src.c)
+        return Scope(self.actor()).tasks(src.c.id, src.c.leader)
 
     def banner(self, conn, src, where, ctx: ReadContext) -> Markup:
         counts = dict(conn.execute(select(src.c.light, func.count()).where(*where)
@@ -222,8 +193,8 @@ class TaskLedgerView(LedgerView):
         total = sum(counts.values())
         return Markup("共 <b>{}</b> 项督办事项：红灯 <b class=\"text-danger\">{}</b> 项，黄灯 "
                       "<b class=\"text-warning\">{}</b> 项，绿灯 <b class=\"text-success\">{}</b> 项"
-                      "（按 {} 计）。").format(total, counts.get("red", 0), counts.get("yellow", 0),
-                                            counts.get("green", 0), ctx.today_iso)
+                      "（按 {} 计）。").format(total, counts.get(Light.RED, 0), counts.get(Light.YELLOW, 0),
+                                            counts.get(Light.GREEN, 0), ctx.today_iso)
 
 
 def _actor() -> Actor:
@@ -282,10 +253,10 @@ class TaskTimelineView(SecuredView, BaseView):
             as_of = None
         day = as_of.astimezone(self.svc.tz).date() if as_of else self.svc.today()
         with reading(self.svc, as_of) as (conn, position):
-            src = task_rows(day).subquery()
+            src = task_views.rows_with_light(day).subquery()
             row = conn.execute(select(src).where(src.c.id == tid)).first()
-            allowed = conn.execute(select(src.c.id).where(src.c.id == tid,
-                                                          task_scope(self.actor(), src.c))).first()
+            allowed = conn.execute(select(src.c.id).where(
+                src.c.id == tid, Scope(self.actor()).tasks(src.c.id, src.c.leader))).first()
         return as_of, position, row, allowed
 
     @expose("/")
@@ -310,7 +281,6 @@ class TaskTimelineView(SecuredView, BaseView):
         """The 督办通知单 or 催办单, for the staff pages' session (the API's takes a token)."""
         from flask import current_app
 
-        from ..api.notice_routes import _notice
         from ..pdf.notices import DEFAULT_OFFICE, notice_html, render_pdf
         from ..workdays import light_settings
 
@@ -319,7 +289,7 @@ class TaskTimelineView(SecuredView, BaseView):
         tid = request.args.get("id", "")
         with reading(self.svc, None) as (conn, position):
             try:
-                n = _notice(QueryView(self.svc, conn, self.actor(), position), tid, kind, None)
+                n = task_views.notice(QueryView(self.svc, conn, self.actor(), position), tid, kind, None)
             except CommandError as exc:
                 return self.render("duban/message.html", title="督办事项", message=exc.message), exc.status
         office = current_app.config.get("TASK_NOTICE_OFFICE") or DEFAULT_OFFICE
@@ -342,14 +312,14 @@ class AppraisalView(SecuredView, BaseView):
             year = today.year
         through = request.args.get("through") or None
         try:
-            end = period_end(year, through, today)
+            end = task_views.period_end(year, through, today)
             if end.year != year:
                 raise ValueError
         except ValueError:
-            end = period_end(year, None, today)
-        with reading(self.svc, None) as (conn, position):
-            figures = appraisal(QueryView(self.svc, conn, self.actor(), position), year, end)
-            names = dict(conn.execute(select(units.c.code, units.c.name)).all())
+            end = task_views.period_end(year, None, today)
+        with reading(self.svc, None) as (conn, _position):
+            figures = task_views.appraisal(conn, today, year, end)
+            names = unit_names(conn)
         return self.render("duban/task_appraisal.html", f=figures, year=year, end=end, names=names,
                            percent=percent, sources=TASK_SOURCES, statuses=TASK_STATUSES,
                            lights=LIGHTS)
@@ -359,24 +329,21 @@ class AppraisalView(SecuredView, BaseView):
 def task_todos(conn, actor: Actor, today: date, todo_class, items: int = 6) -> list:
     """The actor's own tasks by light, red first then yellow, and what waits on them:
     not acknowledged, feedback due, deadline near, overdue (reminders as to-dos)."""
-    src = task_rows(today).subquery("t")
+    src = task_views.rows_with_light(today).subquery("t")
     c = src.c
+    mine = Scope(actor).tasks(c.id, c.leader)
+    sections = [("督办事项：红灯（已逾期）", c.light == Light.RED, {"flt0_light": Light.RED}),
+                ("督办事项：黄灯（临近时限、反馈逾期或未签收）", c.light == Light.YELLOW,
+                 {"flt0_light": Light.YELLOW})]
     if actor.role == UNIT_REPORTER:
-        mine = exists().where(task_units.c.task == c.id, task_units.c.unit == actor.unit)
-    elif actor.role == LEADER:
-        mine = c.leader == leader_name(actor)
-    else:
-        mine = true()
-    sections = [("督办事项：红灯（已逾期）", c.light == "red", {"flt0_light": "red"}),
-                ("督办事项：黄灯（临近时限、反馈逾期或未签收）", c.light == "yellow",
-                 {"flt0_light": "yellow"})]
-    if actor.role == UNIT_REPORTER:
-        sections.append(("待签收的督办事项", c.status == "assigned", {"flt0_status": "assigned"}))
+        sections.append(("待签收的督办事项", c.status == TaskStatus.ASSIGNED,
+                         {"flt0_status": TaskStatus.ASSIGNED}))
     elif actor.role in (ADMIN, DISPATCHER):
-        sections += [("待审核办结的督办事项", c.status == "awaiting_acceptance",
-                      {"flt0_status": "awaiting_acceptance"}),
+        sections += [("待审核办结的督办事项", c.status == TaskStatus.AWAITING_ACCEPTANCE,
+                      {"flt0_status": TaskStatus.AWAITING_ACCEPTANCE}),
                      ("待审批的延期申请", c.requested_deadline.is_not(None), {}),
-                     ("被退回、待重新交办的事项", c.status == "returned", {"flt0_status": "returned"})]
+                     ("被退回、待重新交办的事项", c.status == TaskStatus.RETURNED,
+                      {"flt0_status": TaskStatus.RETURNED})]
     out = []
     for title, cond, args in sections:
         count = conn.execute(select(func.count()).select_from(src).where(mine, cond)).scalar() or 0

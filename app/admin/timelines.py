@@ -9,24 +9,30 @@ from flask import flash, request
 from flask_admin import BaseView, expose
 from sqlalchemy import select
 
-from ..api.queries import reading
 from ..domain.actors import ROLE_NAMES
+from ..domain.statuses import ProblemStatus
 from ..events.model import RecordedEvent
 from ..projections.problems import problems
+from ..views.problems import rows_with_names as problem_rows
+from ..views.projects import rows_with_figures as project_rows
+from ..views.reading import reading
+from ..views.scope import Scope
 from .access import SecuredView
 from .ledger import parse_as_of
 from .links import problem_buttons, problem_timeline, project_buttons
-from .queries import Scope, problem_rows, project_rows
 from .vocab import LEVELS, PROBLEM_STATUSES, PROJECT_STAGES, event_name, local_instant, money
 
 # What each field is called when a change to it is shown.
 PROBLEM_FIELDS = {"status": "状态", "level": "调度级别", "responsible_unit": "责任单位",
                   "responsible_person": "责任人", "leader": "分管领导", "deadline": "完成时限",
                   "overdue": "逾期"}
-PROBLEM_STATUS_AFTER = {"ProblemRaised": "raised", "ProblemDispatched": "in_progress",
-                        "ResolutionReported": "awaiting_verification",
-                        "ResolutionVerified": "resolved", "ResolutionRejected": "in_progress",
-                        "ProblemReopened": "in_progress", "ProblemWithdrawn": "withdrawn"}
+PROBLEM_STATUS_AFTER = {"ProblemRaised": ProblemStatus.RAISED,
+                        "ProblemDispatched": ProblemStatus.IN_PROGRESS,
+                        "ResolutionReported": ProblemStatus.AWAITING_VERIFICATION,
+                        "ResolutionVerified": ProblemStatus.RESOLVED,
+                        "ResolutionRejected": ProblemStatus.IN_PROGRESS,
+                        "ProblemReopened": ProblemStatus.IN_PROGRESS,
+                        "ProblemWithdrawn": ProblemStatus.WITHDRAWN}
 # The words of an event worth reading in the timeline, by payload key, first found wins.
 TEXT_KEYS = ("decision", "description", "note", "reason", "image_progress", "summary", "topic")
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup, escape
 
 from ..domain.actors import ROLE_NAMES
+from ..domain.statuses import ProblemStatus
 from ..domain.vocab import (
     EVENT_NAMES,
     INSPECTION_KINDS,
@@ -30,9 +31,9 @@ __all__ = ["INSPECTION_KINDS", "LEVELS", "PROBLEM_CATEGORIES", "PROBLEM_SOURCES"
            "status_badge", "month_of"]
 
 
-STATUS_STYLES = {"raised": "secondary", "in_progress": "primary",
-                 "awaiting_verification": "warning", "resolved": "success",
-                 "withdrawn": "light"}
+STATUS_STYLES = {ProblemStatus.RAISED: "secondary", ProblemStatus.IN_PROGRESS: "primary",
+                 ProblemStatus.AWAITING_VERIFICATION: "warning", ProblemStatus.RESOLVED: "success",
+                 ProblemStatus.WITHDRAWN: "light"}
 
 
 def event_name(event_type: str) -> str:

@@ -2,20 +2,16 @@
 from __future__ import annotations
 
 from marshmallow import Schema, fields
-from sqlalchemy import select
 
 from ..commands.security import STREAM as SECURITY_STREAM
 from ..commands.security import may_read_security_log
-from ..domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER
 from ..domain.errors import Forbidden
 from ..events.audit import verify_chain
 from ..events.model import RecordedEvent, parse_instant
-from ..events.store import _COLUMNS as EVENT_COLUMNS
-from ..events.tables import events
+from ..events.search import EventQuery, search
 from ..limits.paging import after_field, limit_field
+from ..views.scope import FEED_ROLES
 from .queries import AsOfArgs, QuerySpec, QueryView
-
-FEED_ROLES = (ADMIN, DISPATCHER, INSPECTOR, LEADER)
 
 
 def event_json(ev: RecordedEvent, with_stream: bool = False) -> dict:
@@ -71,13 +67,9 @@ def event_feed(view: QueryView, args: dict) -> list[dict]:
     else:
         # Left out in the query, not after it: a page is then full whenever more events follow,
         # so a follower never takes a page of security facts for the end of the feed.
-        q = select(*EVENT_COLUMNS).where(events.c.position > args["after"],
-                                          events.c.stream_id != SECURITY_STREAM)
-        if view.position is not None:
-            q = q.where(events.c.position <= view.position)
-        q = q.order_by(events.c.position).limit(args["limit"])
+        q = EventQuery(after=args["after"], until=view.position, hidden_stream=SECURITY_STREAM)
         with store.engine.connect() as conn:
-            evs = [store.decode(tuple(r)) for r in conn.execute(q)]
+            evs = [store.decode(tuple(r)) for r in search(conn, q, args["limit"])]
     return [event_json(e, with_stream=True) for e in evs]
 
 

@@ -2,17 +2,14 @@
 the chain's anchors."""
 from __future__ import annotations
 
-import json
-
 from marshmallow import Schema, fields
-from sqlalchemy import select
 
 from ..commands.jobs import PERIOD
-from ..domain.actors import ADMIN, DISPATCHER, UNIT_REPORTER
-from ..domain.errors import Forbidden, NotFound
-from ..events.model import parse_instant
-from ..projections.jobs import anchors, publicity, reminders
+from ..domain.actors import ADMIN, DISPATCHER
+from ..domain.errors import Forbidden
 from ..scheduler import job_status
+from ..views import jobs
+from ..views.scope import Scope
 from .queries import AsOfArgs, QuerySpec, QueryView
 
 
@@ -75,64 +72,27 @@ class ReminderOut(Schema):
     submitted_on = fields.String(allow_none=True)
 
 
-def _instant(view: QueryView, text: str) -> str:
-    return parse_instant(text).astimezone(view.services.tz).isoformat()
-
-
 def job_list(view: QueryView, args: dict) -> list[dict]:
     if view.actor.role not in (ADMIN, DISPATCHER):
         raise Forbidden("只有调度员和系统管理员可以查看定时任务。")
     return job_status(view.services)
 
 
-def _publicity_json(view: QueryView, row) -> dict:
-    return {"period": row.period, "published_on": row.published_on,
-            "recorded_at": _instant(view, row.recorded_at), "position": row.position,
-            "fast": json.loads(row.fast), "slow": json.loads(row.slow),
-            "basis": json.loads(row.basis)}
-
-
 def publicity_latest(view: QueryView, args: dict) -> dict:
-    row = view.conn.execute(select(publicity).order_by(publicity.c.position.desc()).limit(1)).first()
-    if row is None:
-        raise NotFound("尚未发布任何月度快慢榜。")
-    return _publicity_json(view, row)
+    return jobs.published_list(view.conn, view.services.tz)
 
 
 def publicity_for_period(view: QueryView, args: dict) -> dict:
-    row = view.conn.execute(select(publicity).where(publicity.c.period == args["period"])).first()
-    if row is None:
-        raise NotFound(f"{args['period']} 的快慢榜尚未发布。")
-    return _publicity_json(view, row)
+    return jobs.published_list(view.conn, view.services.tz, args["period"])
 
 
 def chain_anchors(view: QueryView, args: dict) -> list[dict]:
-    rows = view.conn.execute(select(anchors).order_by(anchors.c.day))
-    return [{"day": r.day, "position": r.anchored_position, "hash": r.hash,
-             "event_position": r.position, "recorded_at": _instant(view, r.recorded_at)}
-            for r in rows]
+    return jobs.anchors(view.conn, view.services.tz)
 
 
 def reminder_list(view: QueryView, args: dict) -> list[dict]:
     """Units' to-dos from the monthly reminders (催报); a unit reporter sees their own unit's."""
-    unit = args["unit"]
-    if view.actor.role == UNIT_REPORTER:
-        if unit not in (None, view.actor.unit):
-            raise Forbidden("只能查看本单位的催报事项。")
-        unit = view.actor.unit
-    r = reminders.c
-    q = select(reminders).order_by(r.period.desc(), r.unit, r.project)
-    if args["period"]:
-        q = q.where(r.period == args["period"])
-    if unit:
-        q = q.where(r.unit == unit)
-    if args["open"] is True:
-        q = q.where(r.submitted_on.is_(None))
-    elif args["open"] is False:
-        q = q.where(r.submitted_on.is_not(None))
-    return [{"period": x.period, "project": x.project, "name": x.name, "unit": x.unit,
-             "reminded_on": x.reminded_on, "flagged_on": x.flagged_on,
-             "submitted_on": x.submitted_on} for x in view.conn.execute(q)]
+    return jobs.reminders(view.conn, Scope(view.actor), args["period"], args["unit"], args["open"])
 
 
 QUERIES = [

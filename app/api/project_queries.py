@@ -1,55 +1,20 @@
-"""The project ledger (重大项目台账): list, one project, its history.
-
-The read functions taking a Connection (``ytd_investment``, ``annual_plan_amounts``,
-``plan_ratio``) are shared with the reports; they work on live tables and as-of snapshots alike.
-"""
+"""The project ledger (重大项目台账): list, one project, its history (``app/views/projects``)."""
 from __future__ import annotations
 
-import math
-from typing import Any, Iterable
+from typing import Any
 
 from marshmallow import Schema, fields, validate
-from sqlalchemy import Connection, Row, or_, select
+from sqlalchemy import Row
 
-from ..domain.actors import UNIT_REPORTER
-from ..domain.errors import Forbidden, NotFound
 from ..domain.vocab import PROJECT_CATEGORIES, PROJECT_STAGES, stream
-from ..projections.projects import annual_plans, monthly_progress, projects, ytd_select
+from ..projections.projects import projects as project_table
+from ..views import projects
+from ..views.scope import Scope
 from .event_queries import EventOut, event_json
 from .pages import Page
 from .queries import AsOfArgs, QuerySpec, QueryView
 
 _YEAR = validate.Range(min=2000, max=2100)
-
-
-# -- shared read functions ---------------------------------------------------------
-def ytd_investment(conn: Connection, year: int, through: str | None = None,
-                   codes: Iterable[str] | None = None) -> dict[str, float]:
-    """Completed investment per project in ``year`` (完成投资): the sum of each period's latest
-    ``month_investment``, up to and including month ``through`` (YYYY-MM) when given.
-    Projects without progress in that year are absent."""
-    q = ytd_select(year, through)
-    if codes is not None:
-        q = q.where(monthly_progress.c.project.in_(list(codes)))
-    return {code: round(total or 0.0, 4) for code, total in conn.execute(q)}
-
-
-def annual_plan_amounts(conn: Connection, year: int,
-                        codes: Iterable[str] | None = None) -> dict[str, float]:
-    """Planned investment per project for ``year`` (年度计划投资); projects without a plan are absent."""
-    q = (select(annual_plans.c.project, annual_plans.c.planned_investment)
-         .where(annual_plans.c.year == year))
-    if codes is not None:
-        q = q.where(annual_plans.c.project.in_(list(codes)))
-    return {code: amount for code, amount in conn.execute(q)}
-
-
-def plan_ratio(completed: float, plan: float | None) -> float | None:
-    """Completed over planned (占计划); None when there is no plan to compare with."""
-    if not plan:
-        return None
-    ratio = completed / plan
-    return ratio if math.isfinite(ratio) else None  # JSON has no Infinity
 
 
 # -- arguments and answers -----------------------------------------------------------
@@ -114,16 +79,6 @@ _LEDGER_COLUMNS = ("code", "name", "category", "stage", "owner_unit", "responsib
                    "last_period", "outliers", "version")
 
 
-def _plans_by_project(conn: Connection, codes: list[str] | None) -> dict[str, dict[str, float]]:
-    q = select(annual_plans).order_by(annual_plans.c.year)
-    if codes is not None:
-        q = q.where(annual_plans.c.project.in_(codes))
-    out: dict[str, dict[str, float]] = {}
-    for r in conn.execute(q):
-        out.setdefault(r.project, {})[str(r.year)] = r.planned_investment
-    return out
-
-
 def _project_json(row: Row, year: int, ytd: dict[str, float],
                   plans: dict[str, dict[str, float]]) -> dict[str, Any]:
     out = {c: getattr(row, c) for c in _LEDGER_COLUMNS}
@@ -131,64 +86,41 @@ def _project_json(row: Row, year: int, ytd: dict[str, float],
     plan = own_plans.get(str(year))
     done = ytd.get(row.code, 0.0)
     out.update(year=year, planned_investment=plan, ytd_investment=done,
-               plan_ratio=plan_ratio(done, plan), annual_plans=own_plans)
+               plan_ratio=projects.plan_ratio(done, plan), annual_plans=own_plans)
     return out
-
-
-def _may_read(view: QueryView, row: Row) -> bool:
-    actor = view.actor
-    return actor.role != UNIT_REPORTER or actor.unit in (row.owner_unit, row.responsible_unit)
-
-
-def _one(view: QueryView, code: str) -> Row:
-    row = view.conn.execute(select(projects).where(projects.c.code == code)).first()
-    if row is None:
-        raise NotFound(f"项目“{code}”不存在。")
-    if not _may_read(view, row):
-        raise Forbidden(f"项目“{code}”不属于您所在单位，无权查看。")
-    return row
 
 
 def list_projects(view: QueryView, args: dict) -> Page:
     year = args["year"] or view.today.year
-    q = select(projects).order_by(projects.c.code)
-    for name in ("category", "stage", "leader"):
-        if args[name] is not None:
-            q = q.where(projects.c[name] == args[name])
-    units = [u for u in (args["unit"], view.actor.unit if view.actor.role == UNIT_REPORTER else None)
-             if u is not None]
-    for unit in units:  # a reporter's own unit narrows whatever else was asked
-        q = q.where(or_(projects.c.owner_unit == unit, projects.c.responsible_unit == unit))
+    q = projects.ledger(Scope(view.actor), args["category"], args["stage"], args["unit"],
+                        args["leader"])
 
     def page(rows) -> list[dict]:
         # investment and plans read for this page's projects only: a page costs the same at any size
         codes = [r.code for r in rows]
-        ytd = ytd_investment(view.conn, year, codes=codes)
-        plans = _plans_by_project(view.conn, codes)
+        ytd = projects.ytd_investment(view.conn, year, codes=codes)
+        plans = projects.plans_by_project(view.conn, codes)
         return [_project_json(r, year, ytd, plans) for r in rows]
 
-    return Page(q, page, projects.c.code)
+    return Page(q, page, project_table.c.code)
 
 
 def get_project(view: QueryView, args: dict) -> dict:
     year = args["year"] or view.today.year
-    row = _one(view, args["code"])
-    out = _project_json(row, year, ytd_investment(view.conn, year, codes=[row.code]),
-                        _plans_by_project(view.conn, [row.code]))
-    q = (select(monthly_progress)
-         .where(monthly_progress.c.project == row.code, monthly_progress.c.year == year)
-         .order_by(monthly_progress.c.period))
+    row = projects.one(view.conn, Scope(view.actor), args["code"])
+    out = _project_json(row, year, projects.ytd_investment(view.conn, year, codes=[row.code]),
+                        projects.plans_by_project(view.conn, [row.code]))
     out["progress"] = [{"period": p.period, "month_investment": p.month_investment,
                         "image_progress": p.image_progress, "submissions": p.submissions,
                         "reason": p.reason, "submitted_on": p.submitted_on,
                         "outlier": bool(p.outlier)}
-                       for p in view.conn.execute(q)]
+                       for p in projects.progress(view.conn, row.code, year)]
     return out
 
 
 def project_history(view: QueryView, args: dict) -> list[dict]:
     """Every event of the project in order, corrections and all (完整留痕)."""
-    _one(view, args["code"])
+    projects.one(view.conn, Scope(view.actor), args["code"])
     evs = view.services.store.read_stream(stream("project", args["code"]),
                                           until_position=view.position)
     return [event_json(e) for e in evs]

@@ -1,23 +1,19 @@
 """GET routes. Every query takes `as_of`: then it reads a snapshot folded up to that instant."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
 from importlib import import_module
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 from urllib.parse import urlencode
 
 from flask import Blueprint, jsonify, request
 from marshmallow import Schema, ValidationError
-from sqlalchemy import Connection
 
 from .. import catalog
-from ..bootstrap import Services
 from ..commands.messages import translate_errors
-from ..domain.actors import Actor
 from ..domain.errors import InvalidCommand
 from ..limits.dates import Instant
+from ..views.reading import QueryView, reading
 from .blueprint import current_actor, services
 from .pages import Page, PageArgs, page_of
 
@@ -25,24 +21,6 @@ from .pages import Page, PageArgs, page_of
 class AsOfArgs(Schema):
     as_of = Instant(load_default=None, metadata={
         "description": "时点（ISO 8601，带时区）：按该时点之前记录的事件作答"})
-
-
-@dataclass
-class QueryView:
-    """What a query function reads from: live tables, or a snapshot as of a position."""
-
-    services: Services
-    conn: Connection
-    actor: Actor
-    position: int | None  # None: live
-    as_of: datetime | None = None
-
-    @property
-    def today(self) -> date:
-        """Today, or the day of the as-of instant: an answer as of then uses that day's defaults."""
-        if self.as_of is not None:
-            return self.as_of.astimezone(self.services.tz).date()
-        return self.services.today()
 
 
 @dataclass
@@ -69,18 +47,6 @@ def parse_args(schema: type[Schema], values: dict) -> dict:
         return schema().load(values)
     except ValidationError as exc:
         raise InvalidCommand("查询参数有误。", translate_errors(exc.messages)) from None
-
-
-@contextmanager
-def reading(svc: Services, as_of: datetime | None) -> Iterator[tuple[Connection, int | None]]:
-    if as_of is None:
-        with svc.engine.connect() as conn:
-            yield conn, None
-        return
-    position = svc.store.position_at(as_of)
-    snap = svc.projections.snapshot(svc.store, position)
-    with snap.connect() as conn:
-        yield conn, position
 
 
 def _view(spec: QuerySpec):

@@ -2,19 +2,14 @@
 figure, and the published reports with what has changed since."""
 from __future__ import annotations
 
-import json
-
 from marshmallow import Schema, fields, validate, validates_schema
-from sqlalchemy import select
 
 from ..commands.reports import THROUGH_RULE, check_through
 from ..domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER
-from ..domain.errors import Forbidden, InvalidCommand, NotFound
+from ..domain.errors import Forbidden, InvalidCommand
 from ..domain.vocab import INSPECTION_KINDS
-from ..events.tables import events
-from ..projections.projects import projects
-from ..projections.published import published_reports
 from ..reports.summary import BASIS, CATEGORIES, COUNTS, Period, Report, figure_keys, figures, flatten
+from ..views import reports
 from .queries import AsOfArgs, QuerySpec, QueryView
 
 # District-wide figures: a unit reporter sees its own unit only (DOMAIN.md).
@@ -170,21 +165,9 @@ class DoubleHalfUnitOut(Schema):
     forecast_behind = fields.Boolean(metadata={"description": "测算：不能完成"})
 
 
-def forecast_rows(conn, period: Period) -> list[dict]:
-    """Per unit with a task, the actual standing beside the forecast: API, page and export."""
-    from ..projections.units import units
-
-    names = dict(conn.execute(select(units.c.code, units.c.name)).all())
-    return [{"unit": f.unit, "unit_name": names.get(f.unit, f.unit), "task": round(f.task, 2),
-             "due": round(f.due, 2), "completed": round(f.completed, 2), "behind": f.behind,
-             "forecast_month": f.target_month, "target": round(f.target, 2),
-             "expected": round(f.expected, 2), "forecast_behind": f.forecast_behind}
-            for f in Report(conn, period).forecasts]
-
-
 def double_half_units(view: QueryView, args: dict) -> list[dict]:
     _check_role(view)
-    return forecast_rows(view.conn, period_of(view, args))
+    return reports.forecast_rows(view.conn, period_of(view, args))
 
 
 class ItemsArgs(SummaryArgs):
@@ -215,83 +198,6 @@ def summary_items(view: QueryView, args: dict) -> dict:
 
 
 # -- published reports ------------------------------------------------------------------
-def _item_kind(figure: str) -> str:
-    """What the ids of a figure's items are: the kind of stream each one is."""
-    if figure in ("dispatch.problems_dispatched", "dispatch.problems_resolved"):
-        return "problem"
-    if figure == "dispatch.meetings":
-        return "meeting"
-    if figure == "inspections.bulletins":
-        return "bulletin"
-    if figure.startswith("inspections."):
-        return "inspection"
-    if figure.startswith("double_half.") or figure == "stats_entry.units_without_entry":
-        return "unit"
-    return "project"
-
-
-def _streams(view: QueryView, tagged: set[tuple[str, str]]) -> set[str]:
-    """The streams whose later events can move these items: a unit's figures move with its own
-    stream and with those of the projects it is responsible for."""
-    out = {f"{kind}:{key}" for kind, key in tagged}
-    units = {key for kind, key in tagged if kind == "unit"}
-    if units:
-        out |= {f"project:{c}" for c, in view.conn.execute(
-            select(projects.c.code).where(projects.c.responsible_unit.in_(sorted(units))))}
-    return out
-
-
-def _positions_after(view: QueryView, streams: set[str], after: int) -> list[int]:
-    found: set[int] = set()
-    names = sorted(streams)
-    svc = view.services
-    with svc.engine.connect() as conn:  # the events table, also when the view is a snapshot
-        for i in range(0, len(names), 500):
-            q = (select(events.c.position).where(events.c.stream_id.in_(names[i:i + 500]))
-                 .where(events.c.position > after))
-            if view.position is not None:
-                q = q.where(events.c.position <= view.position)
-            found.update(conn.execute(q).scalars())
-    return sorted(found)
-
-
-def differences(view: QueryView, position: int, published: dict, published_items: dict,
-                now: dict, now_items: dict) -> list[dict]:
-    """Each figure that no longer reads as published, with the positions of the events after
-    the publication in the streams of the items that entered or left it (of every item it rests
-    on when none did, as when a correction moves a sum)."""
-    was, is_ = flatten(published), flatten(now)
-    out = []
-    for key in sorted(set(was) | set(is_)):
-        if was.get(key) == is_.get(key):
-            continue
-        basis = [key] if key in COUNTS else BASIS.get(key, [])
-        moved: set[tuple[str, str]] = set()
-        every: set[tuple[str, str]] = set()
-        for b in basis:
-            then, today = set(published_items.get(b, ())), set(now_items.get(b, ()))
-            kind = _item_kind(b)
-            moved |= {(kind, i) for i in then ^ today}
-            every |= {(kind, i) for i in then | today}
-        out.append({"figure": key, "published": was.get(key), "now": is_.get(key),
-                    "positions": _positions_after(view, _streams(view, moved or every), position)})
-    return out
-
-
-def _published_row(view: QueryView, report_id: str):
-    row = view.conn.execute(select(published_reports)
-                            .where(published_reports.c.id == report_id)).first()
-    if row is None:
-        raise NotFound(f"已发布报告“{report_id}”不存在。")
-    return row
-
-
-def _head(row) -> dict:
-    return {"id": row.id, "year": row.year, "through": row.through, "title": row.title,
-            "published_on": row.published_on, "position": row.position,
-            "recorded_at": row.recorded_at}
-
-
 class PublishedOut(Schema):
     id = fields.String(metadata={"description": "报告编号 R0001…"})
     year = fields.Integer()
@@ -321,19 +227,12 @@ class PublishedArgs(AsOfArgs):
 
 def published_list(view: QueryView, args: dict) -> list[dict]:
     _check_role(view)
-    rows = view.conn.execute(select(published_reports).order_by(published_reports.c.position))
-    return [_head(r) for r in rows]
+    return reports.published_list(view)
 
 
 def published_report(view: QueryView, args: dict) -> dict:
     _check_role(view)
-    row = _published_row(view, args["id"])
-    published, items = json.loads(row.figures), json.loads(row.items)
-    report = Report(view.conn, Period.parse(row.year, row.through))
-    now = figures(report)
-    return {**_head(row), "figures": published, "recomputed": now,
-            "differences": differences(view, row.position, published, items, now,
-                                       report.all_items())}
+    return reports.published_report(view, args["id"])
 
 
 QUERIES = [

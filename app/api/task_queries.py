@@ -1,22 +1,19 @@
-"""The task ledger (督办台账), one task and its history, and the appraisal (考评).
-
-Who reads what: dispatchers, admins and inspectors every task; a unit reporter the tasks its unit
-leads or helps with (co-unit); a leader the tasks they lead (the task's ``leader``).
-"""
+"""The task ledger (督办台账), one task and its history, and the appraisal (考评), from
+``app/views/tasks`` (who reads what: ``Scope.tasks``)."""
 from __future__ import annotations
 
 from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from sqlalchemy import exists, select
 
-from ..commands.task_rules import CLOSED, LIGHTS, feedback_due, leader_name, task_light
-from ..domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER
-from ..domain.errors import Forbidden, NotFound
+from ..commands.task_rules import LIGHTS
+from ..domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER
+from ..domain.errors import Forbidden
 from ..domain.vocab import TASK_SOURCES, TASK_STATUSES, stream
-from ..projections.tasks import split_units, task_feedbacks, task_units, tasks
-from ..workdays import WorkCalendar, light_settings
-from ..workdays import current as current_calendar
+from ..projections.tasks import split_units
+from ..projections.tasks import tasks as task_table
+from ..views import tasks
+from ..views.scope import Scope
 from .event_queries import EventOut, event_json
 from .pages import Page
 from .queries import AsOfArgs, QuerySpec, QueryView
@@ -25,7 +22,7 @@ LEDGER_FIELDS = ("id", "title", "source", "source_ref", "lead_unit", "co_units",
                  "deadline", "status", "light", "key", "acknowledged_date", "feedback_count",
                  "last_feedback_date", "urge_count", "extension_count", "completed_date",
                  "days_to_complete", "on_time", "rating", "version")
-READ_ALL = (ADMIN, DISPATCHER, INSPECTOR, "system")
+APPRAISAL_ROLES = (ADMIN, DISPATCHER, INSPECTOR, LEADER, "system")
 
 
 class LedgerArgs(AsOfArgs):
@@ -76,68 +73,6 @@ class TaskDetailOut(TaskOut):
     light_name = fields.String(allow_none=True)
 
 
-class Lighting:
-    """The light of ledger rows on one day, with the app's calendar and settings."""
-
-    def __init__(self, today: date, cal: WorkCalendar | None = None,
-                 settings: tuple[int, int] | None = None) -> None:
-        self.today = today
-        self.cal = cal or current_calendar()
-        self.warn, self.ack = settings or light_settings()
-
-    def sql(self, t):
-        """The same light as a SQL expression over the ledger's columns."""
-        return light_case(t, light_thresholds(self.today, self.cal, self.warn, self.ack))
-
-    def __call__(self, row) -> str | None:
-        return task_light(row.status, row.deadline, row.assigned_on, row.acknowledged_date,
-                          row.feedback_cycle, row.last_feedback_date, self.today, self.cal,
-                          self.warn, self.ack)
-
-
-def light_thresholds(today: date, cal: WorkCalendar, warn: int, ack: int) -> dict[str, str]:
-    """The day's light as date thresholds, so that SQL can compute it (filters, sorting, the daily
-    job over every task): each working-day count is monotone in its date, so "within n working
-    days" is "before a certain day". ``test_task_rules`` holds the SQL to ``task_light``."""
-    from datetime import timedelta
-
-    def earliest(ok) -> date:
-        """The earliest day d <= today with ok(d), walking back while ok holds."""
-        d = today
-        while ok(d - timedelta(days=1)):
-            d -= timedelta(days=1)
-        return d
-
-    bound = today - timedelta(days=400)
-    return {
-        "today": today.isoformat(),
-        # yellow when deadline < the (warn+1)-th working day after today
-        "warn": cal.add(today, warn + 1).isoformat(),
-        # yellow when assigned before this day and still unacknowledged
-        "ack": earliest(lambda d: d > bound and cal.count(d, today, stop=ack + 1) <= ack).isoformat(),
-        # yellow when the last feedback (or acknowledgement, or assignment) is before this day
-        **{f"feedback_{c}": earliest(lambda d, c=c: d > bound and feedback_due(c, d, cal) >= today)
-           .isoformat() for c in ("weekly", "monthly")},
-    }
-
-
-def light_case(t, th: dict[str, str]):
-    """API.md's light as a SQL expression over the task ledger's columns ``t``."""
-    from sqlalchemy import and_, case, func, literal, null, or_
-
-    since = func.coalesce(t.last_feedback_date, t.acknowledged_date, t.assigned_on)
-    return case(
-        (t.status.in_(CLOSED), null()),
-        (t.deadline < th["today"], literal("red")),
-        (or_(t.deadline < th["warn"],
-             and_(t.status == "assigned", t.assigned_on < th["ack"]),
-             and_(t.status.in_(("assigned", "in_progress")), or_(
-                 and_(t.feedback_cycle == "weekly", since < th["feedback_weekly"]),
-                 and_(t.feedback_cycle == "monthly", since < th["feedback_monthly"])))),
-         literal("yellow")),
-        else_=literal("green"))
-
-
 def task_json(row, light: str | None, detail: bool = False) -> dict:
     m = row._mapping
     out = {k: m[k] for k in LEDGER_FIELDS if k not in ("co_units", "light")}
@@ -153,56 +88,19 @@ def task_json(row, light: str | None, detail: bool = False) -> dict:
     return out
 
 
-def visible(view: QueryView):
-    """The condition of the tasks the actor may read (None: all)."""
-    actor = view.actor
-    if actor.role in READ_ALL:
-        return None
-    if actor.role == UNIT_REPORTER:
-        return exists().where(task_units.c.task == tasks.c.id, task_units.c.unit == actor.unit)
-    if actor.role == LEADER:
-        return tasks.c.leader == leader_name(actor)
-    raise Forbidden("您的角色无权查看督办事项。")
-
-
-def ledger_select(view: QueryView, args: dict, light: "Lighting | None" = None):
-    """The ledger's rows as one SELECT in id order (the API pages it; exports read it through)."""
-    conds = [c for c in (
-        (light or Lighting(view.today)).sql(tasks.c) == args["light"] if "light" in args else None,
-        visible(view),
-        tasks.c.status == args["status"] if "status" in args else None,
-        tasks.c.source == args["source"] if "source" in args else None,
-        tasks.c.key == args["key"] if "key" in args else None,
-        exists().where(task_units.c.task == tasks.c.id, task_units.c.unit == args["unit"])
-        if "unit" in args else None,
-    ) if c is not None]
-    return select(tasks).where(*conds).order_by(tasks.c.id)
-
-
-def ledger_rows(view: QueryView, args: dict, light: "Lighting | None" = None) -> list:
-    return list(view.conn.execute(ledger_select(view, args, light)))
-
-
 def list_tasks(view: QueryView, args: dict) -> Page:
-    light = Lighting(view.today)
-    return Page(ledger_select(view, args, light),
-                lambda rows: [task_json(row, light(row)) for row in rows], tasks.c.id)
+    light = tasks.Lighting(view.today)
+    q = tasks.ledger(Scope(view.actor), view.today, lighting=light, **args)
+    return Page(q, lambda rows: [task_json(row, light(row)) for row in rows], task_table.c.id)
 
 
 def one_task(view: QueryView, task_id: str):
-    row = view.conn.execute(select(tasks).where(tasks.c.id == task_id)).first()
-    if row is None:
-        raise NotFound(f"督办事项“{task_id}”不存在。")
-    cond = visible(view)
-    if cond is not None and view.conn.execute(
-            select(tasks.c.id).where(tasks.c.id == task_id, cond)).first() is None:
-        raise Forbidden("只能查看本单位承办或本人督办的事项。")
-    return row
+    return tasks.one(view.conn, Scope(view.actor), task_id)
 
 
 def get_task(view: QueryView, args: dict) -> dict:
     row = one_task(view, args["id"])
-    return task_json(row, Lighting(view.today)(row), detail=True)
+    return task_json(row, tasks.Lighting(view.today)(row), detail=True)
 
 
 def task_history(view: QueryView, args: dict) -> list[dict]:
@@ -257,102 +155,14 @@ class AppraisalOut(Schema):
     units = fields.List(fields.Nested(UnitAppraisalOut))
 
 
-def ratio(part: int, whole: int) -> float:
-    return round(part / whole, 4) if whole else 0.0
-
-
-def period_end(year: int, through: str | None, today: date) -> date:
-    if through and len(through) == 10:
-        return date.fromisoformat(through)
-    if through:
-        month = int(through[5:7])
-        nxt = date(year + (month == 12), month % 12 + 1, 1)
-        return date.fromordinal(nxt.toordinal() - 1)
-    return today if year == today.year else date(year, 12, 31)
-
-
-def feedback_record(row, dates: list[str], today: date, cal: WorkCalendar) -> tuple[int, int]:
-    """(feedbacks given by their due day, feedbacks due) of the lead unit under the task's rhythm;
-    a feedback due and not given by today counts as due and late."""
-    if row.feedback_cycle not in ("weekly", "monthly"):
-        return 0, 0
-    since = date.fromisoformat(row.first_acknowledged_date or row.registered_on)
-    on_time = due_count = 0
-    for d in dates:
-        day = date.fromisoformat(d)
-        due = feedback_due(row.feedback_cycle, since, cal)
-        due_count += 1
-        on_time += day <= due
-        since = day
-    if row.status in ("assigned", "in_progress"):
-        due = feedback_due(row.feedback_cycle, since, cal)
-        if due is not None and due < today:
-            due_count += 1
-    return on_time, due_count
-
-
-def appraisal(view: QueryView, year: int, end: date) -> dict:
-    light = Lighting(view.today)
-    cal = light.cal
-    q = select(tasks).where(tasks.c.registered_on >= f"{year:04d}-01-01",
-                            tasks.c.registered_on <= end.isoformat()).order_by(tasks.c.id)
-    rows = list(view.conn.execute(q))
-    feedbacks: dict[str, list[str]] = {}
-    for t, d in view.conn.execute(select(task_feedbacks.c.task, task_feedbacks.c.on_date)
-                                  .order_by(task_feedbacks.c.task, task_feedbacks.c.seq)):
-        feedbacks.setdefault(t, []).append(d)
-    by_source = dict.fromkeys(TASK_SOURCES, 0)
-    by_status = dict.fromkeys(TASK_STATUSES, 0)
-    by_light = dict.fromkeys(LIGHTS, 0)
-    units: dict[str, dict] = {}
-    for r in rows:
-        by_source[r.source] += 1
-        by_status[r.status] += 1
-        lt = light(r)
-        if lt:
-            by_light[lt] += 1
-        if r.status == "withdrawn":
-            continue  # a withdrawn task is no unit's work to be appraised on
-        u = units.setdefault(r.lead_unit, {"unit": r.lead_unit, "assigned": 0, "completed": 0,
-                                           "completed_on_time": 0, "_ack": 0, "_fb": 0,
-                                           "_fb_due": 0, "_rated": 0, "_satisfied": 0})
-        u["assigned"] += 1
-        if r.status == "completed":
-            u["completed"] += 1
-            u["completed_on_time"] += bool(r.on_time)
-        if r.first_acknowledged_date and r.first_acknowledged_date <= \
-                cal.add(date.fromisoformat(r.registered_on), light.ack).isoformat():
-            u["_ack"] += 1
-        fb, due = feedback_record(r, feedbacks.get(r.id, []), view.today, cal)
-        u["_fb"] += fb
-        u["_fb_due"] += due
-        if r.rating:
-            u["_rated"] += 1
-            u["_satisfied"] += r.rating in ("satisfied", "basically_satisfied")
-    out_units = []
-    for code in sorted(units):
-        u = units[code]
-        out_units.append({
-            "unit": code, "assigned": u["assigned"], "completed": u["completed"],
-            "completed_on_time": u["completed_on_time"],
-            "on_time_rate": ratio(u["completed_on_time"], u["completed"]),
-            "acknowledged_on_time_rate": ratio(u["_ack"], u["assigned"]),
-            "feedback_on_time_rate": ratio(u["_fb"], u["_fb_due"]),
-            "satisfaction_rate": ratio(u["_satisfied"], u["_rated"])})
-    completed = by_status["completed"]
-    on_time = sum(1 for r in rows if r.status == "completed" and r.on_time)
-    return {"total": len(rows), "by_source": by_source, "by_status": by_status,
-            "by_light": by_light, "completed": completed, "completed_on_time": on_time,
-            "on_time_rate": ratio(on_time, completed), "units": out_units}
-
-
 def report_tasks(view: QueryView, args: dict) -> dict:
-    if view.actor.role not in READ_ALL + (LEADER,):
+    if view.actor.role not in APPRAISAL_ROLES:
         raise Forbidden("您的角色无权查看全区督办考评数据。")
     through = args.get("through")
     year = args.get("year") or (int(through[:4]) if through else view.today.year)
-    end = period_end(year, through, view.today)
-    return {"year": year, "through": end.isoformat(), **appraisal(view, year, end)}
+    end = tasks.period_end(year, through, view.today)
+    return {"year": year, "through": end.isoformat(),
+            **tasks.appraisal(view.conn, view.today, year, end)}
 
 
 TAGS = ("督办事项",)

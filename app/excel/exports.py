@@ -2,8 +2,8 @@
 
 Every export reads the projection tables through ``reading(services, as_of)``: live, or a
 snapshot folded from the events recorded up to the instant, so a sheet can be reproduced as it
-stood on the day it was sent. The sheets themselves are built in ``sheets_problems`` and
-``sheets_projects``.
+stood on the day it was sent. The sheets (``sheets_*``) take their rows from ``app/views``, with
+the reader's scope; the staff pages' 导出 runs these same exports.
 """
 from __future__ import annotations
 
@@ -12,15 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO, Any, Callable, Mapping
 
-from sqlalchemy import select
-
-from ..api.event_queries import FEED_ROLES
-from ..api.queries import QueryView, reading
 from ..audit.checkpoints import checkpoint_line, latest
 from ..bootstrap import Services
 from ..domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER, Actor
 from ..domain.errors import Forbidden, InvalidCommand
-from ..projections.units import units
+from ..views.reading import QueryView, reading
+from ..views.scope import FEED_ROLES, Scope
+from ..views.units import unit_names
 from .ledger import Sheet, write_ledger
 
 ALL = (ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER)
@@ -36,6 +34,8 @@ class ExportContext:
     params: dict[str, Any]
     org: str
     instant: datetime  # the as-of instant, or now
+    # a condition on a sheet's key column narrowing its rows (a staff page's filters), or None
+    narrow: Callable[[Any], Any] | None = None
     _units: dict[str, str] | None = field(default=None, repr=False)
 
     @property
@@ -46,10 +46,14 @@ class ExportContext:
     def actor(self) -> Actor:
         return self.view.actor
 
+    def narrowed(self, query, key):
+        """``query`` with only the rows whose ``key`` the narrowing keeps."""
+        return query if self.narrow is None else query.where(self.narrow(key))
+
     @property
-    def unit_scope(self) -> str | None:
-        """A unit reporter's exports cover their own unit only."""
-        return self.actor.unit if self.actor.role == UNIT_REPORTER else None
+    def scope(self) -> Scope:
+        """What the reader may see: every sheet reads through it."""
+        return Scope(self.actor)
 
     @property
     def month(self) -> str:
@@ -76,7 +80,7 @@ class ExportContext:
 
     def unit_names(self) -> dict[str, str]:
         if self._units is None:
-            self._units = dict(self.conn.execute(select(units.c.code, units.c.name)).all())
+            self._units = unit_names(self.conn)
         return self._units
 
     def unit_name(self, code: str | None) -> str | None:
@@ -151,8 +155,9 @@ def export_specs() -> dict[str, ExportSpec]:
 
 def run_export(services: Services, name: str, target: str | IO[bytes], actor: Actor, *,
                as_of: datetime | None = None, params: Mapping[str, Any] | None = None,
-               org: str | None = None) -> int:
-    """Write export ``name`` to ``target`` as of ``as_of`` (None: now); returns data rows written."""
+               org: str | None = None, narrow: Callable[[Any], Any] | None = None) -> int:
+    """Write export ``name`` to ``target`` as of ``as_of`` (None: now); returns data rows written.
+    ``narrow``: a condition on the key of the sheet's rows (ledgers whose rows are keyed)."""
     specs = export_specs()
     if name not in specs:
         raise InvalidCommand(f"没有名为“{name}”的导出，可选：{'、'.join(specs)}。")
@@ -169,18 +174,21 @@ def run_export(services: Services, name: str, target: str | IO[bytes], actor: Ac
     instant = as_of or now
     if spec.uses_projections:
         with reading(services, as_of) as (conn, position):
-            return _write(services, spec, conn, position, actor, as_of, instant, params, org, target)
+            return _write(services, spec, conn, position, actor, as_of, instant, params, org,
+                          target, narrow)
     position = services.store.position_at(as_of) if as_of is not None else None
     with services.engine.connect() as conn:
-        return _write(services, spec, conn, position, actor, as_of, instant, params, org, target)
+        return _write(services, spec, conn, position, actor, as_of, instant, params, org, target,
+                      narrow)
 
 
-def _write(services, spec, conn, position, actor, as_of, instant, params, org, target) -> int:
+def _write(services, spec, conn, position, actor, as_of, instant, params, org, target,
+           narrow) -> int:
     view = QueryView(services, conn, actor, position, as_of)
     ctx = ExportContext(view, params, org or os.environ.get("EXCEL_ORG_NAME") or DEFAULT_ORG,
-                        instant)
-    if ctx.unit_scope:
-        ctx.org = ctx.unit_name(ctx.unit_scope) or ctx.org
+                        instant, narrow)
+    if ctx.scope.unit:
+        ctx.org = ctx.unit_name(ctx.scope.unit) or ctx.org
     sheets = list(spec.build(ctx))
     # every export carries the latest signed checkpoint as of its instant (see app/audit), on the
     # line under the title: a line under the table would be read back as a row where the

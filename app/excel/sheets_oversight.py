@@ -2,28 +2,21 @@
 entries (入库) and the reserve (储备项目库)."""
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from typing import Iterator
 
-from sqlalchemy import func, select
-
-from ..api.problem_queries import list_bulletins, list_inspections, list_meetings
 from ..domain.vocab import INSPECTION_KINDS, LEVELS, PROJECT_CATEGORIES, PROJECT_STAGES
-from ..projections.problems import problem_dispatches, problems
-from ..projections.projects import projects
 from ..reports.summary import stats_threshold
+from ..projections.projects import projects as project_table
+from ..views import oversight, projects
 from .exports import ExportContext
 from .ledger import Col, Sheet
-from .sheets_projects import _scoped_projects
 
 
 def meeting_ledger(ctx: ExportContext) -> list[Sheet]:
     """Each dispatch meeting, with the problems dispatched at it."""
-    rows = list_meetings(ctx.view, {})
-    counts = dict(ctx.conn.execute(
-        select(problem_dispatches.c.meeting, func.count(func.distinct(problem_dispatches.c.problem)))
-        .where(problem_dispatches.c.meeting.is_not(None))
-        .group_by(problem_dispatches.c.meeting)).all())
+    rows = oversight.meetings(ctx.conn, ctx.scope)
+    counts = oversight.problems_per_meeting(ctx.conn)
     cols = [Col("序号", 6, "int"), Col("编号", 10), Col("调度级别", 10), Col("会议日期", 11, "date"),
             Col("主持人", 10), Col("会议议题", 40, "wrap"), Col("参会人员", 30, "wrap"),
             Col("调度问题（个）", 10, "int")]
@@ -39,15 +32,9 @@ def meeting_ledger(ctx: ExportContext) -> list[Sheet]:
 
 def inspection_ledger(ctx: ExportContext) -> list[Sheet]:
     """Inspections with the problems each found, and the bulletins (督查通报) that cite them."""
-    rows = list_inspections(ctx.view, {})
+    rows = oversight.inspections(ctx.conn, ctx.scope)
     names = ctx.unit_names()
-    found: dict[str, list[str]] = defaultdict(list)
-    q = select(problems.c.inspection, problems.c.id).where(problems.c.inspection.is_not(None))
-    if ctx.unit_scope:  # a unit reporter counts the problems of its own unit only
-        q = q.where((problems.c.unit == ctx.unit_scope)
-                    | (problems.c.responsible_unit == ctx.unit_scope))
-    for r in ctx.conn.execute(q.order_by(problems.c.id)):
-        found[r.inspection].append(r.id)
+    found = oversight.problems_found(ctx.conn, ctx.scope)
     cols = [Col("序号", 6, "int"), Col("督查编号", 10), Col("督查类型", 12), Col("督查日期", 11, "date"),
             Col("督查人员", 18, "wrap"), Col("督查对象", 24, "wrap"), Col("督查情况", 40, "wrap"),
             Col("发现问题（个）", 10, "int"), Col("问题编号", 16, "wrap")]
@@ -62,7 +49,7 @@ def inspection_ledger(ctx: ExportContext) -> list[Sheet]:
     shown = {r["id"] for r in rows}
     bulletin_rows = [[i, b["number"], b["title"], b["date"],
                       "、".join(x for x in b["inspections"] if x in shown)]
-                     for i, b in enumerate(list_bulletins(ctx.view, {}), 1)]
+                     for i, b in enumerate(oversight.bulletins(ctx.conn, ctx.scope), 1)]
     return [Sheet("督查记录", "纪检督查记录台账", ctx.subtitle(), cols, out,
                   totals=["合计", f"{len(rows)} 次", None, None, None, None, None,
                           sum(len(found.get(r["id"], [])) for r in rows), None],
@@ -73,9 +60,7 @@ def inspection_ledger(ctx: ExportContext) -> list[Sheet]:
 def stats_entries(ctx: ExportContext) -> list[Sheet]:
     """Projects entered into the statistics database (入库), in the order of their entry."""
     threshold = stats_threshold()
-    rows = ctx.conn.execute(_scoped_projects(ctx, select(projects)
-                                             .where(projects.c.stats_entry_on.is_not(None)))
-                            .order_by(projects.c.stats_entry_on, projects.c.code)).all()
+    rows = ctx.conn.execute(projects.entered(ctx.scope)).all()
     cols = [Col("序号", 6, "int"), Col("入库日期", 11, "date"), Col("项目编码", 12),
             Col("项目名称", 30, "wrap"), Col("项目类别", 10), Col("项目阶段", 10),
             Col("责任单位", 18, "wrap"), Col("总投资（万元）", 14, "money"),
@@ -94,9 +79,7 @@ def stats_entries(ctx: ExportContext) -> list[Sheet]:
 
 def reserve(ctx: ExportContext) -> list[Sheet]:
     """The reserve (储备项目库): projects in stage 储备."""
-    rows = ctx.conn.execute(_scoped_projects(ctx, select(projects)
-                                             .where(projects.c.stage == "reserve"))
-                            .order_by(projects.c.code)).all()
+    rows = ctx.conn.execute(ctx.narrowed(projects.reserve(ctx.scope), project_table.c.code)).all()
     cols = [Col("序号", 6, "int"), Col("项目编码", 12), Col("项目名称", 32, "wrap"),
             Col("项目类别", 10), Col("业主单位", 18, "wrap"), Col("责任单位", 18, "wrap"),
             Col("总投资（万元）", 14, "money"), Col("计划开工日期", 12, "date"),

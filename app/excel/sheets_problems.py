@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Iterator
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
-from ..api.problem_queries import dispatch_stats, is_overdue
-from ..api.problem_queries import rectification as rect_stats
+from ..domain.statuses import ProblemStatus
 from ..domain.vocab import (
     EVENT_NAMES,
     INSPECTION_KINDS,
@@ -20,19 +19,13 @@ from ..domain.vocab import (
 from ..events.model import parse_instant
 from ..projections.oversight import inspections
 from ..projections.problems import problems
-from ..projections.projects import projects
+from ..views import dispatch
+from ..views.problems import export_rows, is_overdue
 from .exports import ExportContext
+from ..reports.summary import Period
 from .ledger import Col, Sheet
 
 STREAM = {"stream_results": True, "yield_per": 2000}  # a server-side cursor on PostgreSQL
-
-
-def _scoped(ctx: ExportContext, query):
-    """Unit reporters see the problems raised by or assigned to their unit (as the API does)."""
-    unit = ctx.unit_scope
-    if unit is None:
-        return query
-    return query.where(or_(problems.c.unit == unit, problems.c.responsible_unit == unit))
 
 
 def _overdue_days(row, day: date) -> int | None:
@@ -52,9 +45,7 @@ LEDGER_COLUMNS = [
 
 def problem_ledger(ctx: ExportContext) -> list[Sheet]:
     day = ctx.view.today
-    q = _scoped(ctx, select(problems, projects.c.name.label("project_name"))
-                .select_from(problems.outerjoin(projects, projects.c.code == problems.c.project))
-                .order_by(problems.c.id))
+    q = ctx.narrowed(export_rows(ctx.scope), problems.c.id)
     names = ctx.unit_names()
 
     def rows() -> Iterator[list]:
@@ -73,20 +64,18 @@ def problem_ledger(ctx: ExportContext) -> list[Sheet]:
 
 def rectification(ctx: ExportContext) -> list[Sheet]:
     day = ctx.view.today
-    q = _scoped(ctx, select(problems, projects.c.name.label("project_name"),
-                            inspections.c.on_date.label("inspected_on"),
-                            inspections.c.kind.label("inspection_kind"))
-                .select_from(problems
-                             .outerjoin(projects, projects.c.code == problems.c.project)
-                             .outerjoin(inspections, inspections.c.id == problems.c.inspection))
-                .where(problems.c.source == "inspection", problems.c.status != "withdrawn")
-                .order_by(problems.c.inspection, problems.c.id))
+    rows = export_rows(ctx.scope, source="inspection").subquery("found")
+    q = (select(rows, inspections.c.on_date.label("inspected_on"),
+                inspections.c.kind.label("inspection_kind"))
+         .select_from(rows.outerjoin(inspections, inspections.c.id == rows.c.inspection))
+         .where(rows.c.status != ProblemStatus.WITHDRAWN)
+         .order_by(rows.c.inspection, rows.c.id))
     names = ctx.unit_names()
 
     def items() -> Iterator[list]:
         for i, r in enumerate(ctx.conn.execute(q.execution_options(**STREAM)), 1):
             unit = r.responsible_unit or r.unit
-            done = "已整改" if r.status == "resolved" else (
+            done = "已整改" if r.status == ProblemStatus.RESOLVED else (
                 "逾期未整改" if is_overdue(r, day) else "整改中")
             yield [i, r.inspection, r.inspected_on, INSPECTION_KINDS.get(r.inspection_kind),
                    r.id, r.project_name or r.project, r.description, names.get(unit, unit),
@@ -97,7 +86,7 @@ def rectification(ctx: ExportContext) -> list[Sheet]:
                  Col("存在问题", 36, "wrap"), Col("责任单位", 16, "wrap"),
                  Col("整改措施", 30, "wrap"), Col("整改时限", 11, "date"), Col("整改情况", 11),
                  Col("销号日期", 11, "date")]
-    per_unit = rect_stats(ctx.view, {})
+    per_unit = dispatch.rectification_rows(ctx.conn, day.isoformat(), ctx.scope)
     total = {k: sum(s[k] for s in per_unit) for k in ("total", "resolved", "in_progress", "overdue")}
     unit_cols = [Col("序号", 6, "int"), Col("责任单位", 24, "wrap"), Col("问题数", 10, "int"),
                  Col("已整改", 10, "int"), Col("整改中", 10, "int"), Col("逾期", 10, "int"),
@@ -112,7 +101,10 @@ def rectification(ctx: ExportContext) -> list[Sheet]:
 
 
 def dispatch_statistics(ctx: ExportContext) -> list[Sheet]:
-    stats = dispatch_stats(ctx.view, {})
+    """The statistics of ``app/views/dispatch.py``: of the year through ``month`` when asked for
+    one (as the staff page 调度统计 shows them), else of all time."""
+    span = Period(ctx.year, ctx.through) if ctx.params.get("month") else dispatch.ALL_TIME
+    stats = dispatch.statistics(ctx.conn, span, ctx.view.today.isoformat(), ctx.scope)
     by_level = stats["by_level"]
     level_cols = [Col("调度级别", 14), Col("召开调度会（次）", 14, "int"),
                   Col("调度问题（个）", 14, "int"), Col("已解决（个）", 14, "int"),
@@ -129,9 +121,11 @@ def dispatch_statistics(ctx: ExportContext) -> list[Sheet]:
                   s["overdue"], s["resolved"] / s["dispatched"] if s["dispatched"] else None]
                  for i, s in enumerate(by_unit, 1)]
     u = [sum(s[k] for s in by_unit) for k in ("dispatched", "resolved", "in_progress", "overdue")]
-    note = "说明：问题按最后一次核验时所在级别计入“已解决”；一个问题在多个级别调度的，各级分别计数。"
+    note = ("说明：调度问题为期间内有调度意见的问题，已解决为期间内核验销号且此后未重新打开的问题；"
+            "问题按核验时所在级别计入“已解决”；一个问题在多个级别调度的，各级分别计数；"
+            "按责任单位为问题现在的责任单位。")
     return [
-        Sheet("按调度级别", "重大项目三级调度统计表（按调度级别）", ctx.subtitle(), level_cols,
+        Sheet("按调度级别", "重大项目三级调度统计表（按调度级别）", ctx.subtitle(period=span is not dispatch.ALL_TIME), level_cols,
               level_rows, totals=["合计", *sums, sums[2] / sums[1] if sums[1] else None],
               notes=[note]),
         Sheet("按责任单位", "重大项目调度问题办理情况（按责任单位）", ctx.subtitle(), unit_cols,

@@ -2,28 +2,17 @@
 (双过半), the published fast/slow list (红黑榜) and the project list in its import form."""
 from __future__ import annotations
 
-from collections import defaultdict
 
-from sqlalchemy import select
-
-from ..api.job_queries import publicity_for_period, publicity_latest
-from ..api.project_queries import annual_plan_amounts, plan_ratio, ytd_investment
 from ..domain.vocab import PROJECT_CATEGORIES, PROJECT_STAGES
-from ..projections.problems import OPEN_STATUSES, problems
-from ..projections.projects import monthly_progress, projects
 from ..reports.summary import Period, unit_standings
+from ..projections.projects import projects as project_table
+from ..views import jobs, projects
+from ..views.problems import open_by_project
 from .exports import ExportContext
 from .ledger import Col, Sheet
 from .publicity_sheet import fast_slow_sheet
 
 CATEGORY_ORDER = {c: i for i, c in enumerate(PROJECT_CATEGORIES)}
-
-
-def _scoped_projects(ctx: ExportContext, query):
-    unit = ctx.unit_scope
-    if unit is None:
-        return query
-    return query.where((projects.c.owner_unit == unit) | (projects.c.responsible_unit == unit))
 
 
 def _sum(values) -> float:
@@ -48,19 +37,13 @@ def progress_table(ctx: ExportContext) -> list[Sheet]:
     """
     month, year = ctx.month, ctx.year
     conn = ctx.conn
-    rows = conn.execute(_scoped_projects(ctx, select(projects)
-                                         .where(projects.c.stage != "reserve"))).all()
+    rows = conn.execute(ctx.narrowed(projects.major(ctx.scope), project_table.c.code)).all()
     rows.sort(key=lambda r: (CATEGORY_ORDER.get(r.category, 9), r.code))
     codes = [r.code for r in rows]
-    plans = annual_plan_amounts(conn, year, codes)
-    ytd = ytd_investment(conn, year, through=month, codes=codes)
-    this = {r.project: r for r in conn.execute(
-        select(monthly_progress).where(monthly_progress.c.period == month))}
-    open_problems: dict[str, list[str]] = defaultdict(list)
-    for r in conn.execute(select(problems.c.project, problems.c.description)
-                          .where(problems.c.status.in_(OPEN_STATUSES), problems.c.project.is_not(None))
-                          .order_by(problems.c.id)):
-        open_problems[r.project].append(r.description)
+    plans = projects.annual_plan_amounts(conn, year, codes)
+    ytd = projects.ytd_investment(conn, year, through=month, codes=codes)
+    this = projects.month_progress(conn, month)
+    open_problems = open_by_project(conn)
     out = []
     for i, r in enumerate(rows, 1):
         p = this.get(r.code)
@@ -68,7 +51,8 @@ def progress_table(ctx: ExportContext) -> list[Sheet]:
         out.append([i, r.code, r.name, PROJECT_CATEGORIES.get(r.category),
                     PROJECT_STAGES.get(r.stage), ctx.unit_name(r.responsible_unit), r.leader,
                     r.total_investment, plans.get(r.code), month,
-                    p.month_investment if p else None, done, plan_ratio(done, plans.get(r.code)),
+                    p.month_investment if p else None, done,
+                    projects.plan_ratio(done, plans.get(r.code)),
                     p.image_progress if p else None, "\n".join(open_problems.get(r.code, []))])
     plan_total = _sum(plans.values())
     done_total = _sum(ytd.get(c, 0.0) for c in codes)
@@ -86,8 +70,8 @@ def progress_table(ctx: ExportContext) -> list[Sheet]:
 def double_half(ctx: ExportContext) -> list[Sheet]:
     period = Period(ctx.year, ctx.through)
     standings = unit_standings(ctx.conn, period)
-    if ctx.unit_scope:
-        standings = [s for s in standings if s.unit == ctx.unit_scope]
+    if ctx.scope.unit:
+        standings = [s for s in standings if s.unit == ctx.scope.unit]
     cols = [Col("序号", 6, "int"), Col("单位", 24, "wrap"), Col("年度投资任务（万元）", 14, "money"),
             Col("序时进度应完成（万元）", 15, "money"), Col("累计完成投资（万元）", 14, "money"),
             Col("完成年度任务", 12, "pct"), Col("序时进度", 10, "pct"), Col("是否达到序时进度", 12)]
@@ -109,8 +93,7 @@ def double_half(ctx: ExportContext) -> list[Sheet]:
 def fast_slow(ctx: ExportContext) -> list[Sheet]:
     """The list as it was published (the FastSlowListPublished event), not recomputed."""
     month = ctx.params.get("month")
-    listed = (publicity_for_period(ctx.view, {"period": month}) if month
-              else publicity_latest(ctx.view, {}))
+    listed = jobs.published_list(ctx.conn, ctx.view.services.tz, month)
     return [fast_slow_sheet(listed, ctx.subtitle())]
 
 
@@ -120,8 +103,8 @@ def project_list(ctx: ExportContext) -> list[Sheet]:
 
     year = ctx.year
     conn = ctx.conn
-    rows = conn.execute(_scoped_projects(ctx, select(projects)).order_by(projects.c.code)).all()
-    plans = annual_plan_amounts(conn, year, [r.code for r in rows])
+    rows = conn.execute(projects.ledger(ctx.scope)).all()
+    plans = projects.annual_plan_amounts(conn, year, [r.code for r in rows])
     widths = (12, 26, 10, 10, 18, 18, 10, 13, 7, 14, 12)
     kinds = ("text", "wrap", "text", "text", "wrap", "wrap", "text", "money", "int", "money",
              "date")

@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import math
 
-from ..api.funding_queries import funding_rows
 from ..domain.errors import InvalidCommand
 from ..domain.vocab import FUNDING_STAGES
+from ..views import funding
 from .exports import ExportContext
 from .ledger import Col, Sheet
 
 
 def funding_ledger(ctx: ExportContext) -> list[Sheet]:
     """Every funding entry in business order, with the totals per stage under it."""
-    rows = funding_rows(ctx.conn, {}, ctx.unit_scope)
+    rows = funding.rows(ctx.conn, ctx.scope, narrow=ctx.narrow)
     cols = [Col("序号", 6, "int"), Col("日期", 11, "date"), Col("项目编码", 12),
             Col("项目名称", 26, "wrap"), Col("资金来源", 14), Col("环节", 8),
             Col("金额（万元）", 14, "money"), Col("文号", 24, "wrap")]

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..api.task_queries import Lighting, appraisal, ledger_rows, period_end
+from ..views import tasks
 from ..commands.task_rules import LIGHTS
 from ..domain.vocab import FEEDBACK_CYCLES, RATINGS, TASK_SOURCES, TASK_STATUSES
 from ..projections.tasks import split_units
+from ..projections.tasks import tasks as task_table
 from .exports import ExportContext
 from .ledger import Col, Sheet
 
@@ -22,12 +23,14 @@ LEDGER_COLUMNS = [
 
 
 def task_ledger(ctx: ExportContext) -> list[Sheet]:
-    light = Lighting(ctx.view.today)
+    day = ctx.view.today
+    light = tasks.Lighting(day)
     names = ctx.unit_names()
     unit = lambda code: names.get(code, code)  # noqa: E731
 
     def rows() -> Iterator[list]:
-        for i, r in enumerate(ledger_rows(ctx.view, {}, light), 1):
+        q = ctx.narrowed(tasks.ledger(ctx.scope, day, lighting=light), task_table.c.id)
+        for i, r in enumerate(ctx.conn.execute(q), 1):
             lt = light(r)
             yield [i, r.id, r.notice_number, r.title, TASK_SOURCES.get(r.source), r.source_ref,
                    unit(r.lead_unit), "、".join(unit(u) for u in split_units(r.co_units)), r.leader,
@@ -38,7 +41,6 @@ def task_ledger(ctx: ExportContext) -> list[Sheet]:
                    "" if r.on_time is None else ("是" if r.on_time else "否"),
                    RATINGS.get(r.rating or "", "")]
 
-    day = ctx.view.today
     return [Sheet("督办台账", "督办事项台账", ctx.subtitle(), LEDGER_COLUMNS, rows(),
                   notes=[f"说明：亮灯按 {day:%Y年%m月%d日} 计：逾期未办结为红灯；距办理时限 3 个工作日内、"
                          "反馈逾期或交办后 2 个工作日未签收为黄灯；其余为绿灯。工作日按国家法定节假日安排计算。"])]
@@ -46,8 +48,8 @@ def task_ledger(ctx: ExportContext) -> list[Sheet]:
 
 def task_appraisal(ctx: ExportContext) -> list[Sheet]:
     year = ctx.year
-    end = period_end(year, ctx.params.get("month"), ctx.view.today)
-    f = appraisal(ctx.view, year, end)
+    end = tasks.period_end(year, ctx.params.get("month"), ctx.view.today)
+    f = tasks.appraisal(ctx.conn, ctx.view.today, year, end)
     names = ctx.unit_names()
     cols = [Col("序号", 6, "int"), Col("牵头单位", 24, "wrap"), Col("交办事项", 10, "int"),
             Col("已办结", 10, "int"), Col("按期办结", 10, "int"), Col("按期办结率", 11, "pct"),

@@ -15,14 +15,15 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from ..bootstrap import Services
-from ..domain.actors import UNIT_REPORTER, Actor
+from ..domain.actors import Actor
 from ..domain.errors import InvalidCommand
 from ..domain.vocab import PROBLEM_CATEGORIES, PROJECT_CATEGORIES, PROJECT_STAGES
 from ..projections.projects import projects
 from ..projections.units import units
+from ..views.scope import Scope
 from . import progress_import, project_import
 from .formula_safe import cell as safe_cell
 
@@ -82,10 +83,9 @@ def build_template(services: Services, kind: str, actor: Actor, month: str | Non
     month = template_month(today, month) if kind == "progress" else None
     with services.engine.connect() as conn:
         unit_rows = conn.execute(select(units.c.code, units.c.name).order_by(units.c.code)).all()
-        q = select(projects.c.code, projects.c.name).order_by(projects.c.code)
-        if actor.role == UNIT_REPORTER:
-            q = q.where(or_(projects.c.owner_unit == actor.unit,
-                            projects.c.responsible_unit == actor.unit))
+        q = (select(projects.c.code, projects.c.name)
+             .where(Scope(actor).projects(projects.c.owner_unit, projects.c.responsible_unit))
+             .order_by(projects.c.code))
         if kind == "progress":
             q = q.where(projects.c.stage != "reserve")
         project_rows = conn.execute(q).all()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from datetime import datetime
 
-from ..api.queries import reading
+from ..views.reading import reading
 from ..bootstrap import Services
 from ..domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER, Actor
 from ..domain.errors import Forbidden, InvalidCommand

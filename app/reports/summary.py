@@ -25,10 +25,10 @@ from sqlalchemy import Connection, Select, func, select
 from ..domain.vocab import INSPECTION_KINDS
 from ..projections.funding import funding_entries
 from ..projections.lists import project_lists
-from ..projections.oversight import bulletins, inspections, meetings
-from ..projections.problems import problem_dispatches, problem_verifications
+from ..projections.oversight import bulletins, inspections
 from ..projections.projects import annual_plans, monthly_progress, project_leaders, project_stages, projects
 from ..projections.units import unit_tasks
+from ..views import dispatch
 
 CATEGORIES = ("provincial", "municipal", "district", "key_push")
 RESERVE, PLANNED_NEW, NEW_START, CONTINUING = "reserve", "planned_new", "new_start", "continuing"
@@ -460,30 +460,22 @@ BASIS["new_starts.rate"] = ["new_starts.planned", "new_starts.started"]
 # -- dispatch ---------------------------------------------------------------------
 @count("dispatch.meetings")
 def _meetings(r: Report) -> Items:
-    return select(meetings.c.id).where(_in_period(meetings.c.on_date, r.period))
+    return dispatch.meetings_held(r.period)
 
 
 @count("dispatch.problems_dispatched")
 def _dispatched(r: Report) -> Items:
-    """Problems with at least one dispatch decision dated in the period."""
-    d = problem_dispatches
-    return select(d.c.problem).distinct().where(_in_period(d.c.on_date, r.period))
+    return dispatch.dispatched(r.period)
 
 
 @count("dispatch.problem_projects")
 def _problem_projects(r: Report) -> Items:
-    """Distinct projects among them (a code that is NULL or empty is no project)."""
-    d = problem_dispatches
-    return (select(d.c.project).distinct().where(_in_period(d.c.on_date, r.period))
-            .where(d.c.project.is_not(None)).where(d.c.project != ""))
+    return dispatch.problem_projects(r.period)
 
 
 @count("dispatch.problems_resolved")
 def _resolved(r: Report) -> Items:
-    """Problems verified resolved in the period and not reopened since (reopened_on unset)."""
-    v = problem_verifications
-    return (select(v.c.problem).distinct().where(_in_period(v.c.verified_on, r.period))
-            .where(v.c.reopened_on.is_(None)))
+    return dispatch.resolved(r.period)
 
 
 # -- statistics database entries (投资入库) -----------------------------------------

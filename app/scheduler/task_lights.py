@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select
 
-from ..api.task_queries import Lighting
+from ..views.tasks import Lighting
 from ..commands.task_rules import CLOSED
 from ..domain.errors import NotAllowed
 from ..projections.tasks import tasks

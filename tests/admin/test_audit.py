@@ -25,6 +25,27 @@ def test_event_log_filters(client, ui, svc):
     assert 'class="audit-row"' not in dated
 
 
+def test_event_search_reads_the_fields_not_the_text(district):
+    """Who acted and which unit: the JSON fields themselves, whole values only."""
+    from app.domain.actors import Actor
+    from app.events.search import EventQuery, search
+
+    svc = district
+    raised = svc.bus.execute("raise_problem", {
+        "category": "land", "source": "unit_report", "project": "XM001",
+        "description": '写着 "actor":"insp" 与 "unit":"U02" 的描述'}, Actor("rep1", "unit_reporter", "U01"))
+    with svc.engine.connect() as conn:
+        def found(**kw) -> list[str]:
+            return [r.stream_id for r in search(conn, EventQuery(**kw), 1000)]
+
+        assert found(actor="rep1") == [f"problem:{raised['id']}"]
+        assert found(actor="insp") == [] and found(actor="rep") == []
+        assert f"problem:{raised['id']}" in found(unit="U01")
+        assert f"problem:{raised['id']}" not in found(unit="U02")
+        assert found(unit="U0") == []
+        assert found(unit="U02", stream="project:") == ["project:XM002"]  # its registration
+
+
 def test_verify_button(client, ui, svc):
     ui.login("insp")
     token = hidden_inputs(client.get("/admin/audit/").text)["csrf_token"]

@@ -5,7 +5,7 @@ from io import BytesIO
 
 from openpyxl import load_workbook
 
-from app.domain.actors import SYSTEM
+from app.domain.actors import SYSTEM, Actor
 from tests.admin.ui import events_of
 
 
@@ -27,6 +27,23 @@ def _xlsx(response) -> list[tuple]:
     return list(ws.iter_rows(values_only=True))
 
 
+def _sheets(response) -> dict[str, list[tuple]]:
+    assert response.status_code == 200, response.text
+    wb = load_workbook(BytesIO(response.data))
+    return {ws.title: list(ws.iter_rows(values_only=True)) for ws in wb.worksheets}
+
+
+def _data(rows: list[tuple]) -> list[tuple]:
+    """The data rows of a government-format sheet: numbered in its first column (序号)."""
+    return [r for r in rows[3:] if isinstance(r[0], int)]
+
+
+def _api(client, username: str, path: str):
+    token = client.post("/api/v1/auth/token",
+                        json={"username": username, "password": "secret123"}).json["token"]
+    return client.get(path, headers={"Authorization": f"Bearer {token}"})
+
+
 def test_problem_ledger_filters_search_sort_page_and_export(client, ui, svc):
     ids = _raise(svc, 25)
     svc.bus.execute("dispatch_problem", {"id": ids[0], "level": 2, "decision": "协调",
@@ -44,10 +61,14 @@ def test_problem_ledger_filters_search_sort_page_and_export(client, ui, svc):
     assert "列表 (1)" in found.text
     asc = client.get("/admin/problems/?sort=1").text  # by id, ascending
     assert asc.index(ids[0]) < asc.index(ids[1])
+    # 导出 is the bureau's ledger, of the rows the filters and the search leave
     rows = _xlsx(client.get("/admin/problems/export/xlsx/?flt0_category=land"))
-    assert rows[0][0] == "编号" and "状态" in rows[0]
-    assert len(rows) - 1 == 12  # every matching row, not one page
-    assert {r[rows[0].index("问题类别")] for r in rows[1:]} == {"土地指标"}
+    assert rows[0][0] == "重大项目问题台账" and rows[2][:2] == ("序号", "问题编号")
+    assert len(_data(rows)) == 12  # every matching row, not one page
+    assert {r[rows[2].index("问题类别")] for r in _data(rows)} == {"土地指标"}
+    assert [r[1] for r in _data(_xlsx(client.get("/admin/problems/export/xlsx/?search=问题07")))] \
+        == [ids[7]]
+    assert len(_data(_xlsx(client.get("/admin/problems/export/xlsx/")))) == 25
 
 
 def test_unit_reporters_ledgers_are_scoped(client, ui, svc):
@@ -56,7 +77,7 @@ def test_unit_reporters_ledgers_are_scoped(client, ui, svc):
     ui.login("rep2")
     assert "列表 (3)" in client.get("/admin/problems/").text
     rows = _xlsx(client.get("/admin/problems/export/xlsx/"))
-    assert len(rows) == 4  # the export is scoped too
+    assert len(_data(rows)) == 3  # the export is scoped too
     assert "列表 (1)" in client.get("/admin/projects/").text
 
 
@@ -77,6 +98,73 @@ def test_project_ledger_figures_and_other_ledgers_render(client, ui, svc):
         assert client.get(f"/admin/{path}/export/xlsx/").status_code == 200, path
 
 
+# each ledger page with 导出, and the API's export of the same ledger
+EXPORTS = {"problems": "ledger", "rectification": "rectification", "projects": "progress",
+           "reserve": "reserve", "dispatch-stats": "dispatch", "double-half": "double-half",
+           "funding": "funding", "tasks": "tasks"}
+
+
+def test_a_ledger_page_exports_the_apis_workbook(client, ui, svc):
+    ids = _raise(svc, 3)
+    svc.bus.execute("dispatch_problem", {"id": ids[0], "level": 2, "decision": "协调",
+                                         "responsible_unit": "U02", "deadline": "2026-12-31"},
+                    SYSTEM)
+    ui.login("disp")
+    for page, name in EXPORTS.items():
+        period = "?year=2026&through=2026-11"
+        mine = _sheets(client.get(f"/admin/{page}/export/xlsx/{period}"))
+        month = "?month=2026-11" if page in ("projects", "dispatch-stats", "double-half") else ""
+        theirs = _sheets(_api(client, "disp", f"/api/v1/exports/{name}.xlsx{month}"))
+        assert list(mine) == list(theirs), page
+        for sheet, rows in mine.items():
+            assert rows[0] == theirs[sheet][0], (page, sheet)  # the title
+            assert rows[2] == theirs[sheet][2], (page, sheet)  # the header row
+            assert rows[3:] == theirs[sheet][3:], (page, sheet)  # the rows, totals and notes
+
+
+def test_dispatch_statistics_page_shows_the_apis_figures(client, ui, svc):
+    a, b, c = _raise(svc, 3)
+    for pid, level, unit in ((a, 1, "U01"), (a, 2, "U01"), (b, 3, "U02"), (c, 2, "U02")):
+        svc.bus.execute("dispatch_problem", {"id": pid, "level": level, "decision": "协调",
+                                             "responsible_unit": unit, "deadline": "2026-12-31"},
+                        SYSTEM)
+    svc.bus.execute("report_resolution", {"id": b, "description": "已解决"}, SYSTEM)
+    svc.bus.execute("verify_resolution", {"id": b, "note": "属实"},
+                    Actor("checker", "dispatcher"))
+    ui.login("disp")
+    page = client.get("/admin/dispatch-stats/?year=2026&through=2026-11").text
+    stats = _api(client, "disp", "/api/v1/dispatch-stats?year=2026&through=2026-11").json
+    summary = _api(client, "disp", "/api/v1/reports/summary?year=2026&through=2026-11").json
+    assert stats["by_unit"] == [
+        {"unit": "U01", "name": "城南镇", "dispatched": 1, "resolved": 0, "in_progress": 1,
+         "overdue": 0},
+        {"unit": "U02", "name": "城北镇", "dispatched": 2, "resolved": 1, "in_progress": 1,
+         "overdue": 0}]
+    # the rows per unit add up to the report's totals
+    d = summary["dispatch"]
+    assert sum(u["dispatched"] for u in stats["by_unit"]) == d["problems_dispatched"] == 3
+    assert sum(u["resolved"] for u in stats["by_unit"]) == d["problems_resolved"] == 1
+    assert [s["problems_dispatched"] for s in stats["by_level"]] == [1, 2, 1]
+    for u in stats["by_unit"]:  # the page's row of each unit: the same four numbers
+        row = page[page.index(f">{u['name']}</a>"):]
+        row = row[:row.index("</tr>")]
+        assert [int(x) for x in _cells(row)] == [u[k] for k in ("dispatched", "resolved",
+                                                                 "in_progress", "overdue")]
+    assert (f"调度问题 <b>{d['problems_dispatched']}</b> 个，涉及项目 <b>{d['problem_projects']}</b> 个，"
+            f"期间核验销号 <b>{d['problems_resolved']}</b> 个") in page
+    for s in stats["by_level"]:
+        assert (f"{s['level_name']}：调度问题 <b>{s['problems_dispatched']}</b> 个，调度会 "
+                f"<b>{s['meetings']}</b> 次，解决 <b>{s['resolved']}</b> 个") in page
+
+
+def _cells(row_html: str) -> list[str]:
+    """The texts of the cells of a piece of a table row."""
+    import re
+
+    return [re.sub(r"<[^>]+>", "", c).strip()
+            for c in re.findall(r"<td[^>]*>(.*?)</td>", row_html, re.S)]
+
+
 def test_no_ledger_edits(client, ui):
     ui.login("root")
     for path in ("/admin/problems/new/", "/admin/problems/edit/?id=P00001",
@@ -95,7 +183,7 @@ def test_a_ledger_as_of_an_instant(client, ui, svc, clock):
     assert "列表 (5)" in client.get("/admin/problems/").text
     past = client.get(f"/admin/problems/?as_of={then}")
     assert "列表 (2)" in past.text and "由当时已记录的" in past.text
-    assert len(_xlsx(client.get(f"/admin/problems/export/xlsx/?as_of={then}"))) == 3
+    assert len(_data(_xlsx(client.get(f"/admin/problems/export/xlsx/?as_of={then}")))) == 2
     bad = client.get("/admin/problems/?as_of=yesterday")
     assert bad.status_code == 200 and "格式不正确" in bad.text
 

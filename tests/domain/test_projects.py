@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import select
 
-from app.api.project_queries import annual_plan_amounts, plan_ratio, ytd_investment
+from app.views.projects import annual_plan_amounts, plan_ratio, ytd_investment
 from app.projections.projects import PROJECTION, project_leaders, project_stages
 from tests.conftest import make_user, token_for
 

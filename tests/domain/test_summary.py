@@ -400,7 +400,7 @@ def test_double_half_forecast_beside_the_actual(ledger):
     assert march["double_half"]["units_behind"] == 0          # 300 done of 300 due, each
     assert march["forecast"] == {"month": 6, "units_behind": 2, "behind_ratio": 0.6667}
     with ledger.svc.engine.connect() as conn:
-        from app.api.report_queries import forecast_rows
+        from app.views.reports import forecast_rows
         from app.reports.summary import Period
 
         rows = {r["unit"]: r for r in forecast_rows(conn, Period(2019, 3))}

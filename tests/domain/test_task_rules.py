@@ -102,7 +102,7 @@ def test_the_sql_light_is_the_light():
 
     from sqlalchemy import create_engine, insert, select
 
-    from app.api.task_queries import light_case, light_thresholds
+    from app.views.tasks import light_case, light_thresholds
     from app.projections.tasks import tasks
 
     engine = create_engine("sqlite://")

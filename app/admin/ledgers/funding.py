@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 from markupsafe import Markup
-from sqlalchemy import Select, String, case, cast, func, literal, select
+from sqlalchemy import Select, case, func, select
 
 from ...domain.vocab import FUNDING_SOURCES, FUNDING_STAGES
-from ...projections.funding import funding_entries
-from ...projections.projects import projects
-from ...projections.units import units
+from ...views import funding
+from ...views.scope import Scope
 from ..ledger import Equals, LedgerView, ReadContext, formatter
 from ..links import project_timeline
-from ..queries import Scope, unit_choices
+from ..queries import unit_choices
 from ..vocab import link, money
 
 
@@ -21,7 +20,8 @@ class FundingLedgerView(LedgerView):
     default_order = ("on_date", True)
     column_list = ["on_date", "project", "project_name", "unit_name", "source", "stage", "amount",
                    "document"]
-    column_export_list = column_list
+    export_name = "funding"
+    export_narrows = True
     column_labels = {"key": "键", "on_date": "日期", "project": "项目编码", "project_name": "项目名称",
                      "unit_name": "责任单位", "source": "资金来源", "stage": "环节",
                      "amount": "金额（万元）", "document": "文号"}
@@ -38,14 +38,7 @@ class FundingLedgerView(LedgerView):
     }
 
     def source(self, ctx: ReadContext) -> Select:
-        f, p = funding_entries, projects
-        key = f.c.project + literal("-") + cast(f.c.version, String)
-        return (select(key.label("key"), f.c.project, p.c.name.label("project_name"),
-                       p.c.owner_unit, p.c.responsible_unit, p.c.leader,
-                       units.c.name.label("unit_name"), f.c.source, f.c.stage, f.c.amount,
-                       f.c.document, f.c.on_date)
-                .select_from(f.outerjoin(p, p.c.code == f.c.project)
-                             .outerjoin(units, units.c.code == p.c.responsible_unit)))
+        return funding.entries()
 
     def scope_condition(self, src):
         return Scope(self.actor()).projects(src.c.owner_unit, src.c.responsible_unit, src.c.leader)

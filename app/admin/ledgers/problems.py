@@ -8,17 +8,12 @@ from markupsafe import Markup
 from sqlalchemy import Select, func, or_, select
 
 from ...domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER
+from ...views import dispatch
+from ...views import problems as problem_views
+from ...views.scope import Scope
 from ..ledger import AtLeast, AtMost, Equals, Flag, LedgerView, ReadContext, formatter, read_context
 from ..links import problem_buttons, problem_timeline, project_timeline
-from ..queries import (
-    Scope,
-    leader_choices,
-    matching_projects,
-    matching_units,
-    problem_rows,
-    rectification_rows,
-    unit_choices,
-)
+from ..queries import leader_choices, matching_projects, matching_units, unit_choices
 from ..vocab import (
     LEVELS,
     PROBLEM_CATEGORIES,
@@ -39,10 +34,9 @@ def overdue_days(row) -> int | None:
 
 def _light(row) -> Markup:
     """The tasks' light rule on the problem's deadline (红黄绿灯), on the day the page is read for."""
-    from ...api.problem_queries import problem_light
     from ..tasks import light_badge
 
-    return light_badge(problem_light(row, read_context().today))
+    return light_badge(problem_views.light(row, read_context().today))
 
 
 def _short(text: str | None, width: int = 40) -> str:
@@ -56,15 +50,12 @@ class ProblemLedgerView(LedgerView):
 
     pk = "id"
     default_order = ("id", True)
+    export_name = "ledger"
+    export_narrows = True
     # the light last: sort links address columns by their position
     column_list = ["actions", "id", "project_name", "category", "description", "source", "status",
                    "level", "responsible_unit_name", "leader", "deadline", "overdue", "raised_on",
                    "escalation_count", "urge_count", "light"]
-    column_export_list = ["id", "project", "project_name", "category", "description", "source",
-                          "inspection", "status", "level", "responsible_unit", "responsible_unit_name",
-                          "responsible_person", "leader", "decision", "deadline", "overdue",
-                          "raised_on", "first_dispatched_on", "resolved_on", "days_to_resolve",
-                          "escalation_count", "urge_count", "extension_count"]
     column_labels = {
         "actions": "操作", "light": "亮灯", "id": "编号", "project": "项目编码", "project_name": "所属项目",
         "category": "问题类别", "description": "问题描述", "source": "来源", "inspection": "督查编号",
@@ -110,7 +101,7 @@ class ProblemLedgerView(LedgerView):
         return {c: c for c in super().scaffold_sortable_columns() if c != "light"}
 
     def source(self, ctx: ReadContext) -> Select:
-        return problem_rows(ctx.today_iso)
+        return problem_views.rows_with_names(ctx.today_iso)
 
     def search_condition(self, src, term: str):
         # names are looked up among the few projects and units, not per problem
@@ -137,6 +128,7 @@ class RectificationView(LedgerView):
     roles = (ADMIN, DISPATCHER, LEADER, INSPECTOR, UNIT_REPORTER)
     pk = "unit"
     default_order = ("total", True)
+    export_name = "rectification"
     column_list = ["unit", "unit_name", "total", "resolved", "in_progress", "overdue", "rate"]
     column_labels = {"unit": "责任单位编码", "unit_name": "责任单位", "total": "整改问题",
                      "resolved": "已整改销号", "in_progress": "整改中", "overdue": "逾期未整改",
@@ -151,7 +143,11 @@ class RectificationView(LedgerView):
     }
 
     def source(self, ctx: ReadContext) -> Select:
-        return rectification_rows(ctx.today_iso)
+        rows = dispatch.rectification(ctx.today_iso).subquery("rect")
+        # the key of a row: the problems no unit must act on yet have one too
+        return select(func.coalesce(rows.c.unit, dispatch.NO_UNIT).label("unit"),
+                      rows.c.name.label("unit_name"), rows.c.total, rows.c.resolved,
+                      rows.c.in_progress, rows.c.overdue, rows.c.rate)
 
     def scope_condition(self, src):
         return Scope(self.actor()).units(src.c.unit)

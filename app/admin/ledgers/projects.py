@@ -5,9 +5,12 @@ from markupsafe import Markup
 from sqlalchemy import Select, func, select
 
 from ...domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER
+from ...views.projects import RESERVE
+from ...views.projects import rows_with_figures as project_rows
+from ...views.scope import Scope
 from ..ledger import Equals, Flag, LedgerView, ReadContext, formatter
 from ..links import project_buttons, project_timeline
-from ..queries import Scope, leader_choices, project_rows, unit_choices
+from ..queries import leader_choices, unit_choices
 from ..vocab import PROJECT_CATEGORIES, PROJECT_STAGES, link, money, percent
 
 LABELS = {
@@ -26,13 +29,11 @@ class ProjectLedgerView(LedgerView):
     pk = "code"
     default_order = ("code", False)
     uses_year = True
+    export_name = "progress"
+    export_narrows = True
     column_list = ["actions", "code", "name", "category", "stage", "responsible_unit_name",
                    "leader", "total_investment", "plan", "ytd", "plan_ratio", "last_period",
                    "missing_progress", "outliers"]
-    column_export_list = ["code", "name", "category", "stage", "owner_unit_name",
-                          "responsible_unit_name", "leader", "total_investment", "plan", "ytd",
-                          "plan_ratio", "last_period", "missing_progress", "outliers",
-                          "planned_start", "registered_on", "stats_entry_on"]
     column_labels = LABELS
     column_searchable_list = ["code", "name", "leader", "responsible_unit_name"]
     column_choices = {"category": list(PROJECT_CATEGORIES.items()),
@@ -85,10 +86,11 @@ class ReserveView(LedgerView):
     roles = (ADMIN, DISPATCHER, LEADER, INSPECTOR)
     pk = "code"
     default_order = ("code", False)
+    export_name = "reserve"
+    export_narrows = True
     column_list = ["actions", "code", "name", "category", "owner_unit_name",
                    "responsible_unit_name", "leader", "total_investment", "planned_start",
                    "registered_on"]
-    column_export_list = [c for c in column_list if c != "actions"]
     column_labels = LABELS
     column_searchable_list = ["code", "name", "owner_unit_name", "responsible_unit_name"]
     column_choices = {"category": list(PROJECT_CATEGORIES.items())}
@@ -105,7 +107,7 @@ class ReserveView(LedgerView):
 
     def source(self, ctx: ReadContext) -> Select:
         rows = project_rows(ctx.year, ctx.through).subquery("projects")
-        return select(rows).where(rows.c.stage == "reserve")
+        return select(rows).where(rows.c.stage == RESERVE)
 
     def scope_condition(self, src):
         return Scope(self.actor()).projects(src.c.owner_unit, src.c.responsible_unit, src.c.leader)

@@ -35,7 +35,6 @@ class UserListView(LedgerView):
     roles = (ADMIN,)
     pk = "username"
     default_order = ("username", False)
-    can_export = False
     supports_as_of = False
     column_list = ["actions", "username", "role", "unit", "display_name", "active", "created_at"]
     column_labels = {"actions": "操作", "username": "用户名", "role": "角色", "unit": "所属单位",

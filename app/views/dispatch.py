@@ -1,0 +1,184 @@
+"""Dispatch statistics (调度统计) and rectification tracking (整改跟踪): one definition each,
+read by the API (``/dispatch-stats``, ``/rectification``), the staff pages, the exports and the
+half-year report.
+
+Dispatch, over a span of business dates (a report's period, or all time):
+- a problem is **dispatched** in the span when at least one dispatch decision on it is dated in
+  it; the **problem projects** are the distinct projects among them;
+- a problem is **resolved** in the span when it was verified resolved in it and not reopened
+  since;
+- the **meetings** are the dispatch meetings dated in it.
+Per level: the problems with a decision at that level dated in the span (a problem dispatched at
+two levels counts at each), the meetings at that level, and the resolved problems at the level
+they were verified at (a resolved problem keeps its level). Per unit: the problems counted above
+by the unit responsible for them now, so that the rows add up to the totals: dispatched, of those
+still open and overdue, and resolved.
+
+Rectification: the problems found by inspections (withdrawn ones left out), per the unit that
+must act now (the responsible unit, before dispatch the raising unit): total, resolved, open
+(raised, in progress, awaiting verification: total = resolved + open), overdue.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, ColumnElement, Select, and_, case, func, literal, select, true
+
+from ..domain.statuses import ProblemStatus
+from ..domain.vocab import LEVELS
+from ..projections.oversight import meetings
+from ..projections.problems import overdue_condition, problem_dispatches, problem_verifications, problems
+from ..projections.units import units
+from .scope import Scope
+
+
+@dataclass(frozen=True)
+class Span:
+    """Business dates from ``start`` to ``end`` (ISO, both included); None: unbounded. A report's
+    :class:`~app.reports.summary.Period` is one too (it has ``start`` and ``end``)."""
+
+    start: str | None = None
+    end: str | None = None
+
+
+ALL_TIME = Span()
+
+
+def in_span(column: ColumnElement, span) -> ColumnElement[bool]:
+    conds = [c for c in (column >= span.start if span.start else None,
+                         column <= span.end if span.end else None) if c is not None]
+    return and_(true(), *conds)
+
+
+def ratio(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+# -- the sets the figures count --------------------------------------------------------
+def dispatched(span, level: int | None = None) -> Select:
+    """Ids of the problems with a dispatch decision dated in the span (at ``level``)."""
+    d = problem_dispatches
+    q = select(d.c.problem).distinct().where(in_span(d.c.on_date, span))
+    return q if level is None else q.where(d.c.level == level)
+
+
+def problem_projects(span) -> Select:
+    """Codes of the distinct projects among them (a code that is NULL or empty is no project)."""
+    d = problem_dispatches
+    return (select(d.c.project).distinct().where(in_span(d.c.on_date, span))
+            .where(d.c.project.is_not(None)).where(d.c.project != ""))
+
+
+def resolved(span) -> Select:
+    """Ids of the problems verified resolved in the span and not reopened since."""
+    v = problem_verifications
+    return (select(v.c.problem).distinct().where(in_span(v.c.verified_on, span))
+            .where(v.c.reopened_on.is_(None)))
+
+
+def meetings_held(span, level: int | None = None) -> Select:
+    """Ids of the dispatch meetings dated in the span (at ``level``)."""
+    q = select(meetings.c.id).where(in_span(meetings.c.on_date, span))
+    return q if level is None else q.where(meetings.c.level == level)
+
+
+# -- the statistics --------------------------------------------------------------------------
+def by_unit(span, today: str) -> Select:
+    """Per unit responsible now: dispatched, resolved, in progress (of the dispatched, still
+    open), overdue (of the dispatched, on ``today``); with the unit's name."""
+    p = problems
+    was_dispatched = p.c.id.in_(dispatched(span))
+    was_resolved = p.c.id.in_(resolved(span))
+    inner = (select(
+        p.c.responsible_unit.label("unit"),
+        func.count(case((was_dispatched, 1))).label("dispatched"),
+        func.count(case((was_resolved, 1))).label("resolved"),
+        func.count(case((and_(was_dispatched, p.c.status.in_(ProblemStatus.OPEN)), 1)))
+        .label("in_progress"),
+        func.count(case((and_(was_dispatched, overdue_condition(today)), 1))).label("overdue"))
+        .where(p.c.responsible_unit.is_not(None), was_dispatched | was_resolved)
+        .group_by(p.c.responsible_unit).subquery("by_unit"))
+    return (select(inner, units.c.name.label("name"))
+            .select_from(inner.outerjoin(units, units.c.code == inner.c.unit)))
+
+
+def _count(conn: Connection, q: Select) -> int:
+    return conn.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+
+
+def _mine(q: Select, scope: Scope) -> Select:
+    """A unit reporter's figures count the problems its unit is responsible for now."""
+    if scope.unit is None:
+        return q
+    mine = select(problems.c.id).where(problems.c.responsible_unit == scope.unit)
+    column = q.selected_columns[0]
+    return q.where(column.in_(mine))
+
+
+def by_level(conn: Connection, span, scope: Scope) -> list[dict]:
+    """Per level: problems dispatched at it, meetings held at it, problems resolved at it."""
+    resolved_at = dict(conn.execute(
+        select(problems.c.level, func.count()).where(problems.c.id.in_(_mine(resolved(span), scope)))
+        .group_by(problems.c.level)).all())
+    return [{"level": lv, "level_name": name,
+             "problems_dispatched": _count(conn, _mine(dispatched(span, lv), scope)),
+             "meetings": _count(conn, meetings_held(span, lv)),
+             "resolved": resolved_at.get(lv, 0)}
+            for lv, name in LEVELS.items()]
+
+
+def statistics(conn: Connection, span, today: str, scope: Scope) -> dict:
+    """``{"by_level": [...], "by_unit": [...]}``: the answer of ``/dispatch-stats``, the staff
+    page 调度统计 and the export 调度统计表."""
+    src = by_unit(span, today).subquery("s")
+    rows = conn.execute(select(src).where(scope.units(src.c.unit)).order_by(src.c.unit))
+    return {"by_level": by_level(conn, span, scope),
+            "by_unit": [{"unit": r.unit, "name": r.name, "dispatched": r.dispatched,
+                         "resolved": r.resolved, "in_progress": r.in_progress,
+                         "overdue": r.overdue} for r in rows]}
+
+
+def totals(conn: Connection, span, scope: Scope) -> dict[str, int]:
+    """The span's totals (a problem dispatched at two levels is one problem): the summary's
+    ``dispatch`` figures for the reader's scope."""
+    return {"meetings": _count(conn, meetings_held(span)),
+            "problems_dispatched": _count(conn, _mine(dispatched(span), scope)),
+            "problem_projects": _count(conn, _mine_projects(span, scope)),
+            "problems_resolved": _count(conn, _mine(resolved(span), scope))}
+
+
+def _mine_projects(span, scope: Scope) -> Select:
+    if scope.unit is None:
+        return problem_projects(span)
+    mine = select(problems.c.id).where(problems.c.responsible_unit == scope.unit)
+    return problem_projects(span).where(problem_dispatches.c.problem.in_(mine))
+
+
+# -- rectification -------------------------------------------------------------------------------
+NO_UNIT = "（未指定）"
+
+
+def rectification(today: str) -> Select:
+    """Per unit that must act now (NULL: none yet), with its name: total, resolved, in_progress,
+    overdue, rate (resolved ÷ total)."""
+    p = problems
+    unit = func.coalesce(p.c.responsible_unit, p.c.unit)
+    total = func.count()
+    done = func.count(case((p.c.status == ProblemStatus.RESOLVED, 1)))
+    inner = (select(unit.label("unit"), total.label("total"), done.label("resolved"),
+                    func.count(case((p.c.status.in_(ProblemStatus.OPEN), 1))).label("in_progress"),
+                    func.count(case((overdue_condition(today), 1))).label("overdue"),
+                    (done * literal(1.0) / total).label("rate"))
+             .where(p.c.source == "inspection", p.c.status != ProblemStatus.WITHDRAWN)
+             .group_by(unit).subquery("rect"))
+    return (select(inner, units.c.name.label("name"))
+            .select_from(inner.outerjoin(units, units.c.code == inner.c.unit)))
+
+
+def rectification_rows(conn: Connection, today: str, scope: Scope) -> list[dict]:
+    src = rectification(today).subquery("r")
+    rows = conn.execute(select(src).where(scope.units(src.c.unit))
+                        .order_by(func.coalesce(src.c.unit, "")))
+    return [{"unit": r.unit, "name": r.name, "total": r.total, "resolved": r.resolved,
+             "in_progress": r.in_progress, "overdue": r.overdue,
+             "rate": ratio(r.resolved, r.total)} for r in rows]
