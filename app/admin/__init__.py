@@ -23,6 +23,7 @@ from .ledgers.projects import ProjectLedgerView, ReserveView
 from .ledgers.stats import DispatchStatsView, DoubleHalfView
 from .ledgers.users import UserListView
 from .tasks import AppraisalView, TaskLedgerView, TaskTimelineView
+from .oversight import BulletinLedger, InspectionLedger, MeetingLedger, StatsEntryLedger
 from .publicity import PublicityView
 from .report import ReportView
 from .spreadsheets import SpreadsheetView
@@ -89,6 +90,14 @@ def init_app(app: Flask) -> Admin:
                                  category=LEDGERS))
     admin.add_view(TaskTimelineView(name="督办事项时间线", endpoint="task_timeline", url="task-timeline"))
     admin.add_view(FundingLedgerView("项目资金台账", "funding", category=LEDGERS))
+    admin.add_view(StatsEntryLedger(name="项目入库", endpoint="stats_entries", url="stats-entries",
+                                    category=LEDGERS))
+    admin.add_view(MeetingLedger(name="调度会议", endpoint="meetings", url="meetings",
+                                 category=LEDGERS))
+    admin.add_view(InspectionLedger(name="督查记录", endpoint="inspections", url="inspections",
+                                    category=LEDGERS))
+    admin.add_view(BulletinLedger(name="督查通报", endpoint="bulletins", url="bulletins",
+                                  category=LEDGERS))
     admin.add_view(ReportView(name="工作汇总报告", endpoint="report", url="report", category=LEDGERS))
     admin.add_view(SpreadsheetView(name="导入导出", endpoint="spreadsheets", url="spreadsheets"))
     admin.add_view(PublicityView(name="快慢榜公示", endpoint="publicity", url="publicity",

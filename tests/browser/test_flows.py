@@ -202,11 +202,23 @@ def test_a_clerk_does_the_months_spreadsheets_and_the_led_list_from_the_pages(ne
     assert [e.type for e in svc.store.read_stream("publicity:2026-09")] == ["FastSlowListPublished"]
     shot(page, "publicity")
 
+    pid = svc.bus.execute("raise_problem", {"category": "land", "source": "meeting", "project": "XM001",
+                                            "description": "施工用地尚有两户未完成征迁，影响主体施工进度"},
+                          SYSTEM)["id"]
     phone = new_page("disp")
     phone.set_viewport_size({"width": 390, "height": 844})
     for path, name in (("/admin/spreadsheets/", "spreadsheets_phone"),
-                       ("/admin/publicity/?period=2026-09", "publicity_phone")):
+                       ("/admin/publicity/?period=2026-09", "publicity_phone"),
+                       ("/admin/problems/", "problem_ledger_phone"),
+                       ("/admin/projects/", "project_ledger_phone"),
+                       ("/admin/tasks/", "task_ledger_phone"),
+                       ("/admin/meetings/", "meetings_phone"),
+                       (f"/admin/problem-timeline/?id={pid}", "problem_timeline_phone")):
         phone.goto(live["url"] + path)
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 390 + 1, (path, width)  # nothing runs off the side of a phone
         shot(phone, name)
+    phone.goto(live["url"] + "/admin/problems/")
+    # a ledger row is a card: each cell under its column's label
+    assert phone.eval_on_selector("table.model-list tbody td[data-label='状态']",
+                                  "e => getComputedStyle(e).display") == "block"

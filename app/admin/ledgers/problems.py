@@ -94,6 +94,8 @@ class ProblemLedgerView(LedgerView):
         "status": formatter(lambda r: status_badge(r.status)),
         "overdue": formatter(lambda r: overdue_badge(overdue_days(r))),
         "light": formatter(lambda r: _light(r)),
+        # column_choices shows a missing level as "None": a problem not yet dispatched
+        "level": formatter(lambda r: LEVELS.get(r.level, "未调度")),
     }
 
     def scaffold_sortable_columns(self) -> dict[str, str]:
