@@ -222,3 +222,13 @@ def test_led_board_needs_no_login_and_shows_only_the_published_list(client, dist
                                          "responsible_unit": "U01", "total_investment": 10},
                     SYSTEM)
     assert "新登记的项目" not in client.get("/led").text
+
+
+def test_the_project_ledger_opens_on_the_major_projects(client, ui, svc):
+    svc.bus.execute("register_project", {"code": "XM900", "name": "储备中的物流园", "category": "district",
+                                         "stage": "reserve", "owner_unit": "U01",
+                                         "responsible_unit": "U01", "total_investment": 800}, SYSTEM)
+    ui.login("disp")
+    major = client.get("/admin/projects/").text
+    assert "城南污水处理厂" in major and "储备中的物流园" not in major
+    assert "储备中的物流园" in client.get("/admin/reserve/").text

@@ -41,7 +41,7 @@ class ProjectLedgerView(LedgerView):
                       "missing_progress": [(1, "是"), (0, "否")]}
     column_filters = [
         Equals("category", "项目类别", list(PROJECT_CATEGORIES.items())),
-        Equals("stage", "项目阶段", list(PROJECT_STAGES.items())),
+        Equals("stage", "项目阶段", [(k, v) for k, v in PROJECT_STAGES.items() if k != RESERVE]),
         Equals("responsible_unit", "责任单位", unit_choices, key="unit"),
         Equals("owner_unit", "业主单位", unit_choices, key="owner"),
         Equals("leader", "联系县级领导", leader_choices),
@@ -63,7 +63,9 @@ class ProjectLedgerView(LedgerView):
     }
 
     def source(self, ctx: ReadContext) -> Select:
-        return project_rows(ctx.year, ctx.through)
+        # the major projects (the reserve has its own page, 项目储备库)
+        rows = project_rows(ctx.year, ctx.through).subquery("projects")
+        return select(rows).where(rows.c.stage != RESERVE)
 
     def scope_condition(self, src):
         return Scope(self.actor()).projects(src.c.owner_unit, src.c.responsible_unit, src.c.leader)
