@@ -29,6 +29,7 @@ from ..domain.vocab import LEVELS
 from ..projections.oversight import meetings
 from ..projections.problems import overdue_condition, problem_dispatches, problem_verifications, problems
 from ..projections.units import units
+from .problems import acting_unit
 from .scope import Scope
 
 
@@ -162,7 +163,7 @@ def rectification(today: str) -> Select:
     """Per unit that must act now (NULL: none yet), with its name: total, resolved, in_progress,
     overdue, rate (resolved ÷ total)."""
     p = problems
-    unit = func.coalesce(p.c.responsible_unit, p.c.unit)
+    unit = acting_unit()
     total = func.count()
     done = func.count(case((p.c.status == ProblemStatus.RESOLVED, 1)))
     inner = (select(unit.label("unit"), total.label("total"), done.label("resolved"),

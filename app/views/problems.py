@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Connection, Row, Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Row, Select, case, func, or_, select
 
 from ..domain.errors import Forbidden, NotFound
 from ..domain.statuses import ProblemStatus
@@ -77,6 +77,12 @@ def overdue_flag(today: str):
     return case((overdue_condition(today), 1), else_=0)
 
 
+def acting_unit() -> ColumnElement:
+    """The unit that must act on a problem now: the responsible unit, before dispatch the unit
+    that raised it (what rectification counts per unit)."""
+    return func.coalesce(problems.c.responsible_unit, problems.c.unit)
+
+
 def rows_with_names(today: str) -> Select:
     """The ledger with the project's and responsible unit's names and the overdue flag of
     ``today`` (the staff page's source)."""
@@ -88,6 +94,7 @@ def rows_with_names(today: str) -> Select:
     return select(
         p.c.id, p.c.project, project_name.label("project_name"), p.c.category, p.c.source,
         p.c.inspection, p.c.status, p.c.level, p.c.unit, p.c.responsible_unit,
+        acting_unit().label("acting_unit"),
         unit_name.label("responsible_unit_name"), p.c.responsible_person, p.c.leader,
         p.c.description, p.c.decision, p.c.deadline,
         overdue_flag(today).label("overdue"),

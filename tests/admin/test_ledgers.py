@@ -1,6 +1,8 @@
 """Ledgers: read-only views with filters, search, sorting, paging, xlsx export and "as of"."""
 from __future__ import annotations
 
+import re
+
 from io import BytesIO
 
 from openpyxl import load_workbook
@@ -232,3 +234,18 @@ def test_the_project_ledger_opens_on_the_major_projects(client, ui, svc):
     major = client.get("/admin/projects/").text
     assert "城南污水处理厂" in major and "储备中的物流园" not in major
     assert "储备中的物流园" in client.get("/admin/reserve/").text
+
+
+def test_a_rectification_row_lists_the_findings_it_counts_before_dispatch(client, ui, svc):
+    # a finding on U01's project, not yet dispatched: counted for U01, the unit that must act
+    inspection = svc.bus.execute("record_inspection", {
+        "kind": "project", "date": "2026-11-12", "inspectors": ["李纪检"], "summary": "现场督查",
+        "targets": ["U01"]}, SYSTEM)["id"]
+    svc.bus.execute("raise_problem", {"category": "construction", "source": "inspection",
+                                      "description": "安全网破损未更换", "project": "XM001",
+                                      "inspection": inspection},
+                    Actor("insp", "inspector"))
+    ui.login("disp")
+    page = client.get("/admin/rectification/").text
+    link = re.search(r'href="([^"]*flt0_acting=U01[^"]*)"', page).group(1).replace("&amp;", "&")
+    assert "安全网破损未更换" in client.get(link).text

@@ -75,6 +75,7 @@ class ProblemLedgerView(LedgerView):
         Equals("status", "状态", list(PROBLEM_STATUSES.items())),
         Equals("level", "调度级别", [(str(k), v) for k, v in LEVELS.items()], cast=int),
         Equals("responsible_unit", "责任单位", unit_choices, key="unit"),
+        Equals("acting_unit", "承办单位（未交办的为提出单位）", unit_choices, key="acting"),
         Equals("leader", "分管领导", leader_choices),
         Equals("category", "问题类别", list(PROBLEM_CATEGORIES.items())),
         Equals("source", "来源", list(PROBLEM_SOURCES.items())),
@@ -165,4 +166,8 @@ class RectificationView(LedgerView):
 
 
 def _problems_of(unit: str) -> str:
-    return url_for("problems.index_view", flt0_unit=unit, flt1_source="inspection")
+    """The findings a rectification row counts: by the unit that must act now (before dispatch,
+    the raising unit), or, for the row of none, those not yet dispatched."""
+    if unit == dispatch.NO_UNIT:
+        return url_for("problems.index_view", flt0_source="inspection", flt1_status="raised")
+    return url_for("problems.index_view", flt0_acting=unit, flt1_source="inspection")
