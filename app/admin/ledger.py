@@ -181,6 +181,9 @@ class LedgerView(SecuredView, BaseModelView):
     # count the matches in the page's own query (for sources that aggregate a large table into
     # a few rows, which would otherwise be aggregated twice)
     count_with_page = False
+    # sort and page the keys alone, then compute only the page's rows whole: for sources whose
+    # columns cost something per row (a light, a name looked up) over a large table
+    page_keys_first = False
 
     def __init__(self, name: str, endpoint: str, url: str | None = None,
                  category: str | None = None) -> None:
@@ -270,6 +273,10 @@ class LedgerView(SecuredView, BaseModelView):
         query = select(src).where(*where).order_by(order, src.c[self.pk])
         if page_size:
             query = query.limit(page_size).offset((page or 0) * page_size)
+            if self.page_keys_first:
+                keys = query.with_only_columns(src.c[self.pk]).subquery("page")
+                query = select(src).where(src.c[self.pk].in_(select(keys.c[self.pk]))) \
+                    .order_by(order, src.c[self.pk])
 
         def run(conn) -> tuple[int, list, Any]:
             if self.count_with_page and page_size:

@@ -10,7 +10,7 @@ from typing import Any
 from flask import request, send_file, url_for
 from flask_admin import BaseView, expose
 from markupsafe import Markup
-from sqlalchemy import Select, case, exists, func, select, true
+from sqlalchemy import Select, case, func, select, true
 
 from ..api.queries import QueryView, reading
 from ..api.task_queries import Lighting, appraisal, period_end
@@ -134,10 +134,16 @@ def status_badge(status: str) -> Markup:
 def task_scope(actor: Actor, t) -> Any:
     """As in the API: unit reporters their unit's tasks (lead or co-unit), leaders theirs."""
     if actor.role == UNIT_REPORTER:
-        return exists().where(task_units.c.task == t.id, task_units.c.unit == actor.unit)
+        return t.id.in_(unit_tasks(actor.unit))
     if actor.role == LEADER:
         return t.leader == leader_name(actor)
     return true()
+
+
+def unit_tasks(unit: str | None) -> Select:
+    """The tasks a unit leads or helps with, read from the unit's end of ``proj_task_units``: an
+    EXISTS per task lets the planner walk every task by status first (seconds at 100,000)."""
+    return select(task_units.c.task).where(task_units.c.unit == unit)
 
 
 def task_rows(today: date) -> Select:
@@ -145,8 +151,9 @@ def task_rows(today: date) -> Select:
     t = tasks.c
     unit_name = select(units.c.name).where(units.c.code == t.lead_unit).scalar_subquery()
     light = Lighting(today).sql(t)
-    # red first, then yellow, green, and the closed ones last
-    rank = case((light == "red", 1), (light == "yellow", 2), (light == "green", 3), else_=4)
+    # red first, then yellow, green, and the closed ones last; as a simple CASE the light is
+    # computed once a row, not once per comparison
+    rank = case({"red": 1, "yellow": 2, "green": 3}, value=light, else_=4)
     return select(tasks, unit_name.label("lead_unit_name"), light.label("light"),
                   rank.label("light_rank"))
 
@@ -155,7 +162,7 @@ class UnitOfTask(Equals):
     """The lead unit or a co-unit."""
 
     def condition(self, src, value: Any):
-        return exists().where(task_units.c.task == src.c.id, task_units.c.unit == value)
+        return src.c.id.in_(unit_tasks(value))
 
 
 class TaskLedgerView(LedgerView):
@@ -163,6 +170,7 @@ class TaskLedgerView(LedgerView):
 
     pk = "id"
     default_order = ("light_rank", False)
+    page_keys_first = True  # the light and the unit's name only for the rows shown
     column_list = ["actions", "light", "id", "title", "source", "lead_unit_name", "co_units",
                    "deadline", "status", "key", "acknowledged_date", "feedback_count",
                    "last_feedback_date", "urge_count", "extension_count", "completed_date",
@@ -217,9 +225,13 @@ class TaskLedgerView(LedgerView):
         return task_scope(self.actor(), src.c)
 
     def banner(self, conn, src, where, ctx: ReadContext) -> Markup:
-        counts = dict(conn.execute(select(src.c.light, func.count()).where(*where)
-                                   .group_by(src.c.light)).all())
-        total = sum(counts.values())
+        # OFFSET 0 keeps the database from inlining the light into each sum (it is computed once
+        # a row); sums instead of GROUP BY spare sorting every row by its light
+        lit = select(src.c.light).where(*where).offset(0).subquery()
+        total, *lights = conn.execute(select(func.count(), *[
+            func.coalesce(func.sum(case((lit.c.light == light, 1), else_=0)), 0)
+            for light in ("red", "yellow", "green")])).one()
+        counts = dict(zip(("red", "yellow", "green"), lights))
         return Markup("共 <b>{}</b> 项督办事项：红灯 <b class=\"text-danger\">{}</b> 项，黄灯 "
                       "<b class=\"text-warning\">{}</b> 项，绿灯 <b class=\"text-success\">{}</b> 项"
                       "（按 {} 计）。").format(total, counts.get("red", 0), counts.get("yellow", 0),
@@ -361,12 +373,7 @@ def task_todos(conn, actor: Actor, today: date, todo_class, items: int = 6) -> l
     not acknowledged, feedback due, deadline near, overdue (reminders as to-dos)."""
     src = task_rows(today).subquery("t")
     c = src.c
-    if actor.role == UNIT_REPORTER:
-        mine = exists().where(task_units.c.task == c.id, task_units.c.unit == actor.unit)
-    elif actor.role == LEADER:
-        mine = c.leader == leader_name(actor)
-    else:
-        mine = true()
+    mine = task_scope(actor, c)
     sections = [("督办事项：红灯（已逾期）", c.light == "red", {"flt0_light": "red"}),
                 ("督办事项：黄灯（临近时限、反馈逾期或未签收）", c.light == "yellow",
                  {"flt0_light": "yellow"})]
