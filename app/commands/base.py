@@ -71,10 +71,13 @@ class Context:
 
     def next_id(self, stream_type: str, prefix: str, width: int) -> str:
         """The next sequential id of a kind of stream (safe: the append lock is held)."""
+        from ..domain.vocab import stream
         from ..projections.sequences import stream_counts
 
         row = self.row(stream_counts, stream_type)
-        return f"{prefix}{(row['count'] if row else 0) + 1:0{width}d}"
+        new_id = f"{prefix}{(row['count'] if row else 0) + 1:0{width}d}"
+        self.tx.new_stream(stream(stream_type, new_id))
+        return new_id
 
 
 Handler = Callable[[Context, dict], Decision]
