@@ -202,6 +202,13 @@ class LedgerView(SecuredView, BaseModelView):
         """A line of totals above the list, over the filtered rows."""
         return None
 
+    def count_and_banner(self, conn, src, where: list,
+                         ctx: ReadContext) -> tuple[int, Markup | str | None]:
+        """How many rows match, and the banner; a ledger whose banner counts the rows anyway
+        gives both from one pass."""
+        count = conn.execute(select(func.count()).select_from(src).where(*where)).scalar() or 0
+        return count, self.banner(conn, src, where, ctx)
+
     # -- Flask-Admin's model backend ------------------------------------------
     def get_pk_value(self, model: Any) -> Any:
         return getattr(model, self.pk)
@@ -284,8 +291,8 @@ class LedgerView(SecuredView, BaseModelView):
                 rows = conn.execute(query.add_columns(func.count().over().label("_total"))).fetchall()
                 if rows:
                     return rows[0]._total, rows, self.banner(conn, src, where, ctx)
-            count = conn.execute(select(func.count()).select_from(src).where(*where)).scalar() or 0
-            return count, conn.execute(query).fetchall(), self.banner(conn, src, where, ctx)
+            count, banner = self.count_and_banner(conn, src, where, ctx)
+            return count, conn.execute(query).fetchall(), banner
 
         svc = services()
         as_of = ctx.as_of if self.supports_as_of else None

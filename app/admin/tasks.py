@@ -224,18 +224,20 @@ class TaskLedgerView(LedgerView):
     def scope_condition(self, src):
         return task_scope(self.actor(), src.c)
 
-    def banner(self, conn, src, where, ctx: ReadContext) -> Markup:
-        # OFFSET 0 keeps the database from inlining the light into each sum (it is computed once
-        # a row); sums instead of GROUP BY spare sorting every row by its light
+    def count_and_banner(self, conn, src, where, ctx: ReadContext) -> tuple[int, Markup]:
+        # one pass for the count and the totals by light; OFFSET 0 keeps the database from
+        # inlining the light into each sum (it is computed once a row), and sums instead of
+        # GROUP BY spare sorting every row by its light
         lit = select(src.c.light).where(*where).offset(0).subquery()
         total, *lights = conn.execute(select(func.count(), *[
             func.coalesce(func.sum(case((lit.c.light == light, 1), else_=0)), 0)
             for light in ("red", "yellow", "green")])).one()
         counts = dict(zip(("red", "yellow", "green"), lights))
-        return Markup("共 <b>{}</b> 项督办事项：红灯 <b class=\"text-danger\">{}</b> 项，黄灯 "
-                      "<b class=\"text-warning\">{}</b> 项，绿灯 <b class=\"text-success\">{}</b> 项"
-                      "（按 {} 计）。").format(total, counts.get("red", 0), counts.get("yellow", 0),
-                                            counts.get("green", 0), ctx.today_iso)
+        return total, Markup(
+            "共 <b>{}</b> 项督办事项：红灯 <b class=\"text-danger\">{}</b> 项，黄灯 "
+            "<b class=\"text-warning\">{}</b> 项，绿灯 <b class=\"text-success\">{}</b> 项"
+            "（按 {} 计）。").format(total, counts.get("red", 0), counts.get("yellow", 0),
+                                 counts.get("green", 0), ctx.today_iso)
 
 
 def _actor() -> Actor:
