@@ -65,6 +65,7 @@ def bootstrap(database_url: str, tz_name: str = "Asia/Shanghai",
     store = EventStore(engine, events, clock=clock, projector=projections.live)
     bus = CommandBus(commands, store, lambda: clock().astimezone(tz).date())
     bus.resources["tz"] = tz
+    bus.resources["projections"] = projections  # counters a handler reads (ids, 文号)
     if signing_key_file:  # checkpoints are signed only where a key file is configured
         from .audit.keys import Signer
 

@@ -42,6 +42,9 @@ class WorkCalendar:
         self.workdays = frozenset(workdays)
         self._warned: set[int] = set()
         self.is_workday = lru_cache(maxsize=8192)(self._is_workday)
+        # a day's lights ask the same few counts for thousands of tasks (same deadlines, same
+        # assignment days): each is walked once
+        self.count = lru_cache(maxsize=65536)(self._count)
 
     def _is_workday(self, day: date) -> bool:
         if day in self.holidays:
@@ -57,7 +60,7 @@ class WorkCalendar:
                             "WORKDAY_WORKDAYS 中补充当年安排）。", day.year)
             return day.weekday() < 5
 
-    def count(self, after: date, through: date, stop: int | None = None) -> int:
+    def _count(self, after: date, through: date, stop: int | None = None) -> int:
         """Working days d with after < d <= through (0 when through is not after ``after``);
         with ``stop``, counting ends once it is reached (all a light needs to know)."""
         n, day = 0, after + timedelta(days=1)

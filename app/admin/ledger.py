@@ -181,6 +181,9 @@ class LedgerView(SecuredView, BaseModelView):
     # count the matches in the page's own query (for sources that aggregate a large table into
     # a few rows, which would otherwise be aggregated twice)
     count_with_page = False
+    # sort and page the keys alone, then compute only the page's rows whole: for sources whose
+    # columns cost something per row (a light, a name looked up) over a large table
+    page_keys_first = False
 
     def __init__(self, name: str, endpoint: str, url: str | None = None,
                  category: str | None = None) -> None:
@@ -202,6 +205,13 @@ class LedgerView(SecuredView, BaseModelView):
     def banner(self, conn, src, where: list, ctx: ReadContext) -> Markup | str | None:
         """A line of totals above the list, over the filtered rows."""
         return None
+
+    def count_and_banner(self, conn, src, where: list,
+                         ctx: ReadContext) -> tuple[int, Markup | str | None]:
+        """How many rows match, and the banner; a ledger whose banner counts the rows anyway
+        gives both from one pass."""
+        count = conn.execute(select(func.count()).select_from(src).where(*where)).scalar() or 0
+        return count, self.banner(conn, src, where, ctx)
 
     # -- Flask-Admin's model backend ------------------------------------------
     def get_pk_value(self, model: Any) -> Any:
@@ -274,6 +284,10 @@ class LedgerView(SecuredView, BaseModelView):
         query = select(src).where(*where).order_by(order, src.c[self.pk])
         if page_size:
             query = query.limit(page_size).offset((page or 0) * page_size)
+            if self.page_keys_first:
+                keys = query.with_only_columns(src.c[self.pk]).subquery("page")
+                query = select(src).where(src.c[self.pk].in_(select(keys.c[self.pk]))) \
+                    .order_by(order, src.c[self.pk])
 
         def run(conn) -> tuple[int, list, Any]:
             if self.count_with_page and page_size:
@@ -281,8 +295,8 @@ class LedgerView(SecuredView, BaseModelView):
                 rows = conn.execute(query.add_columns(func.count().over().label("_total"))).fetchall()
                 if rows:
                     return rows[0]._total, rows, self.banner(conn, src, where, ctx)
-            count = conn.execute(select(func.count()).select_from(src).where(*where)).scalar() or 0
-            return count, conn.execute(query).fetchall(), self.banner(conn, src, where, ctx)
+            count, banner = self.count_and_banner(conn, src, where, ctx)
+            return count, conn.execute(query).fetchall(), banner
 
         svc = services()
         as_of = ctx.as_of if self.supports_as_of else None

@@ -1,11 +1,11 @@
 """Excel over HTTP: upload an import, download an export or a template.
 
-POST /api/v1/imports/{projects|progress}          multipart ``file``: check and apply, or nothing
-POST /api/v1/imports/{projects|progress}/check    the same check, never applied
-POST /api/v1/imports/{projects|progress}/marked   the upload back with its bad cells marked
-GET  /api/v1/exports                              the exports there are
-GET  /api/v1/exports/{name}.xlsx?as_of=&month=    an export, as of an instant
-GET  /api/v1/templates/{projects|progress}.xlsx   an import template
+POST /api/v1/imports/{projects|progress|tasks}          multipart ``file``: check and apply, or nothing
+POST /api/v1/imports/{projects|progress|tasks}/check    the same check, never applied
+POST /api/v1/imports/{projects|progress|tasks}/marked   the upload back with its bad cells marked
+GET  /api/v1/exports                                    the exports there are
+GET  /api/v1/exports/{name}.xlsx?as_of=&month=          an export, as of an instant
+GET  /api/v1/templates/{projects|progress|tasks}.xlsx   an import template
 """
 from __future__ import annotations
 
@@ -199,7 +199,7 @@ def describe_excel_routes(spec, error_responses, path_params) -> None:
     rejected = {"description": "文件有误（report 逐格说明），或未上传文件",
                 "content": {"application/json": {"schema": ImportRejected}}}
     common = {"security": [{"bearer": []}], "tags": ["Excel"]}
-    kinds_text = "projects（项目清单）、progress（月度进度）"
+    kinds_text = "projects（项目清单）、progress（月度进度）、tasks（督办事项清单）"
     spec.path("/imports/{kind}", operations={"post": {
         **common, "operationId": "import_upload", "summary": "导入 Excel（全部成功才写入）",
         "description": f"kind：{kinds_text}。任何一行有误则整个文件不导入，返回逐格错误报告；"

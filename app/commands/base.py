@@ -63,11 +63,21 @@ class Context:
                                  {field: [f"业务日期不能晚于今天（{self.today.isoformat()}）。"]})
         return day
 
+    def row(self, table, *key) -> dict | None:
+        """A projection row as this transaction sees it (its own appends folded in), by primary
+        key; read only. Remembered rows need no query; no SQLAlchemy connection is opened, which
+        would cost more than the read and keep the next transaction from what this one knew."""
+        return self.resources["projections"].row(self.tx, table, *key)
+
     def next_id(self, stream_type: str, prefix: str, width: int) -> str:
         """The next sequential id of a kind of stream (safe: the append lock is held)."""
-        from ..projections.sequences import next_number
+        from ..domain.vocab import stream
+        from ..projections.sequences import stream_counts
 
-        return f"{prefix}{next_number(self.conn, stream_type):0{width}d}"
+        row = self.row(stream_counts, stream_type)
+        new_id = f"{prefix}{(row['count'] if row else 0) + 1:0{width}d}"
+        self.tx.new_stream(stream(stream_type, new_id))
+        return new_id
 
 
 Handler = Callable[[Context, dict], Decision]

@@ -54,7 +54,6 @@ class TaskState:
     lead_acknowledged_on: str | None = None
     last_feedback_on: str | None = None  # the lead unit's latest feedback
     requested_deadline: str | None = None  # an extension asked for and not yet decided
-    recorded_light: str | None = GREEN  # the light as last recorded (a task starts green)
     version: int = 0
 
     def apply(self, event: EventLike) -> "TaskState":
@@ -98,9 +97,8 @@ class TaskState:
                 self.status = IN_PROGRESS
         elif t == "TaskWithdrawn":
             self.status = WITHDRAWN
-        elif t == "TaskLightChanged":
-            self.recorded_light = d["light"]
-        # TaskUrged changes nothing the rules look at.
+        # TaskUrged and TaskLightChanged change nothing the rules look at (the daily job decides
+        # the light from the ledger row).
         self.version += 1
         return self
 
@@ -163,13 +161,6 @@ def task_light(status: str | None, deadline: str | None, assigned_on: str | None
     return GREEN
 
 
-def state_light(state: TaskState, today: date, cal: WorkCalendar, warn_workdays: int,
-                ack_workdays: int) -> str | None:
-    return task_light(state.status, state.deadline, state.assigned_on, state.lead_acknowledged_on,
-                      state.feedback_cycle, state.last_feedback_on, today, cal, warn_workdays,
-                      ack_workdays)
-
-
 # -- state ------------------------------------------------------------------------------
 # action -> (statuses it is allowed from, the verb the refusal names)
 ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -185,7 +176,6 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "send_back": ((AWAITING,), "退回重办"),
     "evaluation": ((COMPLETED,), "评价满意度"),
     "withdraw": ((ASSIGNED, IN_PROGRESS, RETURNED, AWAITING), "撤销"),
-    "light": ((ASSIGNED, IN_PROGRESS, RETURNED, AWAITING, COMPLETED, WITHDRAWN), "记录亮灯"),
 }
 
 _HINTS = {

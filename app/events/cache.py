@@ -68,7 +68,15 @@ class StreamCache:
         if not evs:
             return
         with self._lock:
-            self._set(stream_id, evs, sum(map(event_bytes, evs)))
+            known = self._streams.get(stream_id)
+            n = len(known) if known else 0
+            if 0 < n <= len(evs) and evs[n - 1].version == known[-1].version:  # type: ignore[index]
+                # the stream as cached and what was read after it: only the new events are
+                # measured (a stream read again is most often the same list)
+                size = self._bytes[stream_id] + sum(map(event_bytes, evs[n:]))
+            else:
+                size = sum(map(event_bytes, evs))
+            self._set(stream_id, evs, size)
 
     def _set(self, stream_id: str, evs: list[RecordedEvent], size: int) -> None:
         self.bytes += size - self._bytes.get(stream_id, 0)

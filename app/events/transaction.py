@@ -309,6 +309,12 @@ class Transaction:
             return None
         return evs + self._appended.get(stream_id, [])  # and what this transaction added
 
+    def new_stream(self, stream_id: str) -> None:
+        """A stream whose id was just issued from a counter under the lock: it has no events yet,
+        and asking would cost a round trip on PostgreSQL (were it wrong, the events' unique key
+        would refuse the append as a conflict)."""
+        self._versions.setdefault(stream_id, 0)
+
     def stream_version(self, stream_id: str) -> int:
         if stream_id not in self._versions:
             remembered = self.store.memory.get(stream_id) if self._trusted else None

@@ -204,3 +204,10 @@ def template_projects(file: str, username: str | None) -> None:
 def template_progress(file: str, username: str | None, month: str | None) -> None:
     """月度进度填报导入模板（按重大项目预填，不含储备项目）。"""
     _template("progress", file, username, month)
+
+
+@template_cli.command("tasks")
+@click.argument("file", type=click.Path(dir_okay=False))
+def template_tasks(file: str) -> None:
+    """督办事项清单导入模板（如会议议定事项，每行一项）。"""
+    _template("tasks", file, None)

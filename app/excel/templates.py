@@ -1,4 +1,5 @@
-"""Import templates (导入模板): the two sheets with dropdowns, an example row and column notes.
+"""Import templates (导入模板): the project list, the monthly progress and the task list, each with
+dropdowns, an example row and column notes.
 
 Dropdown lists live on a hidden second sheet (选项): inline lists are limited to 255 characters,
 which the units alone exceed. Imports read only the first sheet, so the lists are never imported.
@@ -20,11 +21,17 @@ from sqlalchemy import select
 from ..bootstrap import Services
 from ..domain.actors import Actor
 from ..domain.errors import InvalidCommand
-from ..domain.vocab import PROBLEM_CATEGORIES, PROJECT_CATEGORIES, PROJECT_STAGES
+from ..domain.vocab import (
+    FEEDBACK_CYCLES,
+    PROBLEM_CATEGORIES,
+    PROJECT_CATEGORIES,
+    PROJECT_STAGES,
+    TASK_SOURCES,
+)
 from ..projections.projects import projects
 from ..projections.units import units
 from ..views.scope import Scope
-from . import progress_import, project_import
+from . import progress_import, project_import, task_import
 from .formula_safe import cell as safe_cell
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -57,7 +64,34 @@ def _column_notes(year: int) -> dict[str, tuple[bool, str]]:
         "更正原因": (False, "选填。已填报过的月份再次导入不同数值即为更正，必须在此说明原因。"),
         "问题类别": (False, "选填。“存在问题”的类别，默认“其他”。从下拉列表选择。"),
         "项目名称（核对用）": (False, "仅供核对，导入时不读取。"),
+        "事项名称": (True, "必填。督办事项的名称，如会议议定的一项工作；以“示例”开头的行不导入。"),
+        "事项来源": (True, "必填。从下拉列表选择：" + "、".join(TASK_SOURCES.values()) + "。"),
+        "牵头单位": (True, "必填。从下拉列表选择已登记的单位（也可填单位编码）。"),
+        "办理时限": (True, f"必填。日期，如 {year}-12-31，不能早于交办日期。"),
+        "来源文号": (False, "选填。会议纪要、批示件等的文号，如 区政府常务会纪要〔2026〕9号。"),
+        "配合单位": (False, "选填。可填多个单位，用顿号“、”或逗号分隔；下拉列表可选一个单位。"),
+        "具体内容": (False, "选填。事项的具体内容和办理要求。"),
+        "督办领导": (False, "选填。牵头督办（联系）的县级领导姓名，与其账号姓名一致，该领导可催办。"),
+        "反馈周期": (False, "选填。从下拉列表选择：" + "、".join(FEEDBACK_CYCLES.values())
+                     + "；留空为不定期。"),
+        "重点督办": (False, "选填。是或否，留空为否。"),
+        "交办日期": (False, "选填。日期，留空为导入当天；不能晚于今天。"),
     }
+
+
+_INSTRUCTIONS = {
+    "projects": ("填写说明：第 3 行为表头，列名不要修改（列的顺序可以调整）；橙色列为必填；"
+                 "类别、阶段、单位请从下拉列表选择；金额单位为万元，只填数字，不用公式；"
+                 "以“示例”开头的行为示例，导入时自动跳过。表头上的批注是各列的填写要求。"),
+    "progress": ("填写说明：第 3 行为表头，列名不要修改（列的顺序可以调整）；橙色列为必填；"
+                 "月份请从下拉列表选择；金额单位为万元，只填数字，不用公式；"
+                 "以“示例”开头的行为示例，导入时自动跳过。表头上的批注是各列的填写要求。"),
+    "tasks": ("填写说明：第 3 行为表头，列名不要修改（列的顺序可以调整）；橙色列为必填；每行一个督办事项；"
+              "事项来源、单位、反馈周期、重点督办请从下拉列表选择；日期填 2026-12-31 这样的格式；"
+              "以“示例”开头的行为示例，导入时自动跳过；同一事项（名称、牵头单位、来源、时限相同）"
+              "重复导入不会重复交办。表头上的批注是各列的填写要求。"),
+}
+DATE_HEADERS = ("计划开工日期", "办理时限", "交办日期")
 
 
 def template_month(today: date, month: str | None) -> str:
@@ -75,10 +109,12 @@ def template_month(today: date, month: str | None) -> str:
 
 
 def build_template(services: Services, kind: str, actor: Actor, month: str | None = None) -> bytes:
-    """The template for ``projects`` or ``progress`` as xlsx bytes, with the actor's lists.
+    """The template for ``projects``, ``progress`` or ``tasks`` as xlsx bytes, with the actor's
+    lists.
 
     The progress template lists the major projects (not the reserve) the actor may report on,
-    pre-filled with ``month`` (default: last month, the month being reported)."""
+    pre-filled with ``month`` (default: last month, the month being reported). The task template
+    has the columns the task list import reads (督办事项清单: a meeting's decisions, one a row)."""
     today = services.today()
     month = template_month(today, month) if kind == "progress" else None
     with services.engine.connect() as conn:
@@ -109,12 +145,27 @@ def build_template(services: Services, kind: str, actor: Actor, month: str | Non
         lists = {"月份": months, "项目": [r.code for r in project_rows],
                  "问题类别": list(PROBLEM_CATEGORIES.values())}
         drops = {"填报月份": "月份", "项目编码": "项目", "问题类别": "问题类别"}
+    elif kind == "tasks":
+        headers = list(task_import.HEADERS)
+        lead = unit_rows[0].name if unit_rows else "区住房和城乡建设局"
+        co = unit_rows[1].name if len(unit_rows) > 1 else "城关镇"
+        example = ["示例-研究制定城区停车难问题整治方案", TASK_SOURCES["meeting"], lead,
+                   date(today.year, 12, 31), f"区政府常务会纪要〔{today.year}〕9号", co,
+                   "摸清停车泊位底数，提出整治方案报区政府。", "张某某", FEEDBACK_CYCLES["monthly"],
+                   task_import.YES_NO["true"], today]
+        title = "督办事项清单（导入模板）"
+        lists = {"事项来源": list(TASK_SOURCES.values()), "单位": [r.name for r in unit_rows],
+                 "反馈周期": list(FEEDBACK_CYCLES.values()),
+                 "重点督办": list(task_import.YES_NO.values())}
+        drops = {"事项来源": "事项来源", "牵头单位": "单位", "配合单位": "单位",
+                 "反馈周期": "反馈周期", "重点督办": "重点督办"}
     else:
-        raise InvalidCommand(f"没有名为“{kind}”的模板，可选：projects（项目清单）、progress（月度进度）。")
+        raise InvalidCommand(f"没有名为“{kind}”的模板，可选：projects（项目清单）、progress（月度进度）、"
+                             "tasks（督办事项清单）。")
     wb = Workbook()
     ws = wb.active
     ws.title = title[:title.index("（")][:31]
-    _layout(ws, title, headers, example, today.year)
+    _layout(ws, title, _INSTRUCTIONS[kind], headers, example, today.year)
     _dropdowns(wb, ws, headers, lists, drops)
     if kind == "progress":
         # one row per project, ready to fill in: blank rows are skipped by the import
@@ -136,7 +187,8 @@ def _recent_months(today: date, n: int) -> list[str]:
     return out
 
 
-def _layout(ws, title: str, headers: Sequence[str], example: Sequence, year: int) -> None:
+def _layout(ws, title: str, instructions: str, headers: Sequence[str], example: Sequence,
+            year: int) -> None:
     notes = _column_notes(year)
     last = get_column_letter(len(headers))
     ws.merge_cells(f"A1:{last}1")
@@ -145,9 +197,7 @@ def _layout(ws, title: str, headers: Sequence[str], example: Sequence, year: int
     ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
     ws.row_dimensions[1].height = 30
     ws.merge_cells(f"A2:{last}2")
-    ws["A2"] = ("填写说明：第 3 行为表头，列名不要修改（列的顺序可以调整）；橙色列为必填；"
-                "类别、阶段、单位、月份请从下拉列表选择；金额单位为万元，只填数字，不用公式；"
-                "以“示例”开头的行为示例，导入时自动跳过。表头上的批注是各列的填写要求。")
+    ws["A2"] = instructions
     ws["A2"].alignment = Alignment(wrap_text=True, vertical="center")
     ws["A2"].font = Font(name="宋体", size=10, color="C00000")
     ws.row_dimensions[2].height = 45
@@ -166,7 +216,7 @@ def _layout(ws, title: str, headers: Sequence[str], example: Sequence, year: int
         e.border = _BORDER
     for i, header in enumerate(headers, 1):
         letter = get_column_letter(i)
-        fmt = ("#,##0.00" if "万元" in header else "yyyy-mm-dd" if "日期" in header
+        fmt = ("#,##0.00" if "万元" in header else "yyyy-mm-dd" if header in DATE_HEADERS
                else "@" if header in ("项目编码", "填报月份") else None)
         if fmt:
             # text format keeps 2026-03 a month and 001 a code instead of Excel's guesses
@@ -194,7 +244,9 @@ def _dropdowns(wb: Workbook, ws, headers: Sequence[str], lists: dict[str, list],
         cells = f"{letter}4:{letter}{last_row}"
         if header in drops and lists.get(drops[header]):
             dv = DataValidation(type="list", formula1=where[drops[header]], allow_blank=True,
-                                showErrorMessage=header not in ("业主单位", "责任单位", "项目编码"),
+                                # units and codes may also be typed (a code, or several co-units)
+                                showErrorMessage=header not in ("业主单位", "责任单位", "项目编码",
+                                                                "牵头单位", "配合单位"),
                                 errorTitle="输入有误", error="请从下拉列表中选择。")
         elif "万元" in header:
             dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
@@ -204,7 +256,7 @@ def _dropdowns(wb: Workbook, ws, headers: Sequence[str], lists: dict[str, list],
             dv = DataValidation(type="whole", operator="between", formula1="2000",
                                 formula2="2100", allow_blank=True, showErrorMessage=True,
                                 errorTitle="输入有误", error="请填写四位年份，如 2026。")
-        elif "日期" in header:
+        elif header in DATE_HEADERS:
             dv = DataValidation(type="date", operator="greaterThan", formula1="36526",
                                 allow_blank=True, showErrorMessage=True, errorTitle="输入有误",
                                 error="请填写日期，如 2026-03-15。")

@@ -161,6 +161,13 @@ def _statements(table: Table, mark: str) -> _Statements:
     return st
 
 
+def read_row(tx: Transaction, table: Table, key: Key, after_writes: bool = True) -> Row | None:
+    """One row by primary key from the database, on the transaction's own driver cursor."""
+    st = _statements(table, placeholder(tx.store.engine.dialect.paramstyle))
+    rows = tx.rows(st.select, key, after_writes=after_writes)
+    return dict(zip(st.columns, rows[0])) if rows else None
+
+
 class SqlRows(Rows):
     """Rows read on first use and written back on flush: the live path, one per transaction.
 
@@ -187,10 +194,8 @@ class SqlRows(Rows):
             return self._cache[ck]
         stored = _MISSING if self._shared is None else self._shared.get(ck, _MISSING)
         if stored is _MISSING:
-            st = _statements(table, self._mark)
             # A waiting write to this row would have kept it in _cache: none can change the answer.
-            rows = self.tx.rows(st.select, key, after_writes=False)
-            stored = dict(zip(st.columns, rows[0])) if rows else None
+            stored = read_row(self.tx, table, key, after_writes=False)
         self._stored[ck] = stored  # never handed out: apply functions change what they get
         found = self._cache[ck] = None if stored is None else dict(stored)
         return found

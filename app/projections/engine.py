@@ -15,7 +15,7 @@ from ..events.cache import HeadCache
 from ..events.model import RecordedEvent
 from ..events.store import EventStore, Transaction
 from .asof import Checkpoints
-from .base import Apply, MemoryRows, Projection, Rows, SqlRows, metadata
+from .base import Apply, MemoryRows, Projection, Row, Rows, SqlRows, metadata, read_row
 
 projection_state = Table(
     "projection_state",
@@ -47,14 +47,29 @@ class ProjectionSet:
         for fn in self._dispatch.get(event.type, ()):
             fn(rows, event)
 
+    def rows(self, tx: Transaction) -> SqlRows:
+        """The transaction's rows, one set per transaction: an import's later commands reuse what
+        it read, and a handler reading a row sees what this transaction has folded so far."""
+        rows = tx.local.get("projection_rows")
+        if rows is None:
+            rows = tx.local["projection_rows"] = SqlRows(tx, self._cache)
+        return rows
+
     def live(self, tx: Transaction, events: Sequence[RecordedEvent]) -> None:
         """The store's projector: fold new events into the tables, same transaction."""
-        rows = tx.local.get("projection_rows")
-        if rows is None:  # one per transaction: an import's later commands reuse what it read
-            rows = tx.local["projection_rows"] = SqlRows(tx, self._cache)
+        rows = self.rows(tx)
         for ev in events:
             self.apply(rows, ev)
         rows.flush()
+
+    def row(self, tx: Transaction, table: Table, *key) -> Row | None:
+        """A row as the transaction sees it, for a handler (read only): what it folded itself,
+        else what this process remembers at the head, else the database. Before the transaction
+        has read its head (nothing appended yet), from the database: rows begun without a head
+        would not know which of the remembered ones hold."""
+        if tx.start_head is None and "projection_rows" not in tx.local:
+            return read_row(tx, table, key)
+        return self.rows(tx).get(table, *key)
 
     def fold(self, events: Iterable[RecordedEvent], progress: Progress | None = None) -> MemoryRows:
         rows = MemoryRows()

@@ -84,7 +84,7 @@ class Scope:
     def tasks(self, task_id: ColumnElement, leader: ColumnElement) -> ColumnElement[bool]:
         """The tasks a unit reporter's unit leads or helps with; the tasks a leader leads."""
         if self.unit is not None:
-            return exists().where(task_units.c.task == task_id, task_units.c.unit == self.unit)
+            return task_id.in_(tasks_of_unit(self.unit))
         if self.actor.role == LEADER:
             return leader == self.leader_name
         if self.actor.role in READ_ALL_TASKS:
@@ -138,6 +138,12 @@ class Scope:
         return exists(select(i.c.id).where(
             self.inspections(i.c.id, i.c.targets),
             _listed(listed_inspections).contains(literal(",") + i.c.id + literal(","))))
+
+
+def tasks_of_unit(unit: str) -> Select:
+    """The tasks a unit leads or helps with, read from the unit's end of ``proj_task_units``: an
+    EXISTS per task lets the planner walk every task by status first (seconds at 100,000)."""
+    return select(task_units.c.task).where(task_units.c.unit == unit)
 
 
 def _listed(joined: ColumnElement, sep: str = ",") -> ColumnElement:

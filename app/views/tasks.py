@@ -113,8 +113,8 @@ def rows_with_light(today: date) -> Select:
     t = tasks.c
     unit_name = select(units.c.name).where(units.c.code == t.lead_unit).scalar_subquery()
     light = Lighting(today).sql(t)
-    rank = case((light == Light.RED, 1), (light == Light.YELLOW, 2), (light == Light.GREEN, 3),
-                else_=4)
+    # a simple CASE on the light: computed once a row, not once per comparison
+    rank = case({Light.RED: 1, Light.YELLOW: 2, Light.GREEN: 3}, value=light, else_=4)
     return select(tasks, unit_name.label("lead_unit_name"), light.label("light"),
                   rank.label("light_rank"))
 

@@ -6,8 +6,10 @@ from urllib.parse import quote
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from app.domain.actors import SYSTEM
+from app.excel.task_import import HEADERS as TASK_HEADERS
 from tests.conftest import make_user, token_for
 
 from .conftest import PROGRESS_HEADER, PROJECT_HEADER, progress_row, project_row, xlsx
@@ -187,3 +189,50 @@ def test_http_exports_and_templates(client, headers, clock):
         r = client.get(f"/api/v1/templates/progress.xlsx?month={bad}", headers=headers["rep"])
         assert r.status_code == 400 and "month" in r.get_json()["error"]["fields"]
     assert client.get("/api/v1/templates/x.xlsx", headers=headers["rep"]).status_code == 404
+
+
+def test_the_task_template_filled_in_imports(client, headers, runner, tmp_path):
+    """A meeting's decisions: the template downloaded, two rows filled in, two tasks."""
+    r = client.get("/api/v1/templates/tasks.xlsx", headers=headers["disp"])
+    assert r.status_code == 200 and r.mimetype == XLSX
+    assert "filename*=UTF-8''" in r.headers["Content-Disposition"]
+    wb = load_workbook(io.BytesIO(r.data))
+    ws = wb.worksheets[0]
+    assert ws["A1"].value == "督办事项清单（导入模板）" and "填写说明" in ws["A2"].value
+    header = [c.value for c in ws[3]]
+    assert header == list(TASK_HEADERS)  # the columns the task import reads
+    assert all(c.comment is not None for c in ws[3])
+    assert str(ws["A4"].value).startswith("示例")
+    lists = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in ws.data_validations.dataValidation}
+    col = {h: get_column_letter(i) for i, h in enumerate(header, 1)}
+    options = wb["选项"]
+    assert wb["选项"].sheet_state == "hidden"
+    for name, values in (("事项来源", "会议议定"), ("牵头单位", "区住建局"), ("配合单位", "城关镇"),
+                         ("反馈周期", "每月"), ("重点督办", "是")):
+        formula = lists[f"{col[name]}4"]
+        assert "选项" in formula, name
+        listed = formula.split("!")[1].replace("$", "").split(":")[0][0]
+        assert values in [c.value for c in options[listed]], name
+    assert lists[f"{col['办理时限']}4"] == "36526"  # a date
+    for i, values in enumerate((
+            ["研究制定城区停车难问题整治方案", "会议议定", "区住建局", "2026-12-31",
+             "区政府常务会纪要〔2026〕9号", "城关镇", None, "张志强", "每月", "是", "2026-11-20"],
+            ["协调解决城北片区用地指标", "领导批示", "U02", "2027-01-15"]), start=5):
+        for j, value in enumerate(values, 1):
+            ws.cell(i, j, value)
+    filled = io.BytesIO()
+    wb.save(filled)
+    r = upload(client, "/imports/tasks", filled.getvalue(), headers["disp"])
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["commands"] == {"register_task": 2}
+    tasks = client.get("/api/v1/tasks", headers=headers["disp"]).get_json()
+    assert sorted((t["title"], t["lead_unit"], t["co_units"], t["key"]) for t in tasks) == [
+        ("协调解决城北片区用地指标", "U02", [], False),
+        ("研究制定城区停车难问题整治方案", "U01", ["U02"], True)]
+    # the untouched template, as the command line writes it, imports as nothing
+    tpl = tmp_path / "督办事项清单.xlsx"
+    r = runner.invoke(args=["template", "tasks", str(tpl)])
+    assert r.exit_code == 0, r.output
+    assert [c.value for c in load_workbook(tpl).worksheets[0][3]] == list(TASK_HEADERS)
+    r = runner.invoke(args=["import", "tasks", str(tpl)])
+    assert r.exit_code == 1 and "没有可导入的数据" in r.output
