@@ -10,8 +10,7 @@ from ..domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER
 from ..domain.errors import Forbidden
 from ..events.audit import verify_chain
 from ..events.model import RecordedEvent, parse_instant
-from ..events.store import _COLUMNS as EVENT_COLUMNS
-from ..events.tables import events
+from ..events.tables import EVENT_COLUMNS, events
 from ..limits.paging import after_field, limit_field
 from .queries import AsOfArgs, QuerySpec, QueryView
 
@@ -71,8 +70,8 @@ def event_feed(view: QueryView, args: dict) -> list[dict]:
     else:
         # Left out in the query, not after it: a page is then full whenever more events follow,
         # so a follower never takes a page of security facts for the end of the feed.
-        q = select(*EVENT_COLUMNS).where(events.c.position > args["after"],
-                                          events.c.stream_id != SECURITY_STREAM)
+        q = select(*(events.c[name] for name in EVENT_COLUMNS)).where(
+            events.c.position > args["after"], events.c.stream_id != SECURITY_STREAM)
         if view.position is not None:
             q = q.where(events.c.position <= view.position)
         q = q.order_by(events.c.position).limit(args["limit"])
