@@ -62,7 +62,8 @@ class EventStore:
         that can, PostgreSQL's), and may raise StaleHead: the caller then runs it again without.
         """
         memory = self.memory
-        assumed = memory.known_head() if assume_head and memory is not None else None
+        assumed = (memory.known_head()
+                   if assume_head and memory is not None and self.recorder.assumes_head else None)
         tx = Transaction(self, self.recorder.begin(assumed), memory)
         try:
             try:

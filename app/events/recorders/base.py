@@ -116,6 +116,7 @@ class Session:
 
 class Recorder:
     fast: bool  # True: it may keep state between transactions, and the process may cache
+    assumes_head: bool = False  # begin() may start from the head the process left behind
     mark: str
 
     def begin(self, assumed: Head | None) -> Session:

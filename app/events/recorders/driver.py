@@ -99,6 +99,7 @@ class DriverSession(Session):
         self._pending: list[tuple[str, Sequence[Any]]] = []
         self._last_stream = ""  # of the last event inserted: named by a conflict at write time
         self._committed = False
+        self._joined = False  # the SQLAlchemy Connection joined the transaction
 
     def cursor(self):
         if self._cursor is None:
@@ -123,8 +124,9 @@ class DriverSession(Session):
 
     def connection(self) -> Connection:
         self.flush()
-        if not self.conn.in_transaction():
+        if not self._joined:
             self.conn.begin()  # joins the transaction already open on the driver
+            self._joined = True
         return self.conn
 
     def insert_many(self, table: Table, columns: list[str], values: list[tuple],
@@ -138,7 +140,7 @@ class DriverSession(Session):
 
     def end_transaction(self, commit: bool) -> None:
         """The SQLAlchemy Connection's transaction, if one was joined, ends with the driver's."""
-        if self.conn.in_transaction():
+        if self._joined:
             (self.conn.commit if commit else self.conn.rollback)()
         else:
             (self.driver.commit if commit else self.driver.rollback)()

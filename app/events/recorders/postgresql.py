@@ -26,6 +26,8 @@ from .driver import DriverRecorder, DriverSession
 
 
 class PostgresRecorder(DriverRecorder):
+    assumes_head = True
+
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
         from psycopg.errors import SerializationFailure
