@@ -116,7 +116,7 @@ class StoreAppender:
         store, versions = self.store, self.versions
         for _ in range(n):
             s = self.i % STREAMS
-            store.append(f"bench:{s}", "bench", [NewEvent("ProgressNoted", payload(self.i), DAY)],
+            store._append(f"bench:{s}", "bench", [NewEvent("ProgressNoted", payload(self.i), DAY)],
                          versions[s], META)
             versions[s] += 1
             self.i += 1
@@ -169,7 +169,7 @@ def load_read_set(store: EventStore, count: int) -> float:
     done = 0
     while done < count:
         size = min(LOAD_BATCH, count - done)
-        store.append(f"load:{done // LOAD_BATCH}", "bench",
+        store._append(f"load:{done // LOAD_BATCH}", "bench",
                      [NewEvent("ProgressNoted", payload(done + j), DAY) for j in range(size)],
                      0, META)
         done += size

@@ -1,4 +1,7 @@
-"""What a process remembers between its write transactions, so that a command reads less."""
+"""What a process remembers between its write transactions, so that a command reads less.
+
+Fast paths all: with ``DUBAN_FAST_PATHS=0`` the store keeps none of it (``EventStore.memory`` is
+None) and every transaction reads what it needs from the database."""
 from __future__ import annotations
 
 import threading
@@ -6,8 +9,7 @@ from collections import OrderedDict
 from typing import Any, Hashable
 
 from .model import RecordedEvent
-
-Head = tuple[int, str]  # position and hash of the last event
+from .recorders.base import Head
 
 
 def value_bytes(v: Any) -> int:
@@ -97,7 +99,7 @@ class StreamCache:
 
 
 
-class HeadCache:
+class HeadStateCache:
     """Values derived from the events (projection rows), as this process last wrote them.
 
     They are true for as long as the head is the one this process left behind: a transaction
@@ -144,3 +146,33 @@ class HeadCache:
         with self._lock:
             self._values.clear()
             self._head = None
+
+
+class ProcessMemory:
+    """Everything the store remembers between transactions: decoded streams, the streams'
+    versions as of a head, and the head this process left behind (which a recorder may assume)."""
+
+    def __init__(self) -> None:
+        self.streams = StreamCache()
+        self.versions = HeadStateCache()
+        self._known: Head | None = None
+        self._lock = threading.Lock()
+
+    def known_head(self) -> Head | None:
+        with self._lock:
+            return self._known
+
+    def forget_head(self) -> None:
+        with self._lock:
+            self._known = None
+
+    def remember(self, start: Head | None, end: Head, versions: dict[str, int],
+                 appended: dict[str, list[RecordedEvent]]) -> None:
+        """After a commit: the streams it appended to, their versions, and the head it left."""
+        for stream_id, evs in appended.items():
+            self.streams.extend(stream_id, evs)
+        if start is not None:
+            self.versions.commit(start, end, versions)
+        with self._lock:
+            if self._known is None or end.position >= self._known.position:
+                self._known = end

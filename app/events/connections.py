@@ -1,7 +1,9 @@
-"""The connection of one write transaction is kept for the next one.
+"""The connection of one write transaction is kept for the next one (a fast path of the SQLite and
+PostgreSQL recorders; the plain recorder takes one from the pool for each transaction).
 
 Taking a connection from SQLAlchemy's pool and giving it back, with the pool's reset, costs
-as much as validating an event's payload. One connection per engine stays out of the pool between
+as much as validating an event's payload. The SQLAlchemy Connection itself is kept, so that
+whatever a transaction runs through it leaves it fit to be kept. One connection per engine stays out of the pool between
 write transactions; however many stores share the engine, the pool lends at most one more than it
 would otherwise. One left unused for a minute goes back to the pool, whose recycling then applies.
 
@@ -17,8 +19,8 @@ import threading
 import time
 import weakref
 
-from sqlalchemy import Engine, event
-from sqlalchemy.pool import Pool, PoolProxiedConnection
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.pool import Pool
 
 from ..db import server_hung_up
 
@@ -31,38 +33,43 @@ IDLE_SECONDS = 60.0
 class KeptConnection:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._kept: tuple[Pool, PoolProxiedConnection, Mark | None, float] | None = None
+        self._kept: tuple[Pool, Connection, Mark | None, float] | None = None
 
-    def take(self, engine: Engine) -> tuple[PoolProxiedConnection, Mark | None]:
+    def take(self, engine: Engine) -> tuple[Connection, Mark | None]:
         """The kept connection and its mark if it came from the engine's present pool, else one
         from the pool (after ``dispose()`` the engine has a new pool, and perhaps a new file)."""
         with self._lock:
             kept, self._kept = self._kept, None
         if kept is not None:
-            pool, pooled, mark, since = kept
-            if pool is not engine.pool or server_hung_up(pooled.dbapi_connection):
+            pool, conn, mark, since = kept
+            if pool is not engine.pool or server_hung_up(conn.connection.dbapi_connection):
                 # its pool was disposed of, or the server dropped it: closed, not lent again
-                pooled.invalidate()
+                _invalidate(conn)
             elif time.monotonic() - since < IDLE_SECONDS:
-                return pooled, mark
+                return conn, mark
             else:
-                pooled.close()
-        return engine.raw_connection(), None
+                conn.close()
+        return engine.connect(), None
 
-    def give(self, engine: Engine, pooled: PoolProxiedConnection, mark: Mark | None) -> None:
+    def give(self, engine: Engine, conn: Connection, mark: Mark | None) -> None:
         """Back from a transaction that ended cleanly: kept if none is, else to the pool."""
         with self._lock:
             if self._kept is None:
-                self._kept = (engine.pool, pooled, mark, time.monotonic())
+                self._kept = (engine.pool, conn, mark, time.monotonic())
                 return
-        pooled.close()
+        conn.close()
 
     def drop(self, _engine: Engine | None = None) -> None:
         """Close the kept connection (the engine's pool was disposed of)."""
         with self._lock:
             kept, self._kept = self._kept, None
         if kept is not None:
-            kept[1].invalidate()
+            _invalidate(kept[1])
+
+
+def _invalidate(conn: Connection) -> None:
+    conn.invalidate()
+    conn.close()
 
 
 # Keyed weakly by engine: an engine that is gone takes its kept connection along, and the pool's

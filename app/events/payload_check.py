@@ -9,6 +9,9 @@ no validators), ``compile_check`` builds a test that only says yes when marshmal
 accept the payload too: exact types, required keys present, null only where allowed, no unknown
 key. Anything else it cannot vouch for goes to marshmallow, which gives the verdict and the
 messages, so the test never lets through what marshmallow would refuse.
+
+A fast path: with ``DUBAN_FAST_PATHS=0`` the registry compiles no test and marshmallow judges
+every payload.
 """
 from __future__ import annotations
 
@@ -69,7 +72,8 @@ def _value_check(field: fields.Field) -> Callable[[object], bool] | None:
 def judged_by_fields_alone(schema: Schema) -> bool:
     """True if, beyond its fields' own work, the schema only refuses unknown keys: no hooks, no
     unknown keys let through. Only for such a schema can a quicker path stand in for it."""
-    return not any(schema._hooks.values()) and schema.unknown == RAISE
+    hooks = type(schema).resolve_hooks()  # SchemaMeta's public account of the decorated hooks
+    return not any(hooks.values()) and schema.unknown == RAISE
 
 
 def compile_check(schema: Schema) -> Check | None:

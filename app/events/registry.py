@@ -11,6 +11,7 @@ from typing import Callable
 
 from marshmallow import Schema
 
+from .. import fast_paths
 from .payload_check import Check, compile_check
 
 Upcaster = Callable[[dict], dict]
@@ -53,7 +54,8 @@ class EventRegistry:
         missing = [v for v in range(1, version) if v not in (upcasters or {})]
         if missing:
             raise ValueError(f"{name}: no upcaster from version(s) {missing}")
-        et = EventType(name, inst, version, dict(upcasters or {}), compile_check(inst))
+        check = compile_check(inst) if fast_paths.enabled() else None
+        et = EventType(name, inst, version, dict(upcasters or {}), check)
         self._types[name] = et
         return et
 

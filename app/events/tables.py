@@ -1,6 +1,8 @@
 """The append-only events table and the record of commands already handled."""
 from __future__ import annotations
 
+from collections import namedtuple
+
 from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
 
 metadata = MetaData()
@@ -27,6 +29,14 @@ events = Table(
     Index("ix_events_recorded_at", "recorded_at"),
     Index("ix_events_type", "type"),
 )
+
+# The event's columns in the table's order, named here once: every statement the recorders write
+# lists them in this order, and a row read back is an EventRow.
+EVENT_COLUMNS: tuple[str, ...] = tuple(c.name for c in events.columns)
+EventRow = namedtuple("EventRow", EVENT_COLUMNS)
+# What a projection fold reads: the event without its metadata and chain (None when decoded).
+CHAIN_COLUMNS = ("meta", "prev_hash", "hash")
+FOLD_COLUMNS: tuple[str, ...] = tuple(c for c in EVENT_COLUMNS if c not in CHAIN_COLUMNS)
 
 # Idempotency: a command id seen before returns the answer it got the first time, to the user
 # who sent it, for the same command and body (migration 0006b); NULL where not known (older rows).

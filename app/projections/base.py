@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import Connection, MetaData, Table
+from sqlalchemy import MetaData, Table
 
-from ..db import placeholder
-from ..events.cache import HeadCache
+from .. import fast_paths
+from ..events.cache import HeadStateCache
 from ..events.model import RecordedEvent
 from ..events.transaction import Transaction
 
@@ -43,14 +43,10 @@ class Rows:
         raise NotImplementedError
 
 
-def _insert_sql(table: Table, mark: str) -> str:
+def insert_sql(table: Table, mark: str) -> str:
     cols = [c.name for c in table.columns]
     return (f'INSERT INTO "{table.name}" ({", ".join(chr(34) + c + chr(34) for c in cols)}) '
             f'VALUES ({", ".join([mark] * len(cols))})')
-
-
-def _mark(conn: Connection) -> str:
-    return placeholder(conn.dialect.paramstyle)
 
 
 class MemoryRows(Rows):
@@ -78,27 +74,17 @@ class MemoryRows(Rows):
     def delete(self, table: Table, *key: Any) -> None:
         self._of(table).pop(key[0] if len(key) == 1 else key, None)
 
-    def write(self, conn: Connection, tables: Iterable[Table], chunk: int = 20000) -> None:
-        """Insert every row; straight through the driver, as a rebuild writes hundreds of thousands."""
-        cursor = conn.connection.driver_connection.cursor()
-        try:
-            for table in tables:
-                rows = self.tables.get(table.name)
-                if not rows:
-                    continue
+    def write(self, insert_many: InsertMany, tables: Iterable[Table]) -> None:
+        """Every row, handed table by table to ``insert_many(table, columns, values)``: a
+        rebuild's transaction's (``Transaction.insert_many``) or an SQLite snapshot's."""
+        for table in tables:
+            rows = self.tables.get(table.name)
+            if rows:
                 cols = [c.name for c in table.columns]
-                values = _values(rows.values(), cols)
-                if conn.dialect.name == "postgresql":
-                    quoted = ", ".join(f'"{c}"' for c in cols)
-                    with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-                        for v in values:
-                            copy.write_row(v)
-                else:
-                    sql = _insert_sql(table, _mark(conn))
-                    for i in range(0, len(values), chunk):
-                        cursor.executemany(sql, values[i:i + chunk])
-        finally:
-            cursor.close()
+                insert_many(table, cols, _values(rows.values(), cols))
+
+
+InsertMany = Callable[[Table, list[str], list[tuple]], None]
 
 
 def _values(rows: Iterable[Row], cols: list[str]) -> list[tuple]:
@@ -133,7 +119,7 @@ class _Statements:
         self._mark = mark
         self.select = f"SELECT {', '.join(map(q, self.columns))} FROM {name} WHERE {self._where}"
         self.delete = f"DELETE FROM {name} WHERE {self._where}"
-        self.insert = _insert_sql(table, mark)
+        self.insert = insert_sql(table, mark)
         # a whole row written without knowing whether its key is there yet
         keys = ", ".join(map(q, self.key_names))
         sets = ", ".join(f"{q(n)} = excluded.{q(n)}" for n in self.other_names)
@@ -151,10 +137,11 @@ class _Statements:
         return sql
 
 
+# The statement cache, a fast path: with the switch off each statement is written when used.
 _STATEMENTS: dict[tuple[Table, str], _Statements] = {}
 
 
-def _statements(table: Table, mark: str) -> _Statements:
+def _cached_statements(table: Table, mark: str) -> _Statements:
     st = _STATEMENTS.get((table, mark))
     if st is None:
         st = _STATEMENTS[(table, mark)] = _Statements(table, mark)
@@ -163,7 +150,7 @@ def _statements(table: Table, mark: str) -> _Statements:
 
 def read_row(tx: Transaction, table: Table, key: Key, after_writes: bool = True) -> Row | None:
     """One row by primary key from the database, on the transaction's own driver cursor."""
-    st = _statements(table, placeholder(tx.store.engine.dialect.paramstyle))
+    st = (_cached_statements if fast_paths.enabled() else _Statements)(table, tx.mark)
     rows = tx.rows(st.select, key, after_writes=after_writes)
     return dict(zip(st.columns, rows[0])) if rows else None
 
@@ -172,21 +159,24 @@ class SqlRows(Rows):
     """Rows read on first use and written back on flush: the live path, one per transaction.
 
     A row comes from this transaction's own view, else from the rows this process left behind
-    at the head it found (a copy: apply functions change what they get), else from the database.
-    Reads and writes go through the transaction on the driver: a command touches a handful of
-    rows, and SQLAlchemy's per-statement work would cost more than the database's. At commit the
-    rows seen here join the process's cache.
+    at the head it found (``cache``, a fast path: a copy, as apply functions change what they
+    get), else from the database. Reads and writes go through the transaction in the driver's
+    SQL (``tx.rows``, ``tx.write``): a command touches a handful of rows, and SQLAlchemy's
+    per-statement work would cost more than the database's. At commit the rows seen here join the
+    process's cache. With the fast paths off there is no cache and no statement cache.
     """
 
-    def __init__(self, tx: Transaction, cache: HeadCache) -> None:
+    def __init__(self, tx: Transaction, cache: HeadStateCache | None) -> None:
         self.tx = tx
-        self._shared = cache if cache.begin(tx.start_head) else None
-        self._mark = placeholder(tx.store.engine.dialect.paramstyle)
+        self._shared = cache if cache is not None and cache.begin(tx.start_head) else None
+        self._mark = tx.mark
+        self._statements = _cached_statements if cache is not None else _Statements
         self._cache: dict[tuple[str, Key], Row | None] = {}  # as the apply functions left them
         self._stored: dict[tuple[str, Key], Row | None] = {}  # as sent to the database
         self._dirty: dict[tuple[str, Key], Table] = {}
-        start = tx.start_head
-        tx.after_commit(lambda: cache.commit(start, tx.head, self._committed()))
+        if cache is not None:
+            start = tx.start_head
+            tx.after_commit(lambda: cache.commit(start, tx.head, self._committed()))
 
     def get(self, table: Table, *key: Any) -> Row | None:
         ck = (table.name, key)
@@ -201,7 +191,7 @@ class SqlRows(Rows):
         return found
 
     def put(self, table: Table, row: Row) -> None:
-        st = _statements(table, self._mark)
+        st = self._statements(table, self._mark)
         key = tuple(row[k] for k in st.key_names)
         ck = (table.name, key)
         if ck not in self._cache:
@@ -226,7 +216,7 @@ class SqlRows(Rows):
         """Hand the changed rows to the transaction, which sends them with its next round trip."""
         write = self.tx.write
         for ck, table in self._dirty.items():
-            st = _statements(table, self._mark)
+            st = self._statements(table, self._mark)
             row = self._cache[ck]
             stored = self._stored[ck]
             if row is None:

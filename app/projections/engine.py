@@ -8,14 +8,14 @@ from typing import Callable, Iterable, Sequence
 
 from sqlalchemy import Column, Connection, Engine, String, Table, create_engine, inspect, select
 from sqlalchemy.pool import StaticPool
-from sqlalchemy.schema import CreateIndex, CreateTable
+from sqlalchemy.schema import CreateIndex, CreateTable, DropTable, sort_tables
 
 from .. import fast_paths
-from ..events.cache import HeadCache
+from ..events.cache import HeadStateCache
 from ..events.model import RecordedEvent
 from ..events.store import EventStore, Transaction
 from .asof import Checkpoints
-from .base import Apply, MemoryRows, Projection, Row, Rows, SqlRows, metadata, read_row
+from .base import Apply, MemoryRows, Projection, Row, Rows, SqlRows, insert_sql, metadata, read_row
 
 projection_state = Table(
     "projection_state",
@@ -34,7 +34,8 @@ class ProjectionSet:
         for p in self.projections:
             for event_type, fns in p.handlers.items():
                 self._dispatch.setdefault(event_type, []).extend(fns)
-        self._cache = HeadCache()  # rows as this process last wrote them (see SqlRows)
+        # rows as this process last wrote them (see SqlRows), beside a store that remembers
+        self._cache = HeadStateCache()
         self._snapshots: OrderedDict[tuple[str, int], Engine] = OrderedDict()
         self._snap_lock = threading.Lock()
         self.checkpoints: Checkpoints | None = None  # as-of from checkpoints on disk (asof.py)
@@ -51,8 +52,9 @@ class ProjectionSet:
         """The transaction's rows, one set per transaction: an import's later commands reuse what
         it read, and a handler reading a row sees what this transaction has folded so far."""
         rows = tx.local.get("projection_rows")
-        if rows is None:
-            rows = tx.local["projection_rows"] = SqlRows(tx, self._cache)
+        if rows is None:  # the process's row cache only while the fast paths are on
+            cache = self._cache if tx.store.memory is not None else None
+            rows = tx.local["projection_rows"] = SqlRows(tx, cache)
         return rows
 
     def live(self, tx: Transaction, events: Sequence[RecordedEvent]) -> None:
@@ -111,22 +113,25 @@ class ProjectionSet:
         """
         with store.transaction() as tx:
             tx.after_commit(self._cache.clear)
-            conn = tx.conn
             tables = self.tables + [projection_state]
-            metadata.drop_all(conn, tables=tables)
-            _create_tables(conn, tables)
+            for table in reversed(sort_tables(tables)):
+                tx.execute(DropTable(table, if_exists=True))
+            for table in tables:
+                tx.execute(CreateTable(table))
             counter = [0]
 
             def counted():
-                for ev in store.read_all(conn=conn, chain=False):
+                for ev in tx.read_all(chain=False):
                     counter[0] += 1
                     yield ev
 
             rows = self.fold(counted(), progress)
-            rows.write(conn, self.tables)
-            _create_indexes(conn, tables)
-            conn.execute(projection_state.insert().values(name="all",
-                                                          fingerprint=self.fingerprint(store.engine)))
+            rows.write(tx.insert_many, self.tables)
+            for table in tables:
+                for index in table.indexes:
+                    tx.execute(CreateIndex(index))
+            tx.execute(projection_state.insert().values(name="all",
+                                                        fingerprint=self.fingerprint(store.engine)))
             return counter[0]
 
     def ensure(self, store: EventStore, progress: Progress | None = None) -> bool:
@@ -158,7 +163,12 @@ class ProjectionSet:
         rows = self.fold(store.read_all(until_position=position, chain=False))
         with engine.begin() as conn:
             _create_tables(conn, self.tables)
-            rows.write(conn, self.tables)
+            cursor = conn.connection.driver_connection.cursor()
+            try:
+                rows.write(lambda table, _cols, values: cursor.executemany(
+                    insert_sql(table, "?"), values), self.tables)
+            finally:
+                cursor.close()
             _create_indexes(conn, self.tables)
         with self._snap_lock:
             self._snapshots[key] = engine

@@ -24,7 +24,7 @@ def kept(app, clock, tmp_path, n: int = 8):
     cp = sign_now(svc, INSP)
     assert cp["size"] == n
     for i in range(3):
-        store.append("note:later", "note", [noted_event(i)], None, META)
+        store._append("note:later", "note", [noted_event(i)], None, META)
     path = tmp_path / "checkpoint.json"
     path.write_text(json.dumps(cp))
     return svc, cp, str(path)

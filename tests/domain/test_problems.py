@@ -31,7 +31,7 @@ class World:
                                        ("insp", "inspector", None, None)]:
             make_user(self.svc, user, role, unit, display_name=name)
             self.h[user] = token_for(client, user)
-        self.svc.store.append("project:XM001", "project", [NewEvent("ProjectRegistered", {
+        self.svc.store._append("project:XM001", "project", [NewEvent("ProjectRegistered", {
             "code": "XM001", "name": "城南片区棚户区改造", "category": "district", "stage": "continuing",
             "owner_unit": "E01", "responsible_unit": "U01", "total_investment": 52000.0,
             "leader": "王强", "planned_start": None}, date(2026, 1, 5))], None,

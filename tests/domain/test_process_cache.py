@@ -1,4 +1,4 @@
-"""The rows a process remembers between its write transactions (HeadCache, SqlRows).
+"""The rows a process remembers between its write transactions (HeadStateCache, SqlRows).
 
 Another process's append, a rolled-back transaction and a rebuild must never leave a process
 working from rows the database no longer holds.
@@ -12,7 +12,7 @@ from app import schema
 from app.bootstrap import bootstrap
 from app.domain.actors import DISPATCHER, Actor
 from app.events.audit import verify_chain
-from app.events.cache import HeadCache, StreamCache
+from app.events.cache import HeadStateCache, StreamCache
 from app.events.model import RecordedEvent
 from app.projections.base import SqlRows
 from app.projections.problems import problems
@@ -99,7 +99,7 @@ def test_rolled_back_work_never_reaches_the_cache(services):
 
 def test_a_transaction_overtaken_by_another_leaves_nothing_behind():
     h0, h1, h2, h3 = ((n, f"{n:064x}") for n in range(4))
-    cache = HeadCache()
+    cache = HeadStateCache()
     assert cache.begin(h0) is False  # nothing known yet
     cache.commit(h0, h1, {"row": 1})
     assert cache.begin(h1) is True and cache.get("row") == 1
@@ -131,11 +131,7 @@ def test_the_stream_cache_keeps_at_most_its_size_however_streams_arrive():
 class _Tx:
     """What SqlRows needs of a transaction, recording the writes it is handed."""
 
-    class store:
-        class engine:
-            class dialect:
-                paramstyle = "qmark"
-
+    mark = "?"
     start_head = (0, "0" * 64)
     head = start_head
 
@@ -158,7 +154,7 @@ def test_only_changed_columns_are_written():
     row = {c.name: None for c in problems.columns}
     row.update(id="P001", urge_count=1, status="dispatched")
     tx = _Tx({("P001",): row})
-    rows = SqlRows(tx, HeadCache())
+    rows = SqlRows(tx, HeadStateCache())
     got = rows.get(problems, "P001")
     rows.put(problems, got)  # as it was: nothing to write
     rows.flush()
@@ -180,7 +176,7 @@ def test_a_whole_row_is_written_without_reading_what_was_there():
             return super().rows(sql, params, after_writes)
 
     tx = Counting({})
-    rows = SqlRows(tx, HeadCache())
+    rows = SqlRows(tx, HeadStateCache())
     whole = {c.name: None for c in problems.columns}
     whole.update(id="P002", status="raised")
     rows.put(problems, whole)

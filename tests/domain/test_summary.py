@@ -30,7 +30,7 @@ class Ledger:
         self.submissions: dict[tuple[str, str], int] = {}
 
     def add(self, kind: str, key: str, type_: str, data: dict, day: str) -> None:
-        self.svc.store.append(stream(kind, key), kind, [NewEvent(type_, data, d(day))], None, META)
+        self.svc.store._append(stream(kind, key), kind, [NewEvent(type_, data, d(day))], None, META)
 
     def project(self, code: str, stage: str = "continuing", day: str = "2019-01-05",
                 category: str = "district", unit: str = "U1", leader: str | None = "张志强",

@@ -38,7 +38,7 @@ class World:
         self.h: dict[str, dict] = {}
         for code, name, kind in [("U01", "城南镇", "township"), ("U02", "区住建局", "department"),
                                  ("E01", "城投公司", "enterprise")]:
-            self.svc.store.append(f"unit:{code}", "unit", [NewEvent("UnitRegistered", {
+            self.svc.store._append(f"unit:{code}", "unit", [NewEvent("UnitRegistered", {
                 "code": code, "name": name, "kind": kind}, date(2026, 1, 2))], None,
                 Metadata(actor="t", role="admin"))
         for user, role, unit in [("disp", "dispatcher", None), ("admin", "admin", None),
@@ -46,7 +46,7 @@ class World:
                                  ("insp", "inspector", None)]:
             make_user(self.svc, user, role, unit)
             self.h[user] = token_for(client, user)
-        self.svc.store.append("project:XM001", "project", [NewEvent("ProjectRegistered", {
+        self.svc.store._append("project:XM001", "project", [NewEvent("ProjectRegistered", {
             "code": "XM001", "name": "城南片区棚户区改造", "category": "district", "stage": "continuing",
             "owner_unit": "E01", "responsible_unit": "U01", "total_investment": 52000.0,
             "leader": None, "planned_start": None}, date(2026, 1, 5))], None,

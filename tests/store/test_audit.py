@@ -60,7 +60,7 @@ def fill(services, clock, n: int = 8):
     i = 0
     while i < n:
         size = min(1 + i % 2, n - i)
-        store.append(f"note:{i % 3}", "note", [noted(f"e{i + j}", i + j) for j in range(size)],
+        store._append(f"note:{i % 3}", "note", [noted(f"e{i + j}", i + j) for j in range(size)],
                      None, META)
         i += size
     assert store.head()[0] == n
@@ -246,9 +246,9 @@ def test_api_audit_verify(app, client, clock):
     clock.set(t0)
     make_user(svc, "insp", "inspector")          # position 1
     fill_store = make_store(svc.engine, clock)
-    fill_store.append("note:a", "note", [noted("a")], 0, META)  # 2
+    fill_store._append("note:a", "note", [noted("a")], 0, META)  # 2
     clock.set(t0 + timedelta(days=1))
-    fill_store.append("note:a", "note", [noted("b")], 1, META)  # 3
+    fill_store._append("note:a", "note", [noted("b")], 1, META)  # 3
     h = token_for(client, "insp")                 # 4: the login, a fact of the security log
 
     r = client.get("/api/v1/audit/verify", headers=h)
@@ -300,7 +300,7 @@ def test_verify_reports_exactly_the_edited_position(services, clock, plan, pick,
         store = make_store(engine, clock)
         for stream, texts, dated in plan:
             day = datetime(2026, 1, 1).date() if dated else None
-            store.append(f"note:{stream}", "note", [noted(t, i, day) for i, t in enumerate(texts)],
+            store._append(f"note:{stream}", "note", [noted(t, i, day) for i, t in enumerate(texts)],
                          None, META)
         n = store.head()[0]
         assert verify_chain(engine).ok and verify_chain(engine).checked == n

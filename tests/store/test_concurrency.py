@@ -30,7 +30,7 @@ def test_two_stores_same_expected_version_exactly_one_wins(services, clock):
     engines = [make_engine(url) for _ in range(2)]
     try:
         stores = [make_store(e, clock) for e in engines]
-        stores[0].append("note:x", "note", [noted("start")], 0, META)
+        stores[0]._append("note:x", "note", [noted("start")], 0, META)
         for round_ in range(1, 6):
             barrier = threading.Barrier(2)
             outcomes: list = []
@@ -38,7 +38,7 @@ def test_two_stores_same_expected_version_exactly_one_wins(services, clock):
             def write(store, i):
                 barrier.wait()
                 try:
-                    outcomes.append(store.append("note:x", "note", [noted(f"r{round_}w{i}")],
+                    outcomes.append(store._append("note:x", "note", [noted(f"r{round_}w{i}")],
                                                  round_, META))
                 except ConcurrencyConflict as exc:
                     outcomes.append(exc)
@@ -100,7 +100,7 @@ def _writer(url: str, index: int, count: int, start) -> None:
     store.head()  # connect before the start signal
     start.wait()
     for v in range(count):
-        store.append(f"writer:{index}", "writer", [noted(f"w{index}", v)], v, meta)
+        store._append(f"writer:{index}", "writer", [noted(f"w{index}", v)], v, meta)
     engine.dispose()
 
 

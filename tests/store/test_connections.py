@@ -3,6 +3,7 @@ exhaust the pool, outlive the engine's pool, or carry a transaction into the nex
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -19,7 +20,7 @@ def test_many_stores_on_one_engine_leave_the_pool_free(database_url):
         schema.upgrade(engine)
         stores = [EventStore(engine, noted_registry()) for _ in range(10)]  # all alive at once
         for i, store in enumerate(stores):
-            store.append(f"note:{i}", "note", [noted()], 0, META)
+            store._append(f"note:{i}", "note", [noted()], 0, META)
         with engine.connect(), engine.connect():  # two at once: the pool still has them
             pass
         assert count_events(engine) == 10
@@ -29,7 +30,7 @@ def test_many_stores_on_one_engine_leave_the_pool_free(database_url):
 
 def test_a_failed_transaction_leaves_the_next_one_clean(services, clock):
     store = make_store(services.engine, clock)
-    store.append("note:a", "note", [noted("a")], 0, META)
+    store._append("note:a", "note", [noted("a")], 0, META)
     with pytest.raises(RuntimeError):
         with store.transaction() as tx:
             tx.append("note:a", "note", [noted("lost")], 1, META)
@@ -49,13 +50,13 @@ def test_after_dispose_writes_go_to_the_file_now_at_the_path(tmp_path):
     engine = make_engine(f"sqlite:///{path}")
     try:
         schema.upgrade(engine)
-        make_store(engine).append("note:a", "note", [noted("old")], 0, META)
+        make_store(engine)._append("note:a", "note", [noted("old")], 0, META)
         engine.dispose()
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(f"{path}{suffix}"):
                 os.remove(f"{path}{suffix}")
         schema.upgrade(engine)
-        make_store(engine).append("note:b", "note", [noted("new")], 0, META)
+        make_store(engine)._append("note:b", "note", [noted("new")], 0, META)
         fresh = make_engine(f"sqlite:///{path}")
         try:
             assert count_events(fresh) == 1
@@ -72,14 +73,25 @@ def test_dispose_closes_the_kept_connection(database_url):
 
     engine = make_engine(database_url, connect_args={"application_name": "duban-kept-test"})
     watcher = make_engine(database_url)
-    sessions = text("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'duban-kept-test'")
+    # this database's only: the test runs on two recorders at once, in two databases
+    sessions = text("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'duban-kept-test'"
+                    " AND datname = current_database()")
     try:
-        make_store(engine).append("note:a", "note", [noted()], 0, META)
+        store = make_store(engine)
+        store._append("note:a", "note", [noted()], 0, META)
         with watcher.connect() as c:
-            assert c.execute(sessions).scalar() == 1  # kept for the next write
+            # kept for the next write (the plain recorder: back in the pool, which keeps it too)
+            assert c.execute(sessions).scalar() == 1
         engine.dispose()
-        with watcher.connect() as c:
-            assert c.execute(sessions).scalar() == 0
+        # a backend leaves pg_stat_activity a moment after its client hangs up
+        deadline = time.monotonic() + 5
+        while True:
+            with watcher.connect() as c:
+                left = c.execute(sessions).scalar()
+            if left == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert left == 0
     finally:
         engine.dispose()
         watcher.dispose()
@@ -106,7 +118,7 @@ def test_a_forked_process_never_uses_its_parents_connection(services):
     from app.events.connections import kept_connection
 
     store = make_store(services.engine)
-    store.append("note:a", "note", [noted()], 0, META)
+    store._append("note:a", "note", [noted()], 0, META)
     kept = kept_connection(services.engine)
     parents, _ = kept.take(services.engine)
     kept.give(services.engine, parents, None)
@@ -124,5 +136,25 @@ def test_a_forked_process_never_uses_its_parents_connection(services):
     os.close(read)
     assert answer == b"its own"
     # and the parent's connection is still its own, fit for the next write
-    store.append("note:a", "note", [noted("after")], 1, META)
+    store._append("note:a", "note", [noted("after")], 1, META)
     assert count_events(services.engine) == 2
+
+
+def test_reads_and_writes_through_the_transaction_keep_the_connection(services, clock):
+    from sqlalchemy import select
+
+    from app.events.tables import events
+
+    store = make_store(services.engine, clock)
+    seen = []
+    for i in range(3):
+        with store.transaction() as tx:
+            tx.append("note:a", "note", [noted(f"n{i}")], i, META)
+            tx.query(select(events.c.position))
+            tx.execute(events.select().limit(0))
+            seen.append(tx.conn)
+    if store.recorder.fast:  # one connection, kept from one write transaction to the next
+        assert seen[0] is seen[1] is seen[2]
+    else:  # the plain recorder keeps nothing: each transaction its own from the pool
+        assert len({id(c) for c in seen}) == 3
+    assert count_events(services.engine) == 3

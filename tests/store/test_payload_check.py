@@ -12,7 +12,15 @@ from app.bootstrap import build_registries
 from app.events.payload_check import compile_check
 from app.events.registry import EventRegistry, InvalidPayload
 
-EVENTS, _, _ = build_registries()
+def _with_quick_tests():
+    """The registry as the fast paths make it, whatever the environment's switch: these tests
+    are of the quick test itself (its plain twin: the last test below)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DUBAN_FAST_PATHS", "1")
+        return build_registries()[0]
+
+
+EVENTS = _with_quick_tests()
 TYPES = EVENTS.names()
 
 values = st.one_of(
@@ -147,3 +155,16 @@ def test_a_registry_without_a_quick_test_still_validates():
     registry = EventRegistry()
     registry.register("Loose", Loose)
     assert registry.validate("Loose", {"a": "x", "b": 1}) == 1
+
+
+def test_with_the_switch_off_marshmallow_judges_every_payload(monkeypatch):
+    monkeypatch.setenv("DUBAN_FAST_PATHS", "0")
+    events, _, _ = build_registries()
+    assert [n for n in events.names() if events.get(n).check is not None] == []
+    asked = []
+    et = events.get("ProgressSubmitted")
+    monkeypatch.setattr(et.schema, "validate", lambda data: asked.append(data) or {})
+    valid = {"project": "XM0001", "period": "2026-03", "month_investment": 120,
+             "image_progress": "主体施工", "corrects": 0, "reason": None}
+    assert events.validate("ProgressSubmitted", valid) == et.version
+    assert asked == [valid]

@@ -66,10 +66,10 @@ def raw_rows(engine) -> list:
 # -- appending -------------------------------------------------------------------------------
 def test_append_several_events_in_one_transaction(services, clock):
     store = make_store(services.engine, clock)
-    first = store.append("note:a", "note", [noted("x", 1)], None, META)
+    first = store._append("note:a", "note", [noted("x", 1)], None, META)
     assert [(e.position, e.version) for e in first] == [(1, 1)]
 
-    batch = store.append("note:b", "note", [noted("a", 1), noted("b", 2), noted("c", 3)], 0, META)
+    batch = store._append("note:b", "note", [noted("a", 1), noted("b", 2), noted("c", 3)], 0, META)
     assert [e.position for e in batch] == [2, 3, 4]
     assert [e.version for e in batch] == [1, 2, 3]
     # one transaction: one recorded instant, and each hash links to the one before
@@ -77,7 +77,7 @@ def test_append_several_events_in_one_transaction(services, clock):
     assert batch[0].prev_hash == first[0].hash
     assert [e.prev_hash for e in batch[1:]] == [e.hash for e in batch[:-1]]
 
-    more = store.append("note:b", "note", [noted("d", 4)], 3, META)
+    more = store._append("note:b", "note", [noted("d", 4)], 3, META)
     assert [(e.position, e.version) for e in more] == [(5, 4)]
     assert [e.version for e in store.read_stream("note:b")] == [1, 2, 3, 4]
     assert [e.position for e in store.read_all()] == [1, 2, 3, 4, 5]
@@ -99,7 +99,7 @@ def test_appends_of_several_streams_in_one_transaction(services, clock):
 
 def test_empty_append_stores_nothing(services, clock):
     store = make_store(services.engine, clock)
-    assert store.append("note:a", "note", [], 0, META) == []
+    assert store._append("note:a", "note", [], 0, META) == []
     assert count_events(services.engine) == 0
 
 
@@ -108,7 +108,7 @@ def test_recorded_event_carries_metadata_and_business_date(services, clock):
     meta = Metadata(actor="张三", role="dispatcher", unit="U1", command_id="c-1",
                     correlation_id="corr", causation_id="cause", client_address="10.0.0.1",
                     extra={"command": "note"})
-    [ev] = store.append("note:a", "note", [noted("中文内容", 7, date(2026, 6, 30))], 0, meta)
+    [ev] = store._append("note:a", "note", [noted("中文内容", 7, date(2026, 6, 30))], 0, meta)
     [read] = store.read_stream("note:a")
     assert read == ev
     assert read.data == {"text": "中文内容", "n": 7}
@@ -125,7 +125,7 @@ def test_text_of_every_kind_is_stored_exactly(services, clock):
     odd = ["it's", "back\\slash \\' end", "%s and %(x)s and 100%", "两行\n文字\t", "\x01 控制", "🚧 施工",
            "'; DROP TABLE events; --", ""]
     for i, t in enumerate(odd):
-        store.append(f"note:{i}", "note", [noted(t, n=-i)], 0,
+        store._append(f"note:{i}", "note", [noted(t, n=-i)], 0,
                      Metadata(actor=f"o'brien{t}", role="admin", command_id=None))
     assert [store.read_stream(f"note:{i}")[0].data for i in range(len(odd))] == [
         {"text": t, "n": -i} for i, t in enumerate(odd)]
@@ -160,14 +160,14 @@ def test_projector_runs_in_the_append_transaction(services, clock):
         seen = []
 
         def projector(tx, recorded):
-            conn = tx.conn
             # the new rows are visible inside the transaction, and what it writes commits with them
-            assert conn.execute(select(func.count()).select_from(events)).scalar() == recorded[-1].position
+            [(count,)] = tx.query(select(func.count()).select_from(events))
+            assert count == recorded[-1].position
             seen.append([e.position for e in recorded])
-            conn.execute(probe.insert(), [{"position": e.position, "type": e.type} for e in recorded])
+            tx.execute(probe.insert(), [{"position": e.position, "type": e.type} for e in recorded])
 
         store = make_store(services.engine, clock, projector)
-        store.append("note:a", "note", [noted("a"), noted("b")], 0, META)
+        store._append("note:a", "note", [noted("a"), noted("b")], 0, META)
         assert seen == [[1, 2]]
         with services.engine.connect() as c:
             assert c.execute(select(probe.c.position)).scalars().all() == [1, 2]
@@ -180,14 +180,13 @@ def test_projector_that_raises_rolls_back_the_whole_append(services, clock):
     probe.create(services.engine)
     try:
         def projector(tx, recorded):
-            conn = tx.conn
-            conn.execute(probe.insert(), [{"position": e.position} for e in recorded])
+            tx.execute(probe.insert(), [{"position": e.position} for e in recorded])
             if any(e.data["text"] == "boom" for e in recorded):
                 raise RuntimeError("projection failed")
 
         store = make_store(services.engine, clock, projector)
         with pytest.raises(RuntimeError):
-            store.append("note:a", "note", [noted("ok"), noted("boom")], 0, META)
+            store._append("note:a", "note", [noted("ok"), noted("boom")], 0, META)
         assert count_events(services.engine) == 0
         # several appends in one transaction: a failure in the second undoes the first too
         with pytest.raises(RuntimeError):
@@ -198,7 +197,7 @@ def test_projector_that_raises_rolls_back_the_whole_append(services, clock):
         with services.engine.connect() as c:
             assert c.execute(select(func.count()).select_from(probe)).scalar() == 0
         # and the store goes on from an intact head
-        [ev] = store.append("note:a", "note", [noted("fine")], 0, META)
+        [ev] = store._append("note:a", "note", [noted("fine")], 0, META)
         assert (ev.position, ev.version) == (1, 1)
         assert verify_chain(services.engine).ok
     finally:
@@ -207,28 +206,28 @@ def test_projector_that_raises_rolls_back_the_whole_append(services, clock):
 
 def test_expected_version_mismatch_raises_and_appends_nothing(services, clock):
     store = make_store(services.engine, clock)
-    store.append("note:a", "note", [noted("a"), noted("b")], 0, META)
+    store._append("note:a", "note", [noted("a"), noted("b")], 0, META)
     for wrong in (0, 1, 3):
         with pytest.raises(ConcurrencyConflict) as info:
-            store.append("note:a", "note", [noted("c")], wrong, META)
+            store._append("note:a", "note", [noted("c")], wrong, META)
         assert (info.value.expected, info.value.actual) == (wrong, 2)
     with pytest.raises(ConcurrencyConflict):
-        store.append("note:new", "note", [noted("c")], 1, META)  # the stream does not exist yet
+        store._append("note:new", "note", [noted("c")], 1, META)  # the stream does not exist yet
     assert count_events(services.engine) == 2
     # None means: no check
-    assert store.append("note:a", "note", [noted("c")], None, META)[0].version == 3
+    assert store._append("note:a", "note", [noted("c")], None, META)[0].version == 3
 
 
 def test_two_writers_with_the_same_expected_version_one_wins(services, clock):
     store = make_store(services.engine, clock)
-    store.append("note:a", "note", [noted("a")], 0, META)
+    store._append("note:a", "note", [noted("a")], 0, META)
     barrier = threading.Barrier(2)
     outcomes: list = []
 
     def writer(i):
         barrier.wait()
         try:
-            outcomes.append(store.append("note:a", "note", [noted(f"w{i}")], 1, META))
+            outcomes.append(store._append("note:a", "note", [noted(f"w{i}")], 1, META))
         except ConcurrencyConflict as exc:
             outcomes.append(exc)
 
@@ -245,10 +244,93 @@ def test_two_writers_with_the_same_expected_version_one_wins(services, clock):
     assert count_events(services.engine) == 2
 
 
+# -- the recorder's contract, on each recorder ------------------------------------------------
+def test_each_recorder_is_the_one_its_parameter_names(services, request):
+    from app.events.recorders.plain import PlainRecorder
+
+    plain = request.node.callspec.params["database_url"].startswith("plain-")
+    store = make_store(services.engine)
+    assert isinstance(store.recorder, PlainRecorder) == plain
+    assert (store.memory is None) == plain  # the process remembers nothing beside the plain one
+
+
+def test_contract_append_read_version_and_head(services, clock):
+    store = make_store(services.engine, clock)
+    with store.transaction() as tx:
+        assert tx.stream_version("note:a") == 0 and tx.read_stream("note:a") == []
+        first = tx.append("note:a", "note", [noted("a"), noted("b")], 0, META)
+        assert tx.stream_version("note:a") == 2
+        assert tx.read_stream("note:a") == first  # its own appends, before the commit
+        assert tx.head == (2, first[-1].hash, first[-1].recorded_at)
+    with store.transaction() as tx:
+        assert tx.current_head() == (2, first[-1].hash, first[-1].recorded_at)
+        assert tx.stream_version("note:a") == 2
+        assert tx.read_stream("note:a") == first
+        more = tx.append("note:b", "note", [noted("c")], 0, META)
+        assert more[0].prev_hash == first[-1].hash and more[0].position == 3
+        assert tx.current_head() == (3, more[0].hash, more[0].recorded_at)
+    with store.transaction() as tx:
+        assert tx.current_head().position == 3
+    assert store.head() == (3, more[0].hash)
+    assert [e.position for e in store.read_all(after=1)] == [2, 3]
+    assert store.read_stream("note:a") == first and store.read_stream("note:b") == more
+
+
+def test_contract_conflict_and_rollback(services, clock):
+    store = make_store(services.engine, clock)
+    [a] = store._append("note:a", "note", [noted("a")], 0, META)
+    with pytest.raises(ConcurrencyConflict):
+        with store.transaction() as tx:
+            tx.append("note:b", "note", [noted("b")], 0, META)
+            tx.append("note:a", "note", [noted("late")], 0, META)  # one is there already
+    with pytest.raises(RuntimeError):
+        with store.transaction() as tx:
+            tx.append("note:a", "note", [noted("lost")], 1, META)
+            tx.remember_result("cmd-lost", {"id": "lost"}, ("u", "c", "h"))
+            raise RuntimeError("the caller gives up")
+    assert store.head() == (1, a.hash) and count_events(services.engine) == 1
+    with store.transaction() as tx:  # the next transaction starts where the last commit left
+        assert tx.stream_version("note:a") == 1 and tx.stream_version("note:b") == 0
+        assert tx.command_result("cmd-lost") is None
+        [b] = tx.append("note:a", "note", [noted("b")], 1, META)
+    assert (b.position, b.prev_hash) == (2, a.hash)
+    assert verify_chain(services.engine).ok
+
+
+def test_contract_a_remembered_result_is_found_by_its_command_id(services, clock):
+    store = make_store(services.engine, clock)
+    with store.transaction() as tx:
+        assert tx.command_result("cmd-1") is None
+        tx.append("note:a", "note", [noted("a")], 0, META)
+        tx.remember_result("cmd-1", {"id": "a", "version": 1}, ("zhang", "note", "h1"))
+        # read back in the same transaction, after the write it waits behind
+        assert tx.command_result("cmd-1") == ({"id": "a", "version": 1}, ("zhang", "note", "h1"))
+    with store.transaction() as tx:
+        assert tx.command_result("cmd-1") == ({"id": "a", "version": 1}, ("zhang", "note", "h1"))
+        tx.remember_result("cmd-2", {"id": "b"}, (None, None, None))
+    with store.transaction() as tx:
+        assert tx.command_result("cmd-2") == ({"id": "b"}, (None, None, None))
+        assert tx.writes == 0
+
+
+def test_a_query_inside_the_transaction_sees_its_writes_in_order(services, clock):
+    store = make_store(services.engine, clock)
+    with store.transaction() as tx:
+        tx.append("note:a", "note", [noted("a")], 0, META)
+        tx.remember_result("c", {"n": 1}, (None, None, None))
+        before = tx.writes
+        assert tx.query(select(command_results.c.command_id)) == [("c",)]
+        assert tx.query(select(events.c.stream_id)) == [("note:a",)]
+        assert tx.writes == before  # reading is not writing
+        tx.execute(command_results.delete().where(command_results.c.command_id == "c"))
+        assert tx.writes == before + 1
+        assert tx.query(select(command_results.c.command_id)) == []
+
+
 # -- reading ---------------------------------------------------------------------------------
 def _fill(store: EventStore) -> None:
     for i in range(1, 11):
-        store.append(f"note:{i % 3}", "note", [noted(f"e{i}", i)], None, META)
+        store._append(f"note:{i % 3}", "note", [noted(f"e{i}", i)], None, META)
 
 
 def test_read_stream_in_version_order(services, clock):
@@ -279,16 +361,16 @@ def test_read_all_after_with_limit_and_until(services, clock):
 
 def test_read_all_on_the_connection_of_a_write_transaction(services, clock):
     store = make_store(services.engine, clock)
-    store.append("note:a", "note", [noted("a")], 0, META)
+    store._append("note:a", "note", [noted("a")], 0, META)
     with store.transaction() as tx:
         tx.append("note:b", "note", [noted("b")], 0, META)
         # the transaction reads its own, not yet committed, events
-        assert [e.position for e in store.read_all(conn=tx.conn)] == [1, 2]
-        partial = store.read_all(conn=tx.conn, batch=1)
+        assert [e.position for e in tx.read_all()] == [1, 2]
+        partial = tx.read_all(batch=1)
         assert next(partial).position == 1
         partial.close()  # a read stopped half-way leaves the connection usable
         tx.append("note:b", "note", [noted("c")], 1, META)
-        assert [e.data["text"] for e in store.read_all(after=1, conn=tx.conn)] == ["b", "c"]
+        assert [e.data["text"] for e in tx.read_all(after=1)] == ["b", "c"]
     assert [e.position for e in store.read_all()] == [1, 2, 3]
 
 
@@ -315,9 +397,9 @@ def test_position_at_an_instant(services, clock):
     t0 = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
     clock.set(t0)
     assert store.position_at(t0) == 0
-    store.append("note:a", "note", [noted("a")], 0, META)           # recorded t0 + 1ms
+    store._append("note:a", "note", [noted("a")], 0, META)           # recorded t0 + 1ms
     clock.set(t0 + timedelta(hours=1))
-    store.append("note:a", "note", [noted("b"), noted("c")], 1, META)  # t0 + 1h + 1ms
+    store._append("note:a", "note", [noted("b"), noted("c")], 1, META)  # t0 + 1h + 1ms
     assert store.position_at(t0) == 0
     assert store.position_at(t0 + timedelta(milliseconds=1)) == 1
     assert store.position_at(t0 + timedelta(minutes=30)) == 1
@@ -334,13 +416,13 @@ def test_recorded_at_never_goes_backwards(services, clock):
     store = make_store(services.engine, clock)
     t0 = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
     clock.set(t0)
-    [a] = store.append("note:a", "note", [noted("a")], 0, META)
+    [a] = store._append("note:a", "note", [noted("a")], 0, META)
     clock.set(t0 - timedelta(hours=5))  # the system clock is set back
-    [b] = store.append("note:a", "note", [noted("b")], 1, META)
+    [b] = store._append("note:a", "note", [noted("b")], 1, META)
     clock.set(t0 - timedelta(days=1))
-    [c] = store.append("note:b", "note", [noted("c")], 0, META)
+    [c] = store._append("note:b", "note", [noted("c")], 0, META)
     clock.set(t0 + timedelta(minutes=1))
-    [d] = store.append("note:b", "note", [noted("d")], 1, META)
+    [d] = store._append("note:b", "note", [noted("d")], 1, META)
     assert a.recorded_at == format_instant(t0 + timedelta(milliseconds=1))
     assert b.recorded_at == a.recorded_at and c.recorded_at == a.recorded_at
     assert d.recorded_at == format_instant(t0 + timedelta(minutes=1, milliseconds=1))
@@ -356,17 +438,17 @@ def test_recorded_at_never_goes_backwards(services, clock):
 def test_invalid_payload_is_refused_and_nothing_appended(services, clock):
     store = make_store(services.engine, clock)
     with pytest.raises(InvalidPayload) as info:
-        store.append("note:a", "note", [NewEvent("Noted", {"n": 1})], 0, META)
+        store._append("note:a", "note", [NewEvent("Noted", {"n": 1})], 0, META)
     assert "text" in info.value.errors
     with pytest.raises(InvalidPayload):
-        store.append("note:a", "note", [NewEvent("Noted", {"text": 5})], 0, META)
+        store._append("note:a", "note", [NewEvent("Noted", {"text": 5})], 0, META)
     with pytest.raises(InvalidPayload):
-        store.append("note:a", "note", [NewEvent("Noted", {"text": "a", "extra": 1})], 0, META)
+        store._append("note:a", "note", [NewEvent("Noted", {"text": "a", "extra": 1})], 0, META)
     # a bad event anywhere in the batch refuses the whole batch
     with pytest.raises(InvalidPayload):
-        store.append("note:a", "note", [noted("good"), NewEvent("Noted", {})], 0, META)
+        store._append("note:a", "note", [noted("good"), NewEvent("Noted", {})], 0, META)
     assert count_events(services.engine) == 0
-    assert store.append("note:a", "note", [noted("good")], 0, META)[0].position == 1
+    assert store._append("note:a", "note", [noted("good")], 0, META)[0].position == 1
 
 
 def test_unknown_event_type_is_refused(services, clock):
@@ -374,7 +456,7 @@ def test_unknown_event_type_is_refused(services, clock):
 
     store = make_store(services.engine, clock)
     with pytest.raises(UnknownEventType):
-        store.append("note:a", "note", [NewEvent("Nope", {"text": "a"})], 0, META)
+        store._append("note:a", "note", [NewEvent("Nope", {"text": "a"})], 0, META)
     assert count_events(services.engine) == 0
 
 
@@ -389,7 +471,7 @@ def _v2_registry() -> EventRegistry:
 
 def test_upcasting_reads_old_events_in_todays_shape_and_never_rewrites(services, clock):
     old = make_store(services.engine, clock)
-    old.append("note:a", "note", [noted("旧格式", 3)], 0, META)
+    old._append("note:a", "note", [noted("旧格式", 3)], 0, META)
     before = raw_rows(services.engine)
 
     new = make_store(services.engine, clock, registry=_v2_registry())
@@ -400,8 +482,8 @@ def test_upcasting_reads_old_events_in_todays_shape_and_never_rewrites(services,
 
     # new events are validated against and stored under version 2
     with pytest.raises(InvalidPayload):
-        new.append("note:a", "note", [noted("v1 shape")], 1, META)
-    [ev2] = new.append("note:a", "note", [NewEvent("Noted", {"body": "新", "author": "李四"})], 1, META)
+        new._append("note:a", "note", [noted("v1 shape")], 1, META)
+    [ev2] = new._append("note:a", "note", [NewEvent("Noted", {"body": "新", "author": "李四"})], 1, META)
     assert ev2.schema_version == 2
 
     after = raw_rows(services.engine)
@@ -417,7 +499,7 @@ def test_upcasting_reads_old_events_in_todays_shape_and_never_rewrites(services,
 
 
 def test_upcasters_chain_across_versions(services, clock):
-    make_store(services.engine, clock).append("note:a", "note", [noted("x", 1)], 0, META)
+    make_store(services.engine, clock)._append("note:a", "note", [noted("x", 1)], 0, META)
     reg = EventRegistry()
     reg.register("Noted", NotedV2, version=3, upcasters={
         1: lambda d: {"body": d["text"], "n": d["n"]},
@@ -441,7 +523,7 @@ def test_registering_a_version_without_its_upcasters_is_refused():
 ])
 def test_database_refuses_update_and_delete(services, clock, statement):
     store = make_store(services.engine, clock)
-    store.append("note:a", "note", [noted("a"), noted("b")], 0, META)
+    store._append("note:a", "note", [noted("a"), noted("b")], 0, META)
     before = raw_rows(services.engine)
     with pytest.raises(DBAPIError) as info:
         with services.engine.begin() as c:
@@ -453,7 +535,7 @@ def test_database_refuses_update_and_delete(services, clock, statement):
 def test_postgres_refuses_truncate(services, clock):
     if services.engine.dialect.name != "postgresql":
         pytest.skip("TRUNCATE is PostgreSQL's (SQLite has no TRUNCATE)")
-    make_store(services.engine, clock).append("note:a", "note", [noted("a")], 0, META)
+    make_store(services.engine, clock)._append("note:a", "note", [noted("a")], 0, META)
     with pytest.raises(DBAPIError):
         with services.engine.begin() as c:
             c.execute(text("TRUNCATE events"))
