@@ -11,7 +11,6 @@ from datetime import date
 
 from marshmallow import Schema, fields, validate
 
-from ..db import placeholder
 from ..domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER
 from ..domain.errors import Forbidden, NotAllowed
 from ..domain.vocab import FEEDBACK_CYCLES, RATINGS, TASK_SOURCES, stream
@@ -21,6 +20,7 @@ from ..limits.dates import Day
 from ..workdays import current as current_calendar
 from .base import CommandSpec, Context, Decision
 from .problems import business_day, not_blank, text
+from .statements import notices_of_year
 from .task_rules import (
     TaskState,
     check_acknowledge,
@@ -153,14 +153,7 @@ def _require_units(ctx: Context, codes: list[str]) -> None:
 def next_notice_number(ctx: Context, day: date) -> str:
     """The next 文号 of the year (区发改督〔2019〕12号): one sequence per year for every notice the
     bureau issues on tasks (督办通知单 and 催办单), so that no number is given twice."""
-    # read through the transaction's own driver cursor (after its waiting writes, so the second
-    # task of an import sees the first's number): ctx.conn would hand out a SQLAlchemy
-    # connection, which the transaction must then treat as a writer
-    mark = placeholder(ctx.tx.store.engine.dialect.paramstyle)
-    found = ctx.tx.rows(f'SELECT "count" FROM proj_task_notice_numbers WHERE "year" = {mark}',
-                        (day.year,))
-    n = found[0][0] if found else 0
-    return f"{NOTICE_OFFICE}〔{day.year}〕{n + 1}号"
+    return f"{NOTICE_OFFICE}〔{day.year}〕{notices_of_year(ctx.tx, day.year) + 1}号"
 
 
 # -- register and (re)assign -------------------------------------------------------------
