@@ -259,3 +259,38 @@ def test_a_command_sent_to_the_bus_inside_a_unit_is_refused_not_left_waiting(ser
     assert _urges(services, pid) == 0
     assert services.bus.execute(*_urge(pid), ACTOR)["version"] == 3  # the turn was given back
 
+
+# -- the switch -------------------------------------------------------------------------------
+@pytest.mark.parametrize("fast", ["1", "0"])
+def test_with_the_switch_off_each_command_commits_alone_and_answers_the_same(services,
+                                                                            monkeypatch, fast):
+    monkeypatch.setenv("DUBAN_FAST_PATHS", fast)
+    pid = problem_world(services)
+    threads, per_thread = 4, 5
+    answers: list = []
+
+    def work(n: int) -> None:
+        for i in range(per_thread):
+            answers.append(services.bus.execute(*_urge(pid, f"{n}-{i}"), ACTOR)["version"])
+    with _counting_transactions(services.store) as opened:
+        ts = [threading.Thread(target=work, args=(n,)) for n in range(threads)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(120)
+        refused = []
+        for name, payload, options in [(*_urge("P9999"), {}),
+                                       (*_urge(pid), {"expected_version": 2})]:
+            try:
+                services.bus.execute(name, payload, ACTOR, **options)
+            except (NotFound, Conflict) as exc:
+                refused.append(type(exc))
+        with services.bus.unit_of_work(ACTOR) as uow:
+            unit = [uow.execute(*_urge(pid, f"批{i}"))["version"] for i in range(2)]
+    if fast == "0":  # no queue: a transaction per command, and one for the unit
+        assert len(opened) == threads * per_thread + 2 + 1
+    assert sorted(answers) == list(range(3, 3 + threads * per_thread))
+    assert refused == [NotFound, Conflict]
+    assert unit == [23, 24]
+    assert _urges(services, pid) == threads * per_thread + 2
+    assert verify_chain(services.engine).ok
