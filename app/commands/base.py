@@ -142,7 +142,7 @@ class CommandBus:
                 command_id: str | None = None, expected_version: int | None = None,
                 correlation_id: str | None = None, causation_id: str | None = None) -> dict:
         """Validate, decide and append one command; committed, as every command arriving
-        meanwhile, in the next transaction (see group.py)."""
+        meanwhile, in the next transaction (see group.py); with the fast paths off, alone."""
         spec = self.registry[name]
         cmd = self.load(name, payload)
         _check_role(spec, actor)
