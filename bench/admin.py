@@ -4,9 +4,9 @@ Pages are requested in process through Flask's test client, logged in as each ro
 figure is the server's work (routing, SQL, templates) without the network. Each page is
 rendered ROUNDS times after a warm-up; the p95 over all renders is held against the target.
 
-The extra problems are appended as valid events through the event store (payloads checked by
-the registry, projections updated in the same transaction), in batches, not one command per
-transaction: the handlers' own speed is issue 3's benchmark, not this one.
+The extra problems are recorded through their commands, in units of work of BATCH problems, not
+one command per transaction: the handlers' own speed under commits is bench domain's, not this
+one's.
 
 Sizes: BENCH_ADMIN_PROBLEMS (default 100000), BENCH_ADMIN_ROUNDS (default 20);
 BENCH_ADMIN_DB: a database URL to use instead of a scratch SQLite file (it must be empty).
@@ -26,10 +26,8 @@ from sqlalchemy import select
 
 from app import create_app, schema
 from app.demo.load import load_demo
-from app.domain.actors import DISPATCHER
-from app.events.model import Metadata, NewEvent
+from app.domain.actors import DISPATCHER, Actor
 from app.projections.projects import projects
-from app.projections.sequences import next_number
 
 PROBLEMS = int(os.environ.get("BENCH_ADMIN_PROBLEMS", "100000"))
 ROUNDS = int(os.environ.get("BENCH_ADMIN_ROUNDS", "20"))
@@ -39,34 +37,44 @@ CATEGORIES = ("preliminary", "design_change", "funding", "land", "demolition", "
               "construction", "other")
 # how a generated problem's life ends (weights): most are long resolved, as in a ledger years old
 ENDINGS = (("resolved", 60), ("awaiting", 12), ("in_progress", 18), ("raised", 5), ("withdrawn", 5))
+DISPATCHING = Actor("bench", DISPATCHER)
+VERIFYING = Actor("bench-verifier", DISPATCHER)
 
 
-def _life(rng: random.Random, pid: str, project: str, unit: str, start: date) -> list[NewEvent]:
+def _life(rng: random.Random, project: str, unit: str,
+          start: date) -> list[tuple[str, dict, Actor]]:
+    """A problem's commands, from its raising on, each with its actor (``id`` left for the one the
+    raising gives)."""
     ending = rng.choices([e for e, _ in ENDINGS], [w for _, w in ENDINGS])[0]
     day = start
-    evs = [NewEvent("ProblemRaised", {"id": pid, "category": rng.choice(CATEGORIES),
-                                      "description": f"压测问题 {pid}：用地、资金等要素保障不足",
-                                      "source": rng.choice(("unit_report", "meeting")),
-                                      "project": project, "inspection": None, "unit": unit}, day)]
+    out = [("raise_problem", {"category": rng.choice(CATEGORIES),
+                              "description": "压测问题：用地、资金等要素保障不足",
+                              "source": rng.choice(("unit_report", "meeting")),
+                              "project": project, "date": day.isoformat()}, DISPATCHING)]
     if ending in ("raised", "withdrawn") and rng.random() < 0.7:
         if ending == "withdrawn":
-            evs.append(NewEvent("ProblemWithdrawn", {"reason": "重复上报"}, day))
-        return evs
+            out.append(("withdraw_problem", {"reason": "重复上报", "date": day.isoformat()},
+                        DISPATCHING))
+        return out
     level = rng.choice((1, 1, 1, 2, 2, 3))
     day += timedelta(days=rng.randint(0, 5))
-    deadline = (day + timedelta(days=rng.randint(10, 60))).isoformat()
-    evs.append(NewEvent("ProblemDispatched", {
-        "level": level, "decision": "责成责任单位限期解决", "responsible_unit": unit,
-        "responsible_person": "张三", "leader": None, "meeting": None, "deadline": deadline}, day))
+    deadline = day + timedelta(days=rng.randint(10, 60))
+    out.append(("dispatch_problem", {
+        "level": level, "decision": "协调解决", "responsible_unit": unit,
+        "responsible_person": "张三", "deadline": deadline.isoformat(), "date": day.isoformat()},
+        DISPATCHING))
     if level < 3 and rng.random() < 0.2:
-        evs.append(NewEvent("ProblemEscalated", {"from_level": level, "to_level": level + 1,
-                                                 "reason": "协调未果"}, day))
+        out.append(("escalate_problem", {"reason": "协调未果", "date": day.isoformat()},
+                    DISPATCHING))
     if ending in ("resolved", "awaiting"):
         day += timedelta(days=rng.randint(3, 40))
-        evs.append(NewEvent("ResolutionReported", {"description": "已解决"}, day))
+        out.append(("report_resolution", {"description": "已解决", "date": day.isoformat()},
+                    DISPATCHING))
     if ending == "resolved":
-        evs.append(NewEvent("ResolutionVerified", {"note": "同意销号"}, day))
-    return evs
+        # verified by another person than the one who reported the resolution
+        out.append(("verify_resolution", {"note": "同意销号", "date": day.isoformat()},
+                    VERIFYING))
+    return out
 
 
 def add_problems(svc, n: int, seed: int = 7) -> float:
@@ -74,16 +82,16 @@ def add_problems(svc, n: int, seed: int = 7) -> float:
     with svc.engine.connect() as conn:
         pairs = [(r.code, r.responsible_unit) for r in conn.execute(
             select(projects.c.code, projects.c.responsible_unit).where(projects.c.stage != "reserve"))]
-        first = next_number(conn, "problem")
-    meta = Metadata(actor="bench", role=DISPATCHER, extra={"command": "bench"})
     started = time.perf_counter()
     for lo in range(0, n, BATCH):
-        with svc.store.transaction() as tx:
-            for i in range(lo, min(lo + BATCH, n)):
-                pid = f"P{first + i:05d}"
+        with svc.bus.unit_of_work(DISPATCHING) as uow:
+            for _ in range(lo, min(lo + BATCH, n)):
                 project, unit = rng.choice(pairs)
                 start = date(2019, 1, 2) + timedelta(days=rng.randint(0, 170))
-                tx.append(f"problem:{pid}", "problem", _life(rng, pid, project, unit, start), 0, meta)
+                (raise_, payload, actor), *rest = _life(rng, project, unit, start)
+                pid = uow.execute(raise_, payload, actor=actor)["id"]
+                for command, payload, actor in rest:
+                    uow.execute(command, {"id": pid, **payload}, actor=actor)
     return time.perf_counter() - started
 
 
@@ -149,7 +157,7 @@ def run() -> None:
         load_demo(svc, show_progress=False)
         print(f"admin pages on {svc.engine.dialect.name}: demo loaded in {time.perf_counter() - t:.1f} s")
         seconds = add_problems(svc, PROBLEMS)
-        print(f"  + {PROBLEMS:,} problems appended in {seconds:.1f} s; "
+        print(f"  + {PROBLEMS:,} problems recorded in {seconds:.1f} s; "
               f"{svc.store.head()[0]:,} events in all")
         plan = pages("P00031", "ZD2019021")
         # cold: every render computes from the tables, as the first view after an append does;

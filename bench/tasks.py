@@ -149,9 +149,9 @@ def bench_lights(url: str) -> tuple[float, float, float, int]:
         units(svc)
         t = time.perf_counter()
         for start in range(0, TASKS, 5000):
-            with svc.store.transaction() as tx:
+            with svc.bus.unit_of_work(ACTOR) as uow:
                 for i in range(start, min(start + 5000, TASKS)):
-                    svc.bus.execute_in(tx, "register_task", register(i), ACTOR)
+                    uow.execute("register_task", register(i))
         loaded = time.perf_counter() - t
         settings = JobSettings(database_url=url, instance_path=tempfile.mkdtemp())
         clock.now = datetime(2026, 11, 4, 16, 40, tzinfo=timezone.utc)  # 11-05 00:40 in Shanghai

@@ -12,11 +12,13 @@ from flask import flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from sqlalchemy import select
 
-from ..commands.jobs import plan_progress, previous_period, rank_fast_slow, unit_names
+from ..commands.jobs import previous_period, rank_fast_slow
 from ..domain.actors import ADMIN, DISPATCHER
 from ..domain.errors import CommandError
 from ..projections.jobs import publicity
 from ..scheduler.settings import settings_for
+from ..views.projects import plan_progress
+from ..views.units import unit_names
 from .access import SecuredView
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -67,7 +69,7 @@ class PublicityView(SecuredView, BaseView):
             return None  # the command refuses it with its own message on 发布
         with self.svc.engine.connect() as conn:
             rows = plan_progress(conn, period)
-            names = unit_names(conn, {r["unit"] for r in rows})
+            names = unit_names(conn)
         for r in rows:
             r["unit_name"] = names.get(r["unit"], r["unit"])
         months = int(period[5:7])

@@ -1,12 +1,14 @@
 """Commands, their handlers and the bus that runs them inside one write transaction."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from marshmallow import Schema, ValidationError
 
+from .. import fast_paths
 from ..domain.actors import SYSTEM, Actor
 from ..domain.errors import Conflict, Forbidden, InvalidCommand, NotFound
 from ..events.model import Metadata, NewEvent, RecordedEvent
@@ -29,7 +31,8 @@ class Decision:
 
 
 class Context:
-    """What a handler sees: the actor, today, and read access inside the write transaction."""
+    """What a handler sees: the actor, today, and read access inside the write transaction
+    (its stream through ``load``; anything else through app/commands/statements.py)."""
 
     def __init__(self, tx: Transaction, actor: Actor, today: date, now: datetime,
                  resources: dict[str, Any] | None = None) -> None:
@@ -38,10 +41,6 @@ class Context:
         self.today = today
         self.now = now
         self.resources = resources if resources is not None else {}
-
-    @property
-    def conn(self):
-        return self.tx.conn
 
     def load(self, stream_id: str) -> list[RecordedEvent]:
         return self.tx.read_stream(stream_id)
@@ -141,7 +140,7 @@ class CommandBus:
             schema = self.registry[name].schema()
             entry = self._schemas[name] = (schema, compile_loader(schema))
         schema, quick = entry
-        if quick is not None:
+        if quick is not None and fast_paths.enabled():
             loaded = quick(payload)
             if loaded is not None:
                 return loaded
@@ -154,35 +153,34 @@ class CommandBus:
                 command_id: str | None = None, expected_version: int | None = None,
                 correlation_id: str | None = None, causation_id: str | None = None) -> dict:
         """Validate, decide and append one command; committed, as every command arriving
-        meanwhile, in the next transaction (see group.py)."""
+        meanwhile, in the next transaction (see group.py); with the fast paths off, alone."""
         spec = self.registry[name]
         cmd = self.load(name, payload)
         _check_role(spec, actor)
-        return self._group.run(lambda tx: self._decide_and_append(
-            tx, spec, cmd, actor, command_id, expected_version, correlation_id, causation_id, None))
 
-    def execute_in(self, tx: Transaction, name: str, payload: dict[str, Any], actor: Actor, *,
-                   command_id: str | None = None, expected_version: int | None = None,
-                   correlation_id: str | None = None, causation_id: str | None = None,
-                   extra: dict[str, Any] | None = None) -> dict:
-        """The same inside a transaction the caller holds, so that several commands (an Excel
-        import, a scheduled job) commit together or not at all."""
-        return self.decide_in(tx, name, self.load(name, payload), actor, command_id=command_id,
-                              expected_version=expected_version, correlation_id=correlation_id,
-                              causation_id=causation_id, extra=extra)
+        def decide(tx: Transaction) -> dict:
+            return self._decide_and_append(tx, spec, cmd, actor, command_id, expected_version,
+                                           correlation_id, causation_id, None)
+        if fast_paths.enabled():
+            return self._group.run(decide)
+        try:
+            with self.store.transaction() as tx:
+                return decide(tx)
+        except ConcurrencyConflict:  # found when the events were written, at the commit
+            raise Conflict("数据已被他人更新，请刷新后重试。") from None
 
-    def decide_in(self, tx: Transaction, name: str, cmd: dict, actor: Actor, *,
-                  command_id: str | None = None, expected_version: int | None = None,
-                  correlation_id: str | None = None, causation_id: str | None = None,
-                  extra: dict[str, Any] | None = None) -> dict:
-        """Decide and append a command already loaded by ``load``, inside ``tx``.
-
-        A refusal appends nothing, so the transaction stays usable for further commands.
-        """
-        spec = self.registry[name]
-        _check_role(spec, actor)
-        return self._decide_and_append(tx, spec, cmd, actor, command_id, expected_version,
-                                       correlation_id, causation_id, extra)
+    @contextmanager
+    def unit_of_work(self, actor: Actor, *, correlation_id: str | None = None,
+                     extra: dict[str, Any] | None = None) -> Iterator["UnitOfWork"]:
+        """Several commands (an import, a job's run, the demonstration) committed together when
+        the with-block ends, or not at all if it raises. The unit waits for its turn among the
+        single commands and shares its commit with those queued with it (group.py)."""
+        opened = self._group.unit() if fast_paths.enabled() else self.store.transaction()
+        try:
+            with opened as tx:
+                yield UnitOfWork(self, tx, actor, correlation_id, extra or {})
+        except ConcurrencyConflict:
+            raise Conflict("数据已被他人更新，请刷新后重试。") from None
 
     def _decide_and_append(self, tx: Transaction, spec: CommandSpec, cmd: dict, actor: Actor,
                            command_id: str | None, expected_version: int | None,
@@ -235,6 +233,47 @@ class CommandBus:
             hidden = self._hidden[spec.name] = frozenset(
                 n for n, f in schema.fields.items() if f.load_only)
         return hidden
+
+
+class UnitOfWork:
+    """The commands of one unit of work, each decided on what the ones before it appended.
+
+    A refusal (CommandError) appends nothing, so the unit goes on with its next command; the
+    caller decides whether a refusal ends the unit (raise inside the with-block: nothing of it
+    is kept). ``tx`` is for the functions of statements.py, the unit's reads and the tables it
+    writes besides the events.
+    """
+
+    def __init__(self, bus: CommandBus, tx: Transaction, actor: Actor,
+                 correlation_id: str | None, extra: dict[str, Any]) -> None:
+        self.bus = bus
+        self.tx = tx
+        self.actor = actor
+        self.correlation_id = correlation_id
+        self.extra = extra
+        self.events = 0  # appended so far
+
+    def execute(self, name: str, payload: dict[str, Any], *, actor: Actor | None = None,
+                command_id: str | None = None, expected_version: int | None = None,
+                causation_id: str | None = None, extra: dict[str, Any] | None = None) -> dict:
+        """Validate, decide and append one command of the unit; its answer, or CommandError."""
+        return self.decide(name, self.bus.load(name, payload), actor=actor, command_id=command_id,
+                           expected_version=expected_version, causation_id=causation_id,
+                           extra=extra)
+
+    def decide(self, name: str, cmd: dict, *, actor: Actor | None = None,
+               command_id: str | None = None, expected_version: int | None = None,
+               causation_id: str | None = None, extra: dict[str, Any] | None = None) -> dict:
+        """The same for a payload already loaded by ``bus.load`` (an import checks every row's
+        cells before its unit begins)."""
+        spec = self.bus.registry[name]
+        who = actor or self.actor
+        _check_role(spec, who)
+        result = self.bus._decide_and_append(
+            self.tx, spec, cmd, who, command_id, expected_version, self.correlation_id,
+            causation_id, {**self.extra, **extra} if extra else self.extra)
+        self.events += len(result["events"])
+        return result
 
 
 def _check_role(spec: CommandSpec, actor: Actor) -> None:

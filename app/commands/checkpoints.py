@@ -9,9 +9,9 @@ from marshmallow import Schema
 
 from ..domain.actors import ADMIN, INSPECTOR
 from ..domain.errors import NotAllowed
-from ..events import tree
 from ..events.model import NewEvent
 from .base import CommandSpec, Context, Decision
+from .statements import chain_head, tree_root
 
 
 def checkpoint_stream(size: int) -> str:
@@ -22,10 +22,10 @@ def decide_checkpoint(ctx: Context) -> NewEvent | None:
     """The CheckpointSigned event over the log as it stands; None if there is no signing key
     or no event yet."""
     signer = ctx.resources.get("signer")
-    size = ctx.tx.store.head(ctx.conn)[0]
+    size = chain_head(ctx.tx)[0]
     if signer is None or size == 0:
         return None
-    root = tree.root(ctx.conn, size).hex()
+    root = tree_root(ctx.tx, size).hex()
     tz = ctx.resources.get("tz")
     now = ctx.now.astimezone(tz) if tz is not None else ctx.now
     return NewEvent("CheckpointSigned",

@@ -12,12 +12,21 @@ another only to find their commands done.
 A refusal appends nothing, so the others go on. Anything else that goes wrong in a shared
 transaction (a refusal after a write, an error of the database or of a projection) undoes it
 all, and each of its commands is then run again alone, so that only the one at fault fails.
+
+A unit of work (an import, a job, the demonstration: ``unit``) is one job of the queue too, but
+decided by its own thread, in its caller's with-block, which cannot be run a second time. When
+its turn comes it takes the commands queued with it into its transaction and decides them first;
+its with-block follows, and one commit ends them all. A command of those that fails the shared
+transaction is found before the with-block begins: the transaction is undone, those commands are
+run as any others, and the unit opens a transaction of its own. If the unit fails, the commands
+that rode with it are run again without it.
 """
 from __future__ import annotations
 
 import threading
 from collections import deque
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 from ..domain.errors import CommandError, Conflict
 from ..events.store import ConcurrencyConflict, EventStore, StaleHead, Transaction
@@ -25,11 +34,16 @@ from ..events.store import ConcurrencyConflict, EventStore, StaleHead, Transacti
 MAX_BATCH = 64
 
 
+# Set in the thread whose unit of work holds the turn: a command it sent to the group would wait
+# for the turn it holds itself.
+_in_unit = threading.local()
+
+
 class Job:
     __slots__ = ("decide", "done", "result", "error", "_signal")
 
-    def __init__(self, decide: Callable[[Transaction], dict]) -> None:
-        self.decide = decide
+    def __init__(self, decide: Callable[[Transaction], dict] | None) -> None:
+        self.decide = decide  # None: a unit of work, decided by the thread that queued it
         self.done = False
         self.result: dict | None = None
         self.error: BaseException | None = None
@@ -58,6 +72,8 @@ class CommitGroup:
 
     def run(self, decide: Callable[[Transaction], dict]) -> dict:
         """``decide(tx)`` inside a transaction shared with whatever else is waiting; its answer."""
+        if getattr(_in_unit, "open", False):
+            raise RuntimeError("a command inside a unit of work goes through the unit, not the bus")
         job = Job(decide)
         self._queue.append(job)
         while not job.done:
@@ -77,8 +93,31 @@ class CommitGroup:
             raise job.error
         return job.result  # type: ignore[return-value]
 
+    def _take(self, own: Job | None = None) -> list[Job]:
+        """Up to MAX_BATCH queued commands, in order (and ``own`` off the queue); the units of
+        work of other threads stay queued, for their threads to decide."""
+        batch: list[Job] = []
+        left: list[Job] = []  # for later turns, in their order
+        for _ in range(len(self._queue)):
+            if len(batch) == MAX_BATCH and own is None:
+                break
+            job = self._queue.popleft()
+            if job is own:
+                own = None
+            elif job.done:  # a unit of work given up while it waited
+                continue
+            elif job.decide is None or len(batch) == MAX_BATCH:
+                left.append(job)
+            else:
+                batch.append(job)
+        self._queue.extendleft(reversed(left))
+        return batch
+
     def _drain(self) -> None:
-        batch = [self._queue.popleft() for _ in range(min(len(self._queue), MAX_BATCH))]
+        self._settle(self._take())
+
+    def _settle(self, batch: list[Job]) -> None:
+        """Decide ``batch`` together (each alone if that fails), then wake each of its callers."""
         try:
             try:
                 self._attempt(batch)
@@ -121,14 +160,79 @@ class CommitGroup:
 
     def _together(self, batch: list[Job], assume_head: bool) -> None:
         with self.store.transaction(assume_head) as tx:
-            for job in batch:
-                writes = tx.writes
-                try:
-                    job.result = job.decide(tx)
-                except CommandError as exc:
-                    if len(batch) == 1 or tx.writes != writes:
-                        raise  # alone it rolls back as ever; shared, the others are run alone
-                    job.error = exc
+            _decide(tx, batch, shared=len(batch) > 1)
+
+    # -- units of work ---------------------------------------------------------------------
+    @contextmanager
+    def unit(self) -> Iterator[Transaction]:
+        """The transaction of a unit of work, shared with the commands queued when its turn
+        came; committed when the with-block ends, rolled back if it raises."""
+        if getattr(_in_unit, "open", False):
+            raise RuntimeError("units of work do not nest")
+        job = Job(None)
+        self._queue.append(job)
+        try:
+            while not self._turn.acquire(blocking=False):
+                job.sleep(0.05)  # woken by whoever leaves the turn with this job first queued
+        except BaseException:
+            job.done = True  # interrupted while waiting: left in the queue, passed over
+            raise
+        _in_unit.open = True
+        riders: list[Job] = []
+        try:
+            riders = self._take(own=job)
+            with self._unit_transaction(riders) as tx:
+                yield tx
+            for rider in riders:  # committed with the unit
+                rider.done = True
+                rider.wake()
+            riders.clear()
+        finally:
+            _in_unit.open = False
+            try:
+                if riders:  # not committed: they are decided again without the unit
+                    self._settle_again(riders)
+            finally:
+                self._turn.release()
+                self._wake_first()
+
+    @contextmanager
+    def _unit_transaction(self, riders: list[Job]) -> Iterator[Transaction]:
+        """A transaction in which ``riders`` are decided first; if they fail it together, they
+        are settled apart (and ``riders`` emptied) and the transaction is the unit's alone."""
+        if riders:
+            ready = False
+            try:
+                with self.store.transaction() as tx:
+                    _decide(tx, riders, shared=True)
+                    ready = True
+                    yield tx
+                    return
+            except Exception:
+                if ready:  # the unit's own failure, or the commit's
+                    raise
+                self._settle_again(riders)
+        with self.store.transaction() as tx:
+            yield tx
+
+    def _settle_again(self, riders: list[Job]) -> None:
+        """Commands whose shared transaction was undone, decided anew without the unit."""
+        for rider in riders:
+            rider.result = rider.error = None
+        batch = list(riders)
+        riders.clear()
+        self._settle(batch)
+
+
+def _decide(tx: Transaction, batch: list[Job], shared: bool) -> None:
+    for job in batch:
+        writes = tx.writes
+        try:
+            job.result = job.decide(tx)  # type: ignore[misc]
+        except CommandError as exc:
+            if not shared or tx.writes != writes:
+                raise  # alone it rolls back as ever; shared, the others are run alone
+            job.error = exc
 
 
 def _answer(exc: Exception) -> Exception:

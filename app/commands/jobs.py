@@ -7,21 +7,16 @@ makes the jobs idempotent.
 """
 from __future__ import annotations
 
-import calendar
 from datetime import date
 
 from marshmallow import Schema, fields, validate
-from sqlalchemy import Connection, select
 
 from ..domain.errors import NotAllowed
 from ..events.model import NewEvent
-from ..projections.projects import annual_plans, monthly_progress, projects, ytd_select
-from ..projections.units import units
 from .base import CommandSpec, Context, Decision
+from .statements import chain_head, missing_progress, period_end, plan_progress, unit_names
 
 PERIOD = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="月份格式应为 YYYY-MM。")
-# Projects that owe no monthly progress: not yet approved, or finished.
-NOT_REPORTING = ("reserve", "completed")
 
 
 def reminder_stream(period: str) -> str:
@@ -36,11 +31,6 @@ def anchor_stream(day: date) -> str:
     return f"anchor:{day.isoformat()}"
 
 
-def period_end(period: str) -> date:
-    year, month = int(period[:4]), int(period[5:7])
-    return date(year, month, calendar.monthrange(year, month)[1])
-
-
 def previous_period(day: date) -> str:
     """The month before the one a day falls in (上月)."""
     year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
@@ -50,45 +40,6 @@ def previous_period(day: date) -> str:
 def _ended(ctx: Context, period: str) -> None:
     if period_end(period) >= ctx.today:
         raise NotAllowed(f"{period} 尚未结束，不能对该月份执行此操作。")
-
-
-# -- reading the ledger --------------------------------------------------------------------
-def unit_names(conn: Connection, codes: set[str]) -> dict[str, str]:
-    if not codes:
-        return {}
-    return dict(conn.execute(select(units.c.code, units.c.name).where(units.c.code.in_(codes))).all())
-
-
-def missing_progress(conn: Connection, period: str) -> dict[str, list[tuple[str, str]]]:
-    """Per responsible unit, the projects that owe progress for a month and have none."""
-    reported = (select(monthly_progress.c.project)
-                .where(monthly_progress.c.project == projects.c.code,
-                       monthly_progress.c.period == period).exists())
-    q = (select(projects.c.code, projects.c.name, projects.c.responsible_unit)
-         .where(projects.c.stage.notin_(NOT_REPORTING), ~reported,
-                # a project registered after the month cannot owe it
-                (projects.c.registered_on.is_(None))
-                | (projects.c.registered_on <= period_end(period).isoformat()))
-         .order_by(projects.c.responsible_unit, projects.c.code))
-    out: dict[str, list[tuple[str, str]]] = {}
-    for code, name, unit in conn.execute(q):
-        out.setdefault(unit, []).append((code, name))
-    return out
-
-
-def plan_progress(conn: Connection, period: str) -> list[dict]:
-    """Each major project with a plan for the period's year: plan and investment through the period."""
-    year = int(period[:4])
-    ytd = ytd_select(year, period).subquery()
-    q = (select(projects.c.code, projects.c.name, projects.c.responsible_unit,
-                annual_plans.c.planned_investment, ytd.c.ytd)
-         .join(annual_plans, (annual_plans.c.project == projects.c.code)
-               & (annual_plans.c.year == year))
-         .outerjoin(ytd, ytd.c.project == projects.c.code)
-         .where(projects.c.stage != "reserve", annual_plans.c.planned_investment > 0)
-         .order_by(projects.c.code))
-    return [{"project": r[0], "name": r[1], "unit": r[2], "plan": float(r[3]),
-             "ytd": float(r[4] or 0)} for r in conn.execute(q)]
 
 
 def rank_fast_slow(rows: list[dict], months: int, fast_points: float,
@@ -137,8 +88,8 @@ def issue_progress_reminders(ctx: Context, cmd: dict) -> Decision:
     _ended(ctx, period)
     sid = reminder_stream(period)
     reminded = {e.data["unit"] for e in ctx.load(sid) if e.type == "ProgressReminderIssued"}
-    missing = {u: ps for u, ps in missing_progress(ctx.conn, period).items() if u not in reminded}
-    names = unit_names(ctx.conn, set(missing))
+    missing = {u: ps for u, ps in missing_progress(ctx.tx, period).items() if u not in reminded}
+    names = unit_names(ctx.tx, set(missing))
     events = [NewEvent("ProgressReminderIssued",
                        {"period": period, "unit": unit, "unit_name": names.get(unit),
                         "projects": [{"project": c, "name": n} for c, n in ps]}, ctx.today)
@@ -158,10 +109,10 @@ def flag_missing_reports(ctx: Context, cmd: dict) -> Decision:
     # a unit reminded today gets its day of grace before it is reported to the dispatcher
     reminded = {e.data["unit"] for e in earlier
                 if e.type == "ProgressReminderIssued" and (e.business_date or today) < today}
-    missing = {u: ps for u, ps in missing_progress(ctx.conn, period).items() if u in reminded}
+    missing = {u: ps for u, ps in missing_progress(ctx.tx, period).items() if u in reminded}
     if not missing:
         return Decision(period, sid, "job", [])
-    names = unit_names(ctx.conn, set(missing))
+    names = unit_names(ctx.tx, set(missing))
     flagged = [{"unit": u, "unit_name": names.get(u), "projects": [c for c, _ in ps]}
                for u, ps in sorted(missing.items())]
     return Decision(period, sid, "job",
@@ -178,7 +129,7 @@ def publish_fast_slow_list(ctx: Context, cmd: dict) -> Decision:
         return Decision(period, sid, "publicity", [])
     return Decision(period, sid, "publicity",
                     [NewEvent("FastSlowListPublished",
-                              fast_slow_payload(ctx, period, plan_progress(ctx.conn, period),
+                              fast_slow_payload(ctx, period, plan_progress(ctx.tx, period),
                                                 cmd["fast_points"], cmd["slow_points"]),
                               ctx.today)])
 
@@ -186,7 +137,7 @@ def publish_fast_slow_list(ctx: Context, cmd: dict) -> Decision:
 def fast_slow_payload(ctx: Context, period: str, rows: list[dict], fast_points: float,
                       slow_points: float) -> dict:
     """The FastSlowListPublished payload from the ranked rows of ``plan_progress``."""
-    names = unit_names(ctx.conn, {r["unit"] for r in rows})
+    names = unit_names(ctx.tx, {r["unit"] for r in rows})
     for r in rows:
         r["unit_name"] = names.get(r["unit"])
     months = int(period[5:7])
@@ -194,7 +145,7 @@ def fast_slow_payload(ctx: Context, period: str, rows: list[dict], fast_points: 
     basis = {"year": int(period[:4]), "through": period, "months": months,
              "expected": round(months / 12, 4), "fast_points": fast_points,
              "slow_points": slow_points, "ranked": len(rows),
-             "head_position": ctx.tx.store.head(ctx.conn)[0]}
+             "head_position": chain_head(ctx.tx)[0]}
     return {"period": period, "fast": fast, "slow": slow, "basis": basis}
 
 
@@ -207,7 +158,7 @@ def anchor_chain(ctx: Context, cmd: dict) -> Decision:
     day = ctx.today.isoformat()
     if ctx.exists(sid):
         return Decision(day, sid, "anchor", [])
-    position, head_hash = ctx.tx.store.head(ctx.conn)
+    position, head_hash = chain_head(ctx.tx)
     if position == 0:  # an empty chain has nothing to anchor
         return Decision(day, sid, "anchor", [])
     checkpoint = decide_checkpoint(ctx)

@@ -13,8 +13,9 @@ from ..domain.actors import ADMIN, DISPATCHER
 from ..domain.errors import NotAllowed
 from ..events.model import NewEvent
 from .base import CommandSpec, Context, Decision
-from .jobs import PERIOD, fast_slow_payload, plan_progress, publicity_stream
+from .jobs import PERIOD, fast_slow_payload, publicity_stream
 from .problems import business_day
+from .statements import plan_progress
 
 POINTS = validate.Range(min=0, max=100, error="须在 0 到 100 个百分点之间。")
 
@@ -40,7 +41,7 @@ def publish_publicity(ctx: Context, cmd: dict) -> Decision:
     day = ctx.business_date(cmd)
     if period > f"{day:%Y-%m}":
         raise NotAllowed(f"{period} 尚未到来，不能公示（公示日期 {day.isoformat()}）。")
-    rows = plan_progress(ctx.conn, period)
+    rows = plan_progress(ctx.tx, period)
     if not rows:
         raise NotAllowed(f"{period[:4]} 年没有下达年度计划投资的重大项目，{period} 无法排出快慢榜。")
     fast, slow = _configured_points()

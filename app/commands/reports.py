@@ -7,10 +7,10 @@ from ..domain.actors import ADMIN, DISPATCHER
 from ..domain.errors import InvalidCommand
 from ..domain.vocab import stream
 from ..events.model import NewEvent
-from ..projections.published import next_report_number
-from ..reports.summary import THROUGH, Period, Report, figures
+from ..reports.summary import THROUGH, Period, figures
 from .base import CommandSpec, Context, Decision
 from .problems import business_day, text
+from .statements import next_report_number, summary_report
 
 THROUGH_RULE = validate.Regexp(THROUGH, error="截止时间格式应为 YYYY-MM 或 YYYY-MM-DD（如 2019-06-25）。")
 
@@ -42,8 +42,8 @@ def publish_summary(ctx: Context, cmd: dict) -> Decision:
         raise InvalidCommand("输入有误，请检查标出的字段。",
                              {"through": [str(m) for m in exc.messages]}) from None
     day = ctx.business_date(cmd)
-    report = Report(ctx.conn, Period.parse(cmd["year"], cmd["through"]))
-    report_id = f"R{next_report_number(ctx.conn):04d}"
+    report = summary_report(ctx.tx, Period.parse(cmd["year"], cmd["through"]))
+    report_id = f"R{next_report_number(ctx.tx):04d}"
     data = {"id": report_id, "year": cmd["year"], "through": cmd["through"],
             "title": cmd["title"].strip(), "figures": figures(report), "items": report.all_items()}
     return Decision(report_id, stream("report", report_id), "report",

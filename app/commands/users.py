@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..auth.accounts import find_user, revoke_token
-from ..auth.tables import users
 from ..domain.actors import ADMIN, ROLES, SYSTEM, UNIT_REPORTER
 from ..domain.errors import Conflict, Forbidden, InvalidCommand, NotAllowed, NotFound
 from ..events.model import NewEvent, format_instant
+from . import statements
 from .base import CommandSpec, Context, Decision
 
 
@@ -47,13 +45,13 @@ def _check_unit(ctx: Context, unit: str | None) -> None:
 
 
 def create_user(ctx: Context, cmd: dict) -> Decision:
-    if find_user(ctx.conn, cmd["username"]) is not None:
+    if statements.user(ctx.tx, cmd["username"]) is not None:
         raise Conflict(f"用户名“{cmd['username']}”已存在。")
     _check_unit(ctx, cmd["unit"])
-    ctx.conn.execute(users.insert().values(
-        username=cmd["username"], password_hash=generate_password_hash(cmd["password"]),
+    statements.add_user(
+        ctx.tx, username=cmd["username"], password_hash=generate_password_hash(cmd["password"]),
         role=cmd["role"], unit=cmd["unit"], display_name=cmd["display_name"], active=True,
-        created_at=format_instant(ctx.now)))
+        created_at=format_instant(ctx.now))
     data = {k: cmd[k] for k in ("username", "role", "unit", "display_name")}
     return Decision(cmd["username"], f"user:{cmd['username']}", "user",
                     [NewEvent("UserCreated", data, ctx.today)])
@@ -64,8 +62,7 @@ def change_role(ctx: Context, cmd: dict) -> Decision:
     if cmd["role"] != ADMIN:
         _keep_an_admin(ctx, row, "不能变更其角色")
     _check_unit(ctx, cmd["unit"])
-    ctx.conn.execute(update(users).where(users.c.username == cmd["username"])
-                     .values(role=cmd["role"], unit=cmd["unit"]))
+    statements.set_user(ctx.tx, cmd["username"], role=cmd["role"], unit=cmd["unit"])
     data = {k: cmd[k] for k in ("username", "role", "unit")}
     return Decision(cmd["username"], f"user:{cmd['username']}", "user",
                     [NewEvent("UserRoleChanged", data, ctx.today)])
@@ -91,7 +88,7 @@ class UserAccess(Schema):
 
 
 def _existing(ctx: Context, username: str):
-    row = find_user(ctx.conn, username)
+    row = statements.user(ctx.tx, username)
     if row is None:
         raise NotFound(f"用户“{username}”不存在。")
     return row
@@ -101,21 +98,13 @@ def _keep_an_admin(ctx: Context, row, what: str) -> None:
     """The last active admin stays one: otherwise nobody could manage users any more."""
     if row["role"] != ADMIN or not row["active"]:
         return
-    admins = ctx.conn.execute(select(func.count()).select_from(users).where(
-        users.c.role == ADMIN, users.c.active.is_(True))).scalar()
-    if admins <= 1:
+    if statements.active_admins(ctx.tx) <= 1:
         raise NotAllowed(f"“{row['username']}”是最后一个启用的系统管理员，{what}。")
 
 
 def _only_oneself(ctx: Context, username: str) -> None:
     if ctx.actor.role != SYSTEM.role and ctx.actor.username != username:
         raise Forbidden("只能对自己的账号执行此操作。")
-
-
-def _bump_generation(ctx: Context, username: str, **values) -> None:
-    # Tokens and sessions carry the generation they were issued under: all of them are refused.
-    ctx.conn.execute(update(users).where(users.c.username == username).values(
-        token_generation=users.c.token_generation + 1, **values))
 
 
 def _user_event(cmd: dict, event: str, data: dict, ctx: Context) -> Decision:
@@ -130,8 +119,8 @@ def change_password(ctx: Context, cmd: dict) -> Decision:
         raise InvalidCommand("原密码不正确。", {"old_password": ["原密码不正确。"]})
     if cmd["new_password"] == cmd["old_password"]:
         raise InvalidCommand("新密码不能与原密码相同。", {"new_password": ["新密码不能与原密码相同。"]})
-    _bump_generation(ctx, cmd["username"],
-                     password_hash=generate_password_hash(cmd["new_password"]))
+    statements.bump_token_generation(ctx.tx, cmd["username"],
+                                     password_hash=generate_password_hash(cmd["new_password"]))
     return _user_event(cmd, "PasswordChanged", {"username": cmd["username"]}, ctx)
 
 
@@ -139,10 +128,10 @@ def log_out(ctx: Context, cmd: dict) -> Decision:
     _only_oneself(ctx, cmd["username"])
     _existing(ctx, cmd["username"])
     if cmd["everywhere"]:
-        _bump_generation(ctx, cmd["username"])
+        statements.bump_token_generation(ctx.tx, cmd["username"])
     elif cmd["token_id"]:
-        revoke_token(ctx.conn, cmd["username"], cmd["token_id"],
-                     cmd["token_expires"] or ctx.now, ctx.now)
+        statements.revoke_token(ctx.tx, cmd["username"], cmd["token_id"],
+                                cmd["token_expires"] or ctx.now, ctx.now)
     return _user_event(cmd, "UserLoggedOut",
                        {"username": cmd["username"], "everywhere": cmd["everywhere"]}, ctx)
 
@@ -152,7 +141,7 @@ def deactivate_user(ctx: Context, cmd: dict) -> Decision:
     if not row["active"]:
         raise NotAllowed(f"用户“{cmd['username']}”已是停用状态。")
     _keep_an_admin(ctx, row, "不能停用")
-    _bump_generation(ctx, cmd["username"], active=False)
+    statements.bump_token_generation(ctx.tx, cmd["username"], active=False)
     return _user_event(cmd, "UserDeactivated", {"username": cmd["username"]}, ctx)
 
 
@@ -160,7 +149,7 @@ def reactivate_user(ctx: Context, cmd: dict) -> Decision:
     row = _existing(ctx, cmd["username"])
     if row["active"]:
         raise NotAllowed(f"用户“{cmd['username']}”已是启用状态。")
-    ctx.conn.execute(update(users).where(users.c.username == cmd["username"]).values(active=True))
+    statements.set_user(ctx.tx, cmd["username"], active=True)
     return _user_event(cmd, "UserReactivated", {"username": cmd["username"]}, ctx)
 
 

@@ -32,7 +32,7 @@ class Ref:
 class Op:
     """One command of the demonstration."""
 
-    key: str  # unique and stable: the command_id is "demo:" + key, so a replay appends nothing
+    key: str  # unique: the later commands name what this one made by it (Ref)
     day: date  # business order
     command: str
     payload: dict[str, Any]

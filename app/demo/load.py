@@ -97,21 +97,20 @@ def load_demo(svc: Services, show_progress: bool = True) -> LoadResult:
     ids: dict[str, str] = {}
     actors: dict[str, Actor] = {}
     result = LoadResult(loaded=True)
+    loader = Actor("demo", ADMIN)
+    # one unit of work: a load cut short records nothing, and can simply be run again
     with tqdm(total=len(ops) + len(DEMO_USERS), desc="加载演示数据", unit="条命令",
-              disable=not show_progress) as bar:
+              disable=not show_progress) as bar, svc.bus.unit_of_work(loader) as uow:
         for op in ops:
             actor = actors.get(op.actor) or actors.setdefault(op.actor, actor_for(op.actor))
             payload = {k: _resolve(v, ids) for k, v in op.payload.items()}
-            # command_id: a load cut short can be run again without recording anything twice
-            answer = svc.bus.execute(op.command, payload, actor, command_id=f"demo:{op.key}")
-            ids[op.key] = answer["id"]
+            ids[op.key] = uow.execute(op.command, payload, actor=actor)["id"]
             bar.update()
-        loader = Actor("demo", ADMIN)
         for username, password, role, unit, display_name in DEMO_USERS:
             try:
-                svc.bus.execute("create_user", {
+                uow.execute("create_user", {
                     "username": username, "password": password, "role": role, "unit": unit,
-                    "display_name": display_name}, loader)
+                    "display_name": display_name})
                 result.users.append((username, password, ROLE_LABELS[role]))
             except Conflict:  # an account of that name was made before: leave it as it is
                 result.existing_users.append(username)

@@ -47,9 +47,9 @@ def parse(run: Run, row: SheetRow) -> Draft | None:
 
 def plan(run: Run, drafts: list[Draft]) -> list[Planned]:
     codes = [d.values[CODE] for d in drafts if CODE in d.values]
-    known = {r.code for r in in_chunks(run.conn, select(projects.c.code), projects.c.code, codes)}
+    known = {r.code for r in in_chunks(run, select(projects.c.code), projects.c.code, codes)}
     held: dict[tuple, int] = {}
-    for r in in_chunks(run.conn, select(funding_entries), funding_entries.c.project, codes):
+    for r in in_chunks(run, select(funding_entries), funding_entries.c.project, codes):
         k = (r.project, r.source, r.stage, round(r.amount, 4), r.document or None, r.on_date)
         held[k] = held.get(k, 0) + 1
     today = run.today.isoformat()

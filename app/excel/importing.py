@@ -3,9 +3,10 @@
 1. read the first sheet and find its header (reading.py): a bad file stops here;
 2. turn each row's cells into command payloads (the kind's ``parse``) and validate them with the
    commands' own schemas (``CommandBus.load``), reporting every bad cell;
-3. inside one write transaction: look things up (unknown project or unit, a month in the future),
-   skip what the ledger already holds (so a second import of the same file changes nothing),
-   and run the remaining commands through their handlers (batch.py);
+3. inside one unit of work on the bus: look things up (unknown project or unit, a month in the
+   future), skip what the ledger already holds (so a second import of the same file changes
+   nothing), and run the remaining commands through their handlers, each row's refusal put on
+   its cells while the rows after it are still checked;
 4. commit only if no cell was bad anywhere; otherwise roll back and return the report.
 """
 from __future__ import annotations
@@ -16,12 +17,11 @@ from datetime import date
 from typing import Any, Callable, Sequence
 
 from openpyxl.utils import column_index_from_string, range_boundaries
-from sqlalchemy import Connection
 
 from ..bootstrap import Services
+from ..commands.base import UnitOfWork
 from ..domain.actors import Actor
 from ..domain.errors import CommandError, Forbidden
-from .batch import Batch
 from .cells import CellError
 from .ledger import SIGNATURE_MARK
 from .marking import mark_copy
@@ -80,7 +80,7 @@ class Run:
         self.actor = actor
         self.sheet = sheet
         self.today: date = services.today()
-        self.conn: Connection | None = None  # the write transaction's, during planning
+        self.uow: UnitOfWork | None = None  # the import's, during planning and applying
         self.issues: list[Issue] = []
         self.unchanged = 0  # rows the ledger already holds
         self.blank = 0  # rows without any value to import
@@ -158,24 +158,24 @@ def run_import(services: Services, kind: ImportKind, data: bytes, actor: Actor, 
     events = 0
     correlation = f"import-{uuid.uuid4().hex[:12]}"
     try:
-        with services.store.transaction() as tx:
-            run.conn = tx.conn
+        with services.bus.unit_of_work(actor, correlation_id=correlation,
+                                       extra={"import": kind.name}) as uow:
+            run.uow = uow
             planned = kind.plan(run, drafts)
             if not run.issues:
-                batch = Batch(services.bus, tx, actor, correlation)
                 for p in planned:
                     try:
-                        batch.run(p.name, p.cmd, {"import": kind.name, "row": p.row})
+                        uow.decide(p.name, p.cmd, extra={"row": p.row})
                         counts[p.name] = counts.get(p.name, 0) + 1
-                    except CommandError as exc:
+                    except CommandError as exc:  # appended nothing: the next rows are checked
                         run.refusal(p.row, exc, p.column)
-                events = batch.events
+                events = uow.events
             if run.issues or dry_run:
                 raise _Rollback
     except _Rollback:
         pass
     finally:
-        run.conn = None
+        run.uow = None
     return ImportResult(_report(run, counts, events, dry_run, correlation), data, sheet, run.issues)
 
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator, Sequence
 
-from sqlalchemy import Connection, Select, select
+from sqlalchemy import Select, select
 
+from ..commands.statements import rows
 from ..projections.units import units
 from .cells import CellError
 
@@ -14,12 +15,12 @@ if TYPE_CHECKING:
 _CHUNK = 500  # keeps IN (...) lists well under every driver's parameter limit
 
 
-def in_chunks(conn: Connection | None, query: Select, column, keys: Sequence) -> Iterator:
-    """Rows of ``query`` whose ``column`` is one of ``keys``."""
-    assert conn is not None, "lookups run inside the import's transaction"
+def in_chunks(run: "Run", query: Select, column, keys: Sequence) -> Iterator:
+    """Rows of ``query`` whose ``column`` is one of ``keys``, read in the import's unit of work."""
+    assert run.uow is not None, "lookups run inside the import's unit of work"
     keys = list(dict.fromkeys(keys))
     for i in range(0, len(keys), _CHUNK):
-        yield from conn.execute(query.where(column.in_(keys[i:i + _CHUNK])))
+        yield from rows(run.uow.tx, query.where(column.in_(keys[i:i + _CHUNK])))
 
 
 def unit_names(run: "Run") -> dict[str, str]:

@@ -96,12 +96,12 @@ def plan(run: Run, drafts: list[Draft]) -> list[Planned]:
                 PERIOD, "同一项目同一月份")
     codes = [d.values[CODE] for d in drafts if CODE in d.values]
     known = {r.code: r for r in in_chunks(
-        run.conn, select(projects.c.code, projects.c.owner_unit, projects.c.responsible_unit),
+        run, select(projects.c.code, projects.c.owner_unit, projects.c.responsible_unit),
         projects.c.code, codes)}
     held = {(r.project, r.period): r for r in in_chunks(
-        run.conn, select(monthly_progress), monthly_progress.c.project, codes)}
+        run, select(monthly_progress), monthly_progress.c.project, codes)}
     raised: set[tuple[str, str]] = {(r.project, r.description) for r in in_chunks(
-        run.conn, select(problems.c.project, problems.c.description)
+        run, select(problems.c.project, problems.c.description)
         .where(problems.c.status != "withdrawn"), problems.c.project, codes)}
     this_month = run.today.strftime("%Y-%m")
     actor = run.actor

@@ -87,9 +87,9 @@ _PLACEHOLDER = {"code": "X", "name": "X", "category": "district", "stage": "rese
 def plan(run: Run, drafts: list[Draft]) -> list[Planned]:
     unique_rows(run, drafts, lambda d: d.values.get(CODE), CODE, "项目编码")
     codes = [d.values[CODE] for d in drafts if CODE in d.values]
-    existing = {r.code: r for r in in_chunks(run.conn, select(projects), projects.c.code, codes)}
+    existing = {r.code: r for r in in_chunks(run, select(projects), projects.c.code, codes)}
     plans = {(r.project, r.year): r.planned_investment
-             for r in in_chunks(run.conn, select(annual_plans), annual_plans.c.project, codes)}
+             for r in in_chunks(run, select(annual_plans), annual_plans.c.project, codes)}
     out: list[Planned] = []
     for d in drafts:
         if d.bad:

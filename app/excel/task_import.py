@@ -16,7 +16,7 @@ from ..projections.tasks import tasks
 from . import cells
 from .cells import CellError
 from .importing import Draft, ImportKind, Planned, Run, cell_error, cell_reader, not_data, unique_rows
-from .lookups import resolve_unit
+from .lookups import in_chunks, resolve_unit
 from .reading import SheetRow, normalise
 
 HEADERS = ("事项名称", "事项来源", "牵头单位", "办理时限", "来源文号", "配合单位", "具体内容",
@@ -83,11 +83,9 @@ def _key(values: dict) -> tuple | None:
 def plan(run: Run, drafts: list[Draft]) -> list[Planned]:
     unique_rows(run, drafts, lambda d: _key(d.values), TITLE, "同一事项（名称、牵头单位、来源、时限）")
     titles = list({d.values[TITLE] for d in drafts if TITLE in d.values})
-    existing = set()
-    for i in range(0, len(titles), 500):
-        existing |= {tuple(r) for r in run.conn.execute(
-            select(tasks.c.title, tasks.c.lead_unit, tasks.c.source, tasks.c.deadline)
-            .where(tasks.c.title.in_(titles[i:i + 500])))}
+    existing = {tuple(r) for r in in_chunks(
+        run, select(tasks.c.title, tasks.c.lead_unit, tasks.c.source, tasks.c.deadline),
+        tasks.c.title, titles)}
     out: list[Planned] = []
     for d in drafts:
         if d.bad:

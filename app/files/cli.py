@@ -20,6 +20,6 @@ def cleanup(grace_hours: float | None) -> None:
     """Remove uploaded files that no event names, once older than the grace period."""
     svc = current_app.extensions["duban"]
     hours = current_app.config["ATTACHMENT_GRACE_HOURS"] if grace_hours is None else grace_hours
-    gone = remove_unreferenced(svc.store, blob_store(current_app.config), svc.clock(),
+    gone = remove_unreferenced(svc.bus, blob_store(current_app.config), svc.clock(),
                                timedelta(hours=hours))
     click.echo(f"已清理未被引用的附件 {len(gone)} 个。")

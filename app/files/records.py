@@ -10,12 +10,11 @@ unnamed upload under the same append lock) can never take a file from under a co
 from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate
-from sqlalchemy import select
 
+from ..commands.statements import uploads_of
 from ..domain.errors import InvalidCommand, NotFound
 from .blobs import is_sha256
 from .payload import AttachmentRecord, attachments_payload  # noqa: F401  (one place to import from)
-from .tables import uploads
 
 MAX_ATTACHMENTS = 50
 
@@ -47,10 +46,7 @@ def attachment_records(ctx, hashes) -> list[dict]:
     if bad:
         raise InvalidCommand("输入有误，请检查标出的字段。",
                              {"attachments": ["须为上传附件时返回的 sha256（64 位小写十六进制）。"]})
-    rows = ctx.conn.execute(
-        select(uploads.c.sha256, uploads.c.name, uploads.c.size, uploads.c.content_type,
-               uploads.c.uploaded_by)
-        .where(uploads.c.sha256.in_(wanted)).order_by(uploads.c.id)).all()
+    rows = uploads_of(ctx.tx, wanted)
     chosen: dict[str, tuple] = {}
     for r in rows:  # later rows win; the actor's own win over anyone's
         if r.sha256 not in chosen or r.uploaded_by == ctx.actor.username \

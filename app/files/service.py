@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from sqlalchemy import Connection, delete, exists, insert, select
+from sqlalchemy import Connection, exists, insert, select
 
-from ..domain.actors import UNIT_REPORTER, Actor
+from ..commands.statements import remove_unnamed_uploads
+from ..domain.actors import SYSTEM, UNIT_REPORTER, Actor
 from ..domain.errors import InvalidCommand
 from ..projections.attachments import ATTACHING_EVENTS, attachment_refs
 from ..projections.problems import problems
@@ -131,24 +132,17 @@ def photo_facts_of(conn: Connection, hashes: list[str]) -> dict[str, dict]:
 
 
 # -- cleanup ----------------------------------------------------------------------
-def remove_unreferenced(store, blobs: BlobStore, now: datetime, grace: timedelta) -> list[str]:
+def remove_unreferenced(bus, blobs: BlobStore, now: datetime, grace: timedelta) -> list[str]:
     """Remove the uploads older than ``grace`` that no event names, and then their files.
 
-    Under the append lock (a store transaction), so no command can name a file between the check
-    and the removal: a command waiting for the lock then finds no upload and is refused (404).
-    A file is removed only when no upload row is left for it and no event names it.
+    In a unit of work on the bus, which holds the append lock, so no command can name a file
+    between the check and the removal: a command waiting for the lock then finds no upload and
+    is refused (404). A file is removed only when no upload row is left for it and no event
+    names it.
     """
     cutoff = (now - grace).astimezone(timezone.utc).isoformat()
-    referenced = exists().where(attachment_refs.c.sha256 == uploads.c.sha256)
-    with store.transaction() as tx:
-        conn = tx.conn
-        old = conn.execute(select(uploads.c.id, uploads.c.sha256)
-                           .where(uploads.c.uploaded_at < cutoff, ~referenced)).all()
-        if old:
-            conn.execute(delete(uploads).where(uploads.c.id.in_([r.id for r in old])))
-        hashes = sorted({r.sha256 for r in old})
-        gone = [h for h in hashes if not conn.execute(
-            select(exists().where(uploads.c.sha256 == h))).scalar()]
+    with bus.unit_of_work(SYSTEM) as uow:
+        gone = remove_unnamed_uploads(uow.tx, cutoff)
         for h in gone:  # inside the lock: nothing can name them meanwhile
             blobs.remove(h)
     return gone

@@ -1,7 +1,7 @@
 """How many streams of each kind exist: the source of sequential ids (P00001, M0001, ...)."""
 from __future__ import annotations
 
-from sqlalchemy import Column, Integer, String, Table, select
+from sqlalchemy import Column, Integer, String, Table
 
 from ..events.model import RecordedEvent
 from .base import Projection, Rows, metadata
@@ -25,8 +25,3 @@ def _count(rows: Rows, ev: RecordedEvent) -> None:
     row = rows.get(stream_counts, ev.stream_type) or {"stream_type": ev.stream_type, "count": 0}
     rows.put(stream_counts, {**row, "count": row["count"] + 1})
 
-
-def next_number(conn, stream_type: str) -> int:
-    n = conn.execute(select(stream_counts.c.count)
-                     .where(stream_counts.c.stream_type == stream_type)).scalar()
-    return (n or 0) + 1

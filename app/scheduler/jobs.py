@@ -4,32 +4,21 @@ job that failed simply does its work on its next run."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Callable
 
-from sqlalchemy import select
-
+from ..commands.deadlines import WARN_DAYS
 from ..commands.jobs import previous_period
+from ..commands.statements import deadlines_between, overdue_problems
 from ..domain.errors import NotAllowed
-from ..domain.statuses import ProblemStatus
-from ..projections.problems import problems
 from .context import JobContext
 from .publicity_file import ensure_publicity_file
 from .settings import JobSettings
 from .task_lights import record_task_lights
 
-CLOSED = ProblemStatus.CLOSED
-
-
 def overdue(jc: JobContext) -> str:
     """Every open problem past its deadline gets one overdue fact per deadline (逾期)."""
-    today = jc.today.isoformat()
-    p = problems.c
-    due = jc.conn.execute(
-        select(p.id, p.deadline)
-        .where(p.status.notin_(CLOSED), p.deadline.is_not(None), p.deadline < today,
-               # an extended deadline differs from the one recorded: a new clock
-               p.overdue_recorded.is_(None) | (p.overdue_recorded != p.deadline))
-        .order_by(p.id)).all()
+    due = overdue_problems(jc.uow.tx, jc.today)
     recorded, refused = 0, []
     for pid, deadline in due:
         try:
@@ -47,16 +36,7 @@ def overdue(jc: JobContext) -> str:
 
 def deadline_reminders(jc: JobContext) -> str:
     """临期提醒: each problem in progress whose deadline is within WARN_DAYS, once per deadline."""
-    from datetime import timedelta
-
-    from ..commands.deadlines import WARN_DAYS
-
-    p = problems.c
-    soon = jc.conn.execute(
-        select(p.id, p.deadline).where(
-            p.status == "in_progress", p.deadline >= jc.today.isoformat(),
-            p.deadline <= (jc.today + timedelta(days=WARN_DAYS)).isoformat())
-        .order_by(p.id)).all()
+    soon = deadlines_between(jc.uow.tx, jc.today, jc.today + timedelta(days=WARN_DAYS))
     reminded = 0
     for pid, deadline in soon:
         try:

@@ -1,8 +1,9 @@
 """Running a job (scheduled, from the CLI or the admin page's run-now) and the jobs' status.
 
-A run: take the job's lock (lock.py) → record the start in job_runs → one write transaction in
-which the job records all its events and its run is marked ok → commit. Any failure rolls the
-whole transaction back (no half-recorded work) and the run is marked failed with its error.
+A run: take the job's lock (lock.py) → record the start in job_runs → one unit of work on the
+bus in which the job runs its commands as the system actor and its run is marked ok → commit.
+Any failure rolls the whole unit back (no half-recorded work) and the run is marked failed with
+its error.
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Connection, Engine, inspect, select, update
 
 from ..bootstrap import Services
+from ..commands.statements import finish_job_run
+from ..domain.actors import SYSTEM
 from ..events.model import format_instant, parse_instant
 from .context import JobContext
 from .jobs import JOBS, Job
@@ -62,15 +65,16 @@ def run_job(services: Services, name: str, settings: JobSettings | None = None,
 def _execute(services: Services, job: Job, settings: JobSettings, run_id: int) -> None:
     jc = None
     try:
-        with services.store.transaction() as tx:
+        with services.bus.unit_of_work(SYSTEM, correlation_id=f"job-run:{run_id}",
+                                       extra={"job": job.name, "job_run": run_id}) as uow:
             now = services.clock()
-            jc = JobContext(services, tx, settings, job.name, run_id,
+            jc = JobContext(services, uow, settings, job.name, run_id,
                             now.astimezone(services.tz).date(), now)
             summary = job.run(jc)
             # Marked ok in the same transaction as its events: both or neither.
-            tx.conn.execute(update(job_runs).where(job_runs.c.id == run_id).values(
-                outcome="ok", finished_at=format_instant(services.clock()), summary=summary,
-                events=jc.events))
+            finish_job_run(uow.tx, run_id, outcome="ok",
+                           finished_at=format_instant(services.clock()), summary=summary,
+                           events=jc.events)
     except Exception as exc:
         log.exception("job %s failed", job.name)
         _finish(services.engine, run_id, "failed", services.clock(), error=_describe(exc),

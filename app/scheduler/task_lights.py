@@ -6,8 +6,7 @@ the light at reading time; these facts are what the history keeps of it, once pe
 """
 from __future__ import annotations
 
-from sqlalchemy import or_, select
-
+from ..commands.statements import tasks_with_changed_light
 from ..views.tasks import Lighting
 from ..commands.task_rules import CLOSED
 from ..domain.errors import NotAllowed
@@ -21,11 +20,7 @@ def record_task_lights(jc: JobContext) -> str:
     warn, ack = light_settings()
     light = Lighting(jc.today, settings=(warn, ack))
     # the light in SQL: only the tasks whose light changed come back (of 100,000, a few)
-    ids = jc.conn.execute(
-        select(t.id)
-        .where(or_(t.status.notin_(CLOSED), t.recorded_light.is_not(None)),
-               light.sql(t).is_distinct_from(t.recorded_light))
-        .order_by(t.id)).scalars().all()
+    ids = tasks_with_changed_light(jc.uow.tx, light.sql(t), CLOSED)
     changed = 0
     for task_id in ids:
         try:

@@ -142,3 +142,19 @@ def rows_with_figures(year: int, period: str) -> Select:
                      .outerjoin(resp, resp.c.code == p.c.responsible_unit)
                      .outerjoin(ytd, ytd.c.project == p.c.code)
                      .outerjoin(plan, plan.c.project == p.c.code)))
+
+
+def plan_progress(conn: Connection, period: str) -> list[dict]:
+    """Each major project with a plan for the period's year: plan and investment through the
+    period (what the fast/slow list ranks, in its preview and when it is published)."""
+    year = int(period[:4])
+    ytd = ytd_select(year, period).subquery()
+    q = (select(projects.c.code, projects.c.name, projects.c.responsible_unit,
+                annual_plans.c.planned_investment, ytd.c.ytd)
+         .join(annual_plans, (annual_plans.c.project == projects.c.code)
+               & (annual_plans.c.year == year))
+         .outerjoin(ytd, ytd.c.project == projects.c.code)
+         .where(projects.c.stage != RESERVE, annual_plans.c.planned_investment > 0)
+         .order_by(projects.c.code))
+    return [{"project": r[0], "name": r[1], "unit": r[2], "plan": float(r[3]),
+             "ytd": float(r[4] or 0)} for r in conn.execute(q)]

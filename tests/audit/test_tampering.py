@@ -4,34 +4,35 @@ from __future__ import annotations
 
 import json
 
-
 from app.audit.setup import sign_now
-from app.domain.actors import INSPECTOR, Actor
+from app.domain.actors import ADMIN, INSPECTOR, Actor
 from app.events import merkle
 from app.events.chain import row_hash
 from tests.audit.test_checkpoints import log_hashes
 from tests.conftest import make_user, token_for
-from tests.store.test_audit import fill, insert_row, raw_rows, shift_up, sql, tampering
-from tests.store.test_store import META, noted
+from tests.store.test_audit import insert_row, raw_rows, shift_up, sql, tampering
 
 INSP = Actor("insp", INSPECTOR)
+
+
+def register_units(svc, first: int, n: int) -> None:
+    """n events recorded as ever: a unit registered by each command."""
+    for i in range(first, first + n):
+        svc.bus.execute("register_unit", {"code": f"U{i:02d}", "name": f"单位{i}",
+                                          "kind": "township", "date": "2026-01-02"},
+                        Actor("admin", ADMIN))
 
 
 def kept(app, clock, tmp_path, n: int = 8):
     """n events, a checkpoint over them (position n+1) saved to a file, then 3 more events."""
     svc = app.extensions["duban"]
-    store = fill(svc, clock, n)
+    register_units(svc, 0, n)
     cp = sign_now(svc, INSP)
     assert cp["size"] == n
-    for i in range(3):
-        store._append("note:later", "note", [noted_event(i)], None, META)
+    register_units(svc, n, 3)
     path = tmp_path / "checkpoint.json"
     path.write_text(json.dumps(cp))
     return svc, cp, str(path)
-
-
-def noted_event(i):
-    return noted(f"later {i}", i)
 
 
 def reseal(engine, from_position: int) -> None:

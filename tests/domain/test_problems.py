@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 import pytest
 
 from app.domain.actors import SYSTEM, Actor
 from app.domain.errors import Forbidden, NotAllowed
-from app.events.model import Metadata, NewEvent
 from tests.conftest import make_user, token_for
 
 API = "/api/v1"
@@ -31,11 +30,10 @@ class World:
                                        ("insp", "inspector", None, None)]:
             make_user(self.svc, user, role, unit, display_name=name)
             self.h[user] = token_for(client, user)
-        self.svc.store._append("project:XM001", "project", [NewEvent("ProjectRegistered", {
+        self.post("/projects", {
             "code": "XM001", "name": "城南片区棚户区改造", "category": "district", "stage": "continuing",
             "owner_unit": "E01", "responsible_unit": "U01", "total_investment": 52000.0,
-            "leader": "王强", "planned_start": None}, date(2026, 1, 5))], None,
-            Metadata(actor="t", role="dispatcher"))
+            "leader": "王强", "date": "2026-01-05"})
 
     def post(self, path: str, body: dict, who: str = "disp", expect: int | None = 201):
         r = self.client.post(API + path, json=body, headers=self.h[who])
@@ -151,7 +149,7 @@ def test_full_life_and_history(world):
 def test_dispatch_rules(world):
     pid = world.raise_problem()
     before = world.event_count()
-    world.error(f"/problems/P09999/dispatch", {"level": 1, "decision": "x", "responsible_unit": "U02",
+    world.error("/problems/P09999/dispatch", {"level": 1, "decision": "x", "responsible_unit": "U02",
                                                "deadline": "2026-04-30"}, "disp", 404)
     base = {"level": 1, "decision": "协调", "responsible_unit": "U02", "deadline": "2026-04-30",
             "date": "2026-03-05"}

@@ -89,9 +89,8 @@ def test_rolled_back_work_never_reaches_the_cache(services):
     pid = problem_world(services)
     _urge(services, pid)
     with pytest.raises(RuntimeError):
-        with services.store.transaction() as tx:
-            services.bus.execute_in(tx, "urge_problem", {"id": pid, "note": "撤回", "date": "2026-11-20"},
-                                    ACTOR)
+        with services.bus.unit_of_work(ACTOR) as uow:
+            uow.execute("urge_problem", {"id": pid, "note": "撤回", "date": "2026-11-20"})
             raise RuntimeError("the caller gives up")
     _urge(services, pid)
     assert _urges(services, pid) == 2

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import os
 from datetime import date
 
 import pytest
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validates
 
 from app.bootstrap import build_registries
+from app.commands.base import CommandBus
 from app.commands.quick_load import compile_loader
 from app.domain.errors import InvalidCommand
 
@@ -153,3 +155,32 @@ def test_a_field_left_out_with_no_default_is_left_out():
     quick = compile_loader(schema)
     assert quick({"b": 1}) == schema.load({"b": 1}) == {"b": 1, "c": []}
     assert quick({"a": "x"}) is None  # b is required: Schema.load gives the message
+
+
+def _answer(bus, name: str, payload: dict):
+    try:
+        return bus.load(name, payload)
+    except InvalidCommand as exc:
+        return ("refused", exc.message, exc.fields)
+
+
+@pytest.mark.parametrize("name", ["submit_progress", "urge_problem", "register_task",
+                                  "dispatch_problem"])
+@settings(max_examples=40, deadline=None, database=None)
+@given(data=st.data())
+def test_with_the_switch_off_schema_load_alone_gives_the_same_answers(data, name):
+    on, off = CommandBus(COMMANDS, None, date.today), CommandBus(COMMANDS, None, date.today)
+    payload = data.draw(payloads(name))
+    fast = _answer(on, name, payload)
+    saved = os.environ.get("DUBAN_FAST_PATHS")
+    os.environ["DUBAN_FAST_PATHS"] = "0"
+    try:
+        _answer(off, name, {})  # the command's schema and its quick loader, made once
+        schema, quick = off._schemas[name]
+        off._schemas[name] = (schema, lambda data: pytest.fail("the quick loader was asked"))
+        assert _answer(off, name, payload) == fast
+    finally:
+        if saved is None:
+            del os.environ["DUBAN_FAST_PATHS"]
+        else:
+            os.environ["DUBAN_FAST_PATHS"] = saved

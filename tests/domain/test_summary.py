@@ -1,115 +1,112 @@
 """The summary's definitions (API.md, GET /reports/summary) on small hand-made ledgers.
 
-The ledgers are written as events straight into the store: each case states exactly the
-history it is about, and the projections fold it as they would any command's events.
+Each case states exactly the history it is about, recorded through the commands (as the system,
+which every rule lets act), with its business dates.
 """
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
-from app.domain.vocab import stream
-from app.events.model import Metadata, NewEvent
+from app.domain.actors import SYSTEM
+from app.domain.errors import NotAllowed
 from app.reports.summary import summary
 from tests.conftest import make_user, token_for
 
-META = Metadata(actor="t", role="dispatcher")
-
-
-def d(text: str) -> date:
-    return date.fromisoformat(text)
-
 
 class Ledger:
-    """Appends the events of a hand-made history."""
+    """Records the commands of a hand-made history. Meetings, problems and inspections are
+    named by the ids the ledger gives them, in the order they are recorded."""
 
     def __init__(self, svc) -> None:
         self.svc = svc
-        self.stages: dict[str, str] = {}
-        self.submissions: dict[tuple[str, str], int] = {}
+        self.units: set[str] = set()
 
-    def add(self, kind: str, key: str, type_: str, data: dict, day: str) -> None:
-        self.svc.store._append(stream(kind, key), kind, [NewEvent(type_, data, d(day))], None, META)
+    def run(self, command: str, payload: dict) -> dict:
+        return self.svc.bus.execute(command, payload, SYSTEM)
+
+    def numbered(self, expected: str, command: str, payload: dict) -> None:
+        given = self.run(command, payload)["id"]
+        assert given == expected, f"the ledger numbers this one {given}, not {expected}"
+
+    def ensure_unit(self, code: str) -> None:
+        if code not in self.units:
+            self.units.add(code)
+            self.run("register_unit", {"code": code, "name": f"单位{code}", "kind": "township",
+                                       "date": "2018-01-02"})
 
     def project(self, code: str, stage: str = "continuing", day: str = "2019-01-05",
                 category: str = "district", unit: str = "U1", leader: str | None = "张志强",
                 total: float = 1000.0) -> None:
-        self.stages[code] = stage
-        self.add("project", code, "ProjectRegistered", {
+        self.ensure_unit(unit)
+        self.run("register_project", {
             "code": code, "name": f"项目{code}", "category": category, "stage": stage,
             "owner_unit": unit, "responsible_unit": unit, "total_investment": total,
-            "leader": leader, "planned_start": None}, day)
+            "leader": leader, "date": day})
 
     def stage(self, code: str, stage: str, day: str) -> None:
-        self.add("project", code, "StageChanged",
-                 {"project": code, "stage": stage, "previous": self.stages[code]}, day)
-        self.stages[code] = stage
+        self.run("change_stage", {"code": code, "stage": stage, "date": day})
 
     def leader(self, code: str, name: str, day: str) -> None:
-        self.add("project", code, "LeaderAssigned",
-                 {"project": code, "leader": name, "previous": None}, day)
+        self.run("assign_leader", {"code": code, "leader": name, "date": day})
 
     def plan(self, code: str, year: int, amount: float) -> None:
-        self.add("project", code, "AnnualPlanSet",
-                 {"project": code, "year": year, "planned_investment": amount}, f"{year}-01-10")
+        self.run("set_annual_plan", {"code": code, "year": year, "planned_investment": amount,
+                                     "date": f"{year}-01-10"})
 
     def progress(self, code: str, period: str, amount: float, day: str | None = None) -> None:
-        n = self.submissions.get((code, period), 0)
-        self.submissions[(code, period)] = n + 1
-        self.add("project", code, "ProgressSubmitted", {
-            "project": code, "period": period, "month_investment": amount,
-            "image_progress": "按计划推进", "corrects": n, "reason": "数据更正" if n else None},
-            day or f"{period}-25")
+        # a second submission for a month is a correction: it supersedes the first
+        self.run("submit_progress", {
+            "code": code, "period": period, "month_investment": amount,
+            "image_progress": "按计划推进", "reason": "数据更正", "confirm_outlier": True,
+            "date": day or f"{period}-25"})
 
     def stats(self, code: str, day: str) -> None:
-        self.add("project", code, "StatsEntryRecorded", {"project": code}, day)
+        self.run("record_stats_entry", {"code": code, "date": day})
 
     def unit(self, code: str, tasks: dict[int, float]) -> None:
-        self.add("unit", code, "UnitRegistered", {"code": code, "name": f"单位{code}",
-                                                  "kind": "township"}, "2019-01-02")
+        self.ensure_unit(code)
         for year, amount in tasks.items():
-            self.add("unit", code, "InvestmentTaskSet",
-                     {"unit": code, "year": year, "amount": amount}, "2019-01-03")
+            self.run("set_investment_task", {"code": code, "year": year, "amount": amount,
+                                             "date": "2019-01-03"})
 
     def meeting(self, mid: str, day: str, level: int = 2) -> None:
-        self.add("meeting", mid, "MeetingHeld", {"id": mid, "level": level, "chair": "张志强",
-                                                 "topic": "调度会", "attendees": []}, day)
+        self.numbered(mid, "hold_meeting", {"level": level, "chair": "张志强", "topic": "调度会",
+                                            "attendees": [], "date": day})
 
     def problem(self, pid: str, project: str | None, day: str) -> None:
-        self.add("problem", pid, "ProblemRaised", {
-            "id": pid, "category": "land", "description": "用地指标未落实", "source": "unit_report",
-            "project": project, "inspection": None, "unit": "U1"}, day)
+        self.numbered(pid, "raise_problem", {
+            "category": "land", "description": "用地指标未落实", "source": "unit_report",
+            "project": project, "date": day})
 
     def dispatch(self, pid: str, day: str, level: int = 1) -> None:
-        self.add("problem", pid, "ProblemDispatched", {
-            "level": level, "decision": "限期解决", "responsible_unit": "U1",
-            "deadline": "2019-12-31"}, day)
+        self.ensure_unit("U1")
+        self.run("dispatch_problem", {"id": pid, "level": level, "decision": "限期解决",
+                                      "responsible_unit": "U1", "deadline": "2019-12-31",
+                                      "date": day})
 
     def verify(self, pid: str, day: str) -> None:
-        self.add("problem", pid, "ResolutionReported", {"description": "已解决"}, day)
-        self.add("problem", pid, "ResolutionVerified", {"note": "核验属实"}, day)
+        self.run("report_resolution", {"id": pid, "description": "已解决", "date": day})
+        self.run("verify_resolution", {"id": pid, "note": "核验属实", "date": day})
 
     def reopen(self, pid: str, day: str) -> None:
-        self.add("problem", pid, "ProblemReopened", {"reason": "问题反弹"}, day)
+        self.run("reopen_problem", {"id": pid, "reason": "问题反弹", "date": day})
 
     def inspection(self, iid: str, day: str, kind: str = "discipline") -> None:
-        self.add("inspection", iid, "InspectionRecorded", {
-            "id": iid, "kind": kind, "inspectors": ["李四"], "summary": "纪律作风督查",
-            "targets": ["U1"]}, day)
+        self.ensure_unit("U1")
+        self.numbered(iid, "record_inspection", {"kind": kind, "inspectors": ["李四"],
+                                                 "summary": "纪律作风督查", "targets": ["U1"],
+                                                 "date": day})
 
     def lists(self, code: str, lists: list[str], day: str = "2019-01-06") -> None:
-        self.add("project", code, "ProjectListsSet",
-                 {"project": code, "lists": lists, "previous": []}, day)
+        self.run("set_project_lists", {"code": code, "lists": lists, "date": day})
 
     def funding(self, code: str, source: str, stage: str, amount: float, day: str) -> None:
-        self.add("project", code, "FundingRecorded", {
-            "project": code, "source": source, "stage": stage, "amount": amount,
-            "document": "发改投资〔2019〕1号"}, day)
+        self.run("record_funding", {"code": code, "source": source, "stage": stage,
+                                    "amount": amount, "document": "发改投资〔2019〕1号", "date": day})
 
     def bulletin(self, number: str, day: str) -> None:
-        self.add("bulletin", number, "BulletinIssued",
-                 {"number": number, "title": "督查通报", "inspections": []}, day)
+        self.run("issue_bulletin", {"number": number, "title": "督查通报", "inspections": [],
+                                    "date": day})
 
     def figures(self, through, year: int = 2019) -> dict:
         with self.svc.engine.connect() as conn:
@@ -240,8 +237,9 @@ def test_stats_entries_first_dated_in_the_period(ledger):
     for code in "ABCD":
         ledger.project(code)
     ledger.stats("A", "2019-02-11")
-    ledger.stats("B", "2018-11-20")    # first entry last year ...
-    ledger.stats("B", "2019-03-01")    # ... so a second one is not new
+    ledger.stats("B", "2018-11-20")    # entered last year: not new, and never entered again
+    with pytest.raises(NotAllowed):
+        ledger.stats("B", "2019-03-01")
     ledger.stats("C", "2019-07-01")    # after June
     ledger.stats("D", "2019-06-30")    # last day of the period
     assert ledger.figures(6)["stats_entry"]["new_entries"] == 2

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 
 import pytest
 from PIL import Image
 
 from app import create_app, schema
-from app.events.model import Metadata, NewEvent
+from app.domain.actors import ADMIN, DISPATCHER, Actor
 from tests.conftest import make_user, token_for
 
 API = "/api/v1"
@@ -38,19 +37,17 @@ class World:
         self.h: dict[str, dict] = {}
         for code, name, kind in [("U01", "城南镇", "township"), ("U02", "区住建局", "department"),
                                  ("E01", "城投公司", "enterprise")]:
-            self.svc.store._append(f"unit:{code}", "unit", [NewEvent("UnitRegistered", {
-                "code": code, "name": name, "kind": kind}, date(2026, 1, 2))], None,
-                Metadata(actor="t", role="admin"))
+            self.svc.bus.execute("register_unit", {"code": code, "name": name, "kind": kind,
+                                                   "date": "2026-01-02"}, Actor("t", ADMIN))
         for user, role, unit in [("disp", "dispatcher", None), ("admin", "admin", None),
                                  ("rep1", "unit_reporter", "U01"), ("rep2", "unit_reporter", "U02"),
                                  ("insp", "inspector", None)]:
             make_user(self.svc, user, role, unit)
             self.h[user] = token_for(client, user)
-        self.svc.store._append("project:XM001", "project", [NewEvent("ProjectRegistered", {
+        self.svc.bus.execute("register_project", {
             "code": "XM001", "name": "城南片区棚户区改造", "category": "district", "stage": "continuing",
             "owner_unit": "E01", "responsible_unit": "U01", "total_investment": 52000.0,
-            "leader": None, "planned_start": None}, date(2026, 1, 5))], None,
-            Metadata(actor="t", role="dispatcher"))
+            "date": "2026-01-05"}, Actor("t", DISPATCHER))
 
     def post(self, path: str, body: dict, who: str = "disp", expect: int | None = 201):
         r = self.client.post(API + path, json=body, headers=self.h[who])

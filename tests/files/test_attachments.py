@@ -205,7 +205,7 @@ def test_cleanup_removes_only_old_files_nobody_names(world, clock):
     clock.advance(hours=30)
     young = world.upload(jpeg(3), "新.jpg")["sha256"]
     store = blobs(world)
-    gone = remove_unreferenced(world.svc.store, store, clock(), timedelta(hours=24))
+    gone = remove_unreferenced(world.svc.bus, store, clock(), timedelta(hours=24))
     assert gone == [old]
     assert not store.exists(old) and store.exists(kept) and store.exists(young)
     # a removed upload can no longer be named
