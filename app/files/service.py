@@ -153,24 +153,21 @@ def check_files(engine, blobs: BlobStore, until_position: int | None = None) -> 
     """Every file an event names, against its hash: (files checked, the bad ones, each with the
     event that names it). Read from the events themselves, which the chain vouches for, not from
     a projection."""
+    from ..events import reads
     from ..events.chain import decode_json
-    from ..events.tables import events
 
-    q = (select(events.c.position, events.c.stream_id, events.c.data)
-         .where(events.c.type.in_(ATTACHING_EVENTS)).order_by(events.c.position))
-    if until_position is not None:
-        q = q.where(events.c.position <= until_position)
     verdicts: dict[str, str | None] = {}
     bad = []
     with engine.connect() as conn:
-        for row in conn.execute(q):
-            for f in decode_json(row.data).get("attachments") or ():
+        for position, stream_id, data in reads.data_of_types(conn, ATTACHING_EVENTS,
+                                                              until_position):
+            for f in decode_json(data).get("attachments") or ():
                 sha = f.get("sha256")
                 if sha not in verdicts:
                     verdicts[sha] = blobs.check(sha) if is_sha256(sha) else "哈希无效"
                 if verdicts[sha] is not None:
-                    bad.append({"sha256": sha, "name": f.get("name"), "position": row.position,
-                                "stream": row.stream_id, "problem": verdicts[sha]})
+                    bad.append({"sha256": sha, "name": f.get("name"), "position": position,
+                                "stream": stream_id, "problem": verdicts[sha]})
     return len(verdicts), bad
 
 

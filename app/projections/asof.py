@@ -23,13 +23,13 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from sqlalchemy import Engine, Table, create_engine, select
+from sqlalchemy import Engine, Table, create_engine
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.schema import CreateIndex, CreateTable
 
+from ..events import reads
 from ..events.chain import GENESIS_HASH
 from ..events.model import RecordedEvent
-from ..events.tables import events
 from .base import Row, Rows
 
 if TYPE_CHECKING:
@@ -175,8 +175,7 @@ class Checkpoints:
             digest = GENESIS_HASH
         else:
             with store.engine.connect() as c:
-                digest = c.execute(select(events.c.hash).where(events.c.position == position)
-                                   ).scalar_one()
+                digest = reads.hash_at(c, position)
         return self._dir() / f"{position:012d}-{digest[:24]}.sqlite3"
 
     def checkpoint(self, store: "EventStore", position: int) -> Path:
