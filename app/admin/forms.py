@@ -15,7 +15,7 @@ from wtforms import HiddenField, MultipleFileField, PasswordField, SelectField, 
 from wtforms.fields.choices import SelectChoice
 
 from ..domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER, ROLE_NAMES, UNIT_REPORTER
-from ..domain.vocab import FUNDING_SOURCES, FUNDING_STAGES
+from ..domain.vocab import FEEDBACK_CYCLES, FUNDING_SOURCES, FUNDING_STAGES, RATINGS, TASK_SOURCES
 from .vocab import (
     INSPECTION_KINDS,
     LEVELS,
@@ -171,9 +171,46 @@ FORMS.update({f.command: f for f in [
         Input("title", "报告标题", required=True), DATE), menu="发布工作汇总报告"),
 ]})
 
-from .tasks import TASK_FORMS  # noqa: E402  (task forms use the Input and CommandForm above)
+TASK = ("id", "task", "督办事项")
 
-FORMS.update(TASK_FORMS)
+FORMS.update({f.command: f for f in [
+    CommandForm("register_task", "登记交办督办事项", (
+        Input("title", "事项名称", required=True),
+        Input("source", "事项来源", "select", True, _c(TASK_SOURCES)),
+        Input("source_ref", "来源文件或编号（如批示号、建议号）"),
+        Input("lead_unit", "牵头单位", required=True, suggest="unit"),
+        Input("co_units", "配合单位", "list", suggest="unit", help="名称或编码，多个以逗号或顿号分隔。"),
+        Input("deadline", "办理时限", "date", True),
+        Input("description", "具体内容及要求", "textarea"),
+        Input("leader", "督办领导"),
+        Input("feedback_cycle", "反馈周期", "select", False, _c(FEEDBACK_CYCLES)),
+        Input("key", "重点督办", "select", False, (("false", "否"), ("true", "是"))), DATE),
+        menu="交办督办事项"),
+    CommandForm("acknowledge_task", "签收", (Input("note", "签收意见", "textarea"), DATE), target=TASK),
+    CommandForm("return_task", "退回（非本单位事项）", (REASON, DATE), target=TASK, danger=True),
+    CommandForm("reassign_task", "重新交办", (
+        Input("lead_unit", "新的牵头单位", required=True, suggest="unit"), REASON,
+        Input("co_units", "配合单位", "list", suggest="unit", help="不填则沿用原配合单位。"),
+        Input("deadline", "新的办理时限", "date", help="不填则沿用原时限。"), DATE), target=TASK),
+    CommandForm("give_task_feedback", "阶段反馈", (
+        Input("progress", "办理进展", "textarea", True), FILES, DATE), target=TASK),
+    CommandForm("urge_task", "催办", (Input("note", "催办意见", "textarea", True), DATE), target=TASK),
+    CommandForm("request_task_extension", "申请延期", (
+        Input("deadline", "申请延至", "date", True), REASON, DATE), target=TASK),
+    CommandForm("decide_task_extension", "审批延期申请", (
+        Input("approve", "审批结果", "select", True, (("true", "同意"), ("false", "不同意"))),
+        Input("note", "审批意见", "textarea", True), DATE), target=TASK),
+    CommandForm("report_task_completion", "报告办结", (
+        Input("report", "办结报告", "textarea", True), FILES, DATE), target=TASK),
+    CommandForm("accept_task_completion", "审核办结（销号）", (
+        Input("note", "审核意见", "textarea", True), DATE), target=TASK),
+    CommandForm("send_back_task", "退回重办", (REASON, DATE), target=TASK, danger=True),
+    CommandForm("evaluate_task", "满意度评价", (
+        Input("rating", "评价", "select", True, _c(RATINGS)), Input("note", "评价说明", "textarea"),
+        DATE), target=TASK),
+    CommandForm("withdraw_task", "撤销督办事项", (REASON, DATE), target=TASK, danger=True),
+]})
+
 
 _SPLIT = re.compile(r"[,，、;；\n]+")
 _HTML_TYPES = {"date": "date", "month": "month", "number": "number", "integer": "number"}

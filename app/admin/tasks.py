@@ -23,55 +23,16 @@ from ..views.reading import QueryView, reading
 from ..views.scope import Scope, tasks_of_unit
 from ..views.units import unit_names
 from .access import SecuredView
-from .forms import DATE, FILES, REASON, CommandForm, Input, _c
 from .ledger import Equals, Flag, LedgerView, ReadContext, formatter, parse_as_of
 from .links import buttons, can, command
 from .queries import unit_choices
 from .vocab import event_name, link, local_instant, percent
 
-TASK = ("id", "task", "督办事项")
 LIGHT_STYLES = {Light.RED: "danger", Light.YELLOW: "warning", Light.GREEN: "success"}
 STATUS_STYLES = {TaskStatus.ASSIGNED: "secondary", TaskStatus.IN_PROGRESS: "primary",
                  TaskStatus.RETURNED: "dark", TaskStatus.AWAITING_ACCEPTANCE: "warning",
                  TaskStatus.COMPLETED: "success", TaskStatus.WITHDRAWN: "light"}
 
-TASK_FORMS = {f.command: f for f in [
-    CommandForm("register_task", "登记交办督办事项", (
-        Input("title", "事项名称", required=True),
-        Input("source", "事项来源", "select", True, _c(TASK_SOURCES)),
-        Input("source_ref", "来源文件或编号（如批示号、建议号）"),
-        Input("lead_unit", "牵头单位", required=True, suggest="unit"),
-        Input("co_units", "配合单位", "list", suggest="unit", help="名称或编码，多个以逗号或顿号分隔。"),
-        Input("deadline", "办理时限", "date", True),
-        Input("description", "具体内容及要求", "textarea"),
-        Input("leader", "督办领导"),
-        Input("feedback_cycle", "反馈周期", "select", False, _c(FEEDBACK_CYCLES)),
-        Input("key", "重点督办", "select", False, (("false", "否"), ("true", "是"))), DATE),
-        menu="交办督办事项"),
-    CommandForm("acknowledge_task", "签收", (Input("note", "签收意见", "textarea"), DATE), target=TASK),
-    CommandForm("return_task", "退回（非本单位事项）", (REASON, DATE), target=TASK, danger=True),
-    CommandForm("reassign_task", "重新交办", (
-        Input("lead_unit", "新的牵头单位", required=True, suggest="unit"), REASON,
-        Input("co_units", "配合单位", "list", suggest="unit", help="不填则沿用原配合单位。"),
-        Input("deadline", "新的办理时限", "date", help="不填则沿用原时限。"), DATE), target=TASK),
-    CommandForm("give_task_feedback", "阶段反馈", (
-        Input("progress", "办理进展", "textarea", True), FILES, DATE), target=TASK),
-    CommandForm("urge_task", "催办", (Input("note", "催办意见", "textarea", True), DATE), target=TASK),
-    CommandForm("request_task_extension", "申请延期", (
-        Input("deadline", "申请延至", "date", True), REASON, DATE), target=TASK),
-    CommandForm("decide_task_extension", "审批延期申请", (
-        Input("approve", "审批结果", "select", True, (("true", "同意"), ("false", "不同意"))),
-        Input("note", "审批意见", "textarea", True), DATE), target=TASK),
-    CommandForm("report_task_completion", "报告办结", (
-        Input("report", "办结报告", "textarea", True), FILES, DATE), target=TASK),
-    CommandForm("accept_task_completion", "审核办结（销号）", (
-        Input("note", "审核意见", "textarea", True), DATE), target=TASK),
-    CommandForm("send_back_task", "退回重办", (REASON, DATE), target=TASK, danger=True),
-    CommandForm("evaluate_task", "满意度评价", (
-        Input("rating", "评价", "select", True, _c(RATINGS)), Input("note", "评价说明", "textarea"),
-        DATE), target=TASK),
-    CommandForm("withdraw_task", "撤销督办事项", (REASON, DATE), target=TASK, danger=True),
-]}
 
 # The next steps of a task in each status, in the order the buttons show; each shown only to
 # whoever may take it (role, and for a unit reporter whether its unit leads or helps).

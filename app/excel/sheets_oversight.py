@@ -6,10 +6,10 @@ from collections import Counter
 from typing import Iterator
 
 from ..domain.vocab import INSPECTION_KINDS, LEVELS, PROJECT_CATEGORIES, PROJECT_STAGES
-from ..reports.summary import stats_threshold
 from ..projections.projects import projects as project_table
+from ..reports.summary import stats_threshold
 from ..views import oversight, projects
-from .exports import ExportContext
+from .context import ExportContext
 from .ledger import Col, Sheet
 
 

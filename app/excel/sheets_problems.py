@@ -19,10 +19,10 @@ from ..domain.vocab import (
 from ..events.model import parse_instant
 from ..projections.oversight import inspections
 from ..projections.problems import problems
+from ..reports.summary import Period
 from ..views import dispatch
 from ..views.problems import export_rows, is_overdue
-from .exports import ExportContext
-from ..reports.summary import Period
+from .context import ExportContext
 from .ledger import Col, Sheet
 
 STREAM = {"stream_results": True, "yield_per": 2000}  # a server-side cursor on PostgreSQL

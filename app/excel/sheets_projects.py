@@ -2,13 +2,12 @@
 (双过半), the published fast/slow list (红黑榜) and the project list in its import form."""
 from __future__ import annotations
 
-
 from ..domain.vocab import PROJECT_CATEGORIES, PROJECT_STAGES
-from ..reports.summary import Period, unit_standings
 from ..projections.projects import projects as project_table
+from ..reports.summary import Period, unit_standings
 from ..views import jobs, projects
 from ..views.problems import open_by_project
-from .exports import ExportContext
+from .context import ExportContext
 from .ledger import Col, Sheet
 from .publicity_sheet import fast_slow_sheet
 

@@ -6,7 +6,7 @@ import math
 from ..domain.errors import InvalidCommand
 from ..domain.vocab import FUNDING_STAGES
 from ..views import funding
-from .exports import ExportContext
+from .context import ExportContext
 from .ledger import Col, Sheet
 
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..views import tasks
 from ..commands.task_rules import LIGHTS
 from ..domain.vocab import FEEDBACK_CYCLES, RATINGS, TASK_SOURCES, TASK_STATUSES
 from ..projections.tasks import split_units
 from ..projections.tasks import tasks as task_table
-from .exports import ExportContext
+from ..views import tasks
+from .context import ExportContext
 from .ledger import Col, Sheet
 
 LEDGER_COLUMNS = [
