@@ -22,6 +22,7 @@ from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_admin import BaseView, expose
 from sqlalchemy import select
 
+from ..commands.problem_rules import levels_for
 from ..domain.actors import ROLE_NAMES
 from ..domain.errors import CommandError, Conflict, Forbidden, InvalidCommand
 from ..events.search import stream_version
@@ -85,6 +86,8 @@ class CommandView(SecuredView, BaseView):
         suggestions = self._suggestions(spec)
         unit_choices = suggestions.get("unit", [])
         form = form_class(spec, bool(given), unit_choices)()
+        if "level" in form and name == "dispatch_problem":  # only the levels the actor may decide at
+            form.level.choices = [(str(k), v) for k, v in levels_for(actor).items()]
         subject = self._subject(spec, given) if given else None
         if given and subject is None:
             return self.render("duban/message.html", title=spec.title,

@@ -5,6 +5,7 @@ from flask import request, url_for
 from markupsafe import Markup
 
 from ..domain.statuses import ProblemStatus
+from ..domain.errors import Forbidden
 from .access import current_actor, services
 
 
@@ -58,12 +59,30 @@ PROBLEM_ACTIONS: dict[str, list[tuple[str, str, str]]] = {
 }
 
 
-def problem_buttons(problem_id: str, status: str, timeline: bool = True) -> Markup:
-    items = [(problem_timeline(problem_id), "时间线", "info")] if timeline else []
-    for name, label, style in PROBLEM_ACTIONS.get(status, []):
-        if can(name):
-            items.append((command(name, id=problem_id), label, style))
+def problem_buttons(row, timeline: bool = True) -> Markup:
+    """The next steps on a problem row (of ``views.problems.rows_with_names``) that the reader may
+    take: the role's commands, each asked of the handlers' own permission rule (a leader, for
+    instance, is offered 提级 only on the projects they lead)."""
+    items = [(problem_timeline(row.id), "时间线", "info")] if timeline else []
+    for name, label, style in PROBLEM_ACTIONS.get(row.status, []):
+        if can(name) and may(name, row):
+            items.append((command(name, id=row.id), label, style))
     return buttons(items)
+
+
+def may(name: str, row) -> bool:
+    from ..commands.problem_rules import ProblemState, ProjectFacts, check_permission
+    from ..commands.problems import PERMISSIONS
+
+    actor = current_actor()
+    state = ProblemState(id=row.id, status=row.status, project=row.project, unit=row.unit,
+                         responsible_unit=row.responsible_unit, leader=row.leader)
+    facts = ProjectFacts(code=row.project, leader=row.project_leader) if row.project else None
+    try:
+        check_permission(actor, PERMISSIONS[name], state, facts)
+    except Forbidden:
+        return False
+    return True
 
 
 PROJECT_ACTIONS = [("submit_progress", "填报进度", "success"), ("change_stage", "变更阶段", "secondary"),

@@ -199,7 +199,7 @@ class ProblemTimelineView(_TimelineView):
         if allowed is None:
             return self.forbid(f"问题“{pid}”不在您的查看范围内。", action="problem_timeline")
         evs = self.svc.store.read_stream(f"problem:{pid}", until_position=position)
-        buttons = problem_buttons(pid, row.status, timeline=False) if as_of is None else ""
+        buttons = problem_buttons(row, timeline=False) if as_of is None else ""
         return self._render(pid, row, problem_entries(evs, self.svc.tz), position, as_of,
                             buttons=buttons)
 

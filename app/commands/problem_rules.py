@@ -158,6 +158,16 @@ def check_deadline(deadline: date, day: date, field_name: str = "deadline") -> N
                              {field_name: [f"完成时限不能早于 {day.isoformat()}。"]})
 
 
+LEADER_LEVEL = 2  # a leader decides at the level-2 meeting (二级调度) only
+
+
+def levels_for(actor: Actor) -> dict[int, str]:
+    """The dispatch levels an actor may decide at."""
+    if actor.role == LEADER:
+        return {LEADER_LEVEL: LEVELS[LEADER_LEVEL]}
+    return dict(LEVELS)
+
+
 def check_dispatch_level(state: ProblemState, level: int) -> None:
     if state.level is not None and level < state.level:
         raise NotAllowed(f"问题 {state.id} 当前为{LEVELS[state.level]}，调度级别不能降为{LEVELS[level]}。")

@@ -31,6 +31,7 @@ from .problem_rules import (
     fold,
     fold_project,
     leader_name,
+    levels_for,
     next_level,
     require_status,
 )
@@ -183,7 +184,7 @@ def dispatch_problem(ctx: Context, cmd: dict) -> Decision:
     leader = cmd["leader"] or in_charge
     if actor.role == LEADER:
         me = leader_name(actor)
-        if cmd["level"] != 2:
+        if cmd["level"] not in levels_for(actor):
             raise Forbidden("县级联系领导只能作出二级调度意见。")
         if in_charge not in (None, me) or cmd["leader"] not in (None, me):
             raise Forbidden("县级联系领导只能对本人联系（挂联）的问题、以本人名义作出调度意见。")
@@ -258,6 +259,14 @@ def _on(name: str, schema: type[Schema], handler: Handler, roles: tuple[str, ...
     return CommandSpec(name, schema, handler, roles, summary, stream=_on_problem,
                        path=f"/problems/{{id}}/{suffix}" if suffix else None, tags=TAGS)
 
+
+# The permission each command on a problem asks of check_permission (the pages ask it too, to
+# offer only the buttons the reader may use).
+PERMISSIONS = {"dispatch_problem": "dispatch", "escalate_problem": "escalate", "note_problem": "note",
+               "urge_problem": "urge", "extend_deadline": "extend",
+               "report_resolution": "report_resolution", "verify_resolution": "verify",
+               "reject_resolution": "reject", "reopen_problem": "reopen",
+               "withdraw_problem": "withdraw"}
 
 COMMANDS = [
     CommandSpec("raise_problem", RaiseProblem, raise_problem,

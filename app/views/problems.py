@@ -91,11 +91,13 @@ def rows_with_names(today: str) -> Select:
     # for the rows it returns, and counting 100,000 problems stays a count of one table.
     project_name = select(projects.c.name).where(projects.c.code == p.c.project).scalar_subquery()
     unit_name = select(units.c.name).where(units.c.code == p.c.responsible_unit).scalar_subquery()
+    project_leader = select(projects.c.leader).where(projects.c.code == p.c.project).scalar_subquery()
     return select(
         p.c.id, p.c.project, project_name.label("project_name"), p.c.category, p.c.source,
         p.c.inspection, p.c.status, p.c.level, p.c.unit, p.c.responsible_unit,
         acting_unit().label("acting_unit"),
         unit_name.label("responsible_unit_name"), p.c.responsible_person, p.c.leader,
+        project_leader.label("project_leader"),
         p.c.description, p.c.decision, p.c.deadline,
         overdue_flag(today).label("overdue"),
         p.c.raised_on, p.c.first_dispatched_on, p.c.resolved_on, p.c.days_to_resolve,

@@ -210,3 +210,26 @@ def test_the_verify_and_reject_forms_show_the_report_being_judged(client, ui, sv
         page = client.get(f"/admin/commands/{name}/?id={pid}").text
         assert 'id="judged-report"' in page and "用地指标已调剂到位，附批复" in page
     assert 'id="judged-report"' not in client.get(f"/admin/commands/note_problem/?id={pid}").text
+
+
+def test_a_leader_is_offered_only_what_they_may_do(client, ui, svc):
+    # XM001 and XM002 are both led by 张志强 (setup_district); a third project led by another
+    svc.bus.execute("register_project", {"code": "XM003", "name": "他人挂联的项目", "category": "district",
+                                         "stage": "continuing", "owner_unit": "U02",
+                                         "responsible_unit": "U02", "total_investment": 100,
+                                         "leader": "李四"}, SYSTEM)
+    mine = _problem(svc)
+    others = svc.bus.execute("raise_problem", {"category": "land", "source": "meeting",
+                                               "description": "他人项目的问题", "project": "XM003"},
+                             SYSTEM)["id"]
+    for pid in (mine, others):
+        svc.bus.execute("dispatch_problem", {"id": pid, "level": 1, "decision": "协调",
+                                             "responsible_unit": "U01", "deadline": "2026-12-31"},
+                        SYSTEM)
+    ui.login("lead")
+    page = client.get("/admin/problems/").text
+    assert f">{mine}<" in page and f">{others}<" in page  # a leader reads every problem
+    assert f"escalate_problem/?id={mine}" in page
+    assert f"escalate_problem/?id={others}" not in page and f"urge_problem/?id={others}" not in page
+    form = client.get(f"/admin/commands/dispatch_problem/?id={mine}").text
+    assert 'value="2"' in form and 'value="1"' not in form and 'value="3"' not in form

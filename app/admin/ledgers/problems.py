@@ -86,7 +86,7 @@ class ProblemLedgerView(LedgerView):
         AtMost("raised_on", "提出日期", key="raised_to"),
     ]
     column_formatters = {
-        "actions": formatter(lambda r: problem_buttons(r.id, r.status)),
+        "actions": formatter(lambda r: problem_buttons(r)),
         "id": formatter(lambda r: link(problem_timeline(r.id), r.id)),
         "project_name": formatter(lambda r: link(project_timeline(r.project), r.project_name or r.project)
                                   if r.project else ""),
