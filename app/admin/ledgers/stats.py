@@ -34,6 +34,7 @@ class DispatchStatsView(LedgerView):
     default_order = ("unit", False)
     uses_year = True
     export_name = "dispatch"
+    count_with_page = True  # the grouping is the work: the count rides along with the page
     column_list = ["unit", "name", "dispatched", "resolved", "in_progress", "overdue"]
     column_labels = {"unit": "责任单位编码", "name": "责任单位", "dispatched": "调度问题（个）",
                      "resolved": "已解决（个）", "in_progress": "办理中（个）", "overdue": "逾期（个）"}
