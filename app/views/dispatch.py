@@ -73,11 +73,17 @@ def dispatched(span) -> Select:
     return select(d.c.problem).distinct().where(in_span(d.c.on_date, span))
 
 
+def _project_of(d) -> ColumnElement:
+    """The project of a dispatch decision; NULL when none (an empty code is no project)."""
+    return case((d.c.project != "", d.c.project))
+
+
 def problem_projects(span) -> Select:
-    """Codes of the distinct projects among them (a code that is NULL or empty is no project)."""
+    """Codes of the distinct projects among them."""
     d = problem_dispatches
-    return (select(d.c.project).distinct().where(in_span(d.c.on_date, span))
-            .where(d.c.project.is_not(None)).where(d.c.project != ""))
+    code = _project_of(d)
+    return (select(code.label("project")).distinct().where(in_span(d.c.on_date, span))
+            .where(code.is_not(None)))
 
 
 def resolved(span) -> Select:
@@ -166,16 +172,17 @@ def statistics(conn: Connection, span, today: str, scope: Scope) -> dict:
                          "overdue": r.overdue} for r in rows]}
 
 
-def totals(conn: Connection, span, scope: Scope) -> dict[str, int]:
+def totals(conn: Connection, span, scope: Scope, levels: list[dict]) -> dict[str, int]:
     """The span's totals (a problem dispatched at two levels is one problem): the summary's
-    ``dispatch`` figures for the reader's scope."""
-    return {"meetings": _count(conn, meetings_held(span)),
-            "problems_dispatched": _count(conn, _mine(dispatched(span),
-                                                      problem_dispatches.c.problem, scope)),
-            "problem_projects": _count(conn, _mine(problem_projects(span),
-                                                   problem_dispatches.c.problem, scope)),
-            "problems_resolved": _count(conn, _mine(resolved(span), problem_verifications.c.problem,
-                                                    scope))}
+    ``dispatch`` figures for the reader's scope. ``levels``: :func:`by_level`'s answer, whose
+    resolved problems (each at one level) add up to the total."""
+    d = problem_dispatches
+    dispatched_n, projects_n = conn.execute(_mine(
+        select(func.count(d.c.problem.distinct()), func.count(_project_of(d).distinct()))
+        .where(in_span(d.c.on_date, span)), d.c.problem, scope)).one()
+    return {"meetings": _count(conn, meetings_held(span)), "problems_dispatched": dispatched_n,
+            "problem_projects": projects_n,
+            "problems_resolved": sum(level["resolved"] for level in levels)}
 
 
 # -- rectification -------------------------------------------------------------------------------
