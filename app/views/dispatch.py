@@ -22,7 +22,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, ColumnElement, Select, and_, case, func, literal, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    literal_column,
+    select,
+    true,
+    union_all,
+)
 
 from ..domain.statuses import ProblemStatus
 from ..domain.vocab import LEVELS
@@ -56,18 +68,23 @@ def ratio(part: int, whole: int) -> float:
 
 
 # -- the sets the figures count --------------------------------------------------------
-def dispatched(span, level: int | None = None) -> Select:
-    """Ids of the problems with a dispatch decision dated in the span (at ``level``)."""
+def dispatched(span) -> Select:
+    """Ids of the problems with a dispatch decision dated in the span."""
     d = problem_dispatches
-    q = select(d.c.problem).distinct().where(in_span(d.c.on_date, span))
-    return q if level is None else q.where(d.c.level == level)
+    return select(d.c.problem).distinct().where(in_span(d.c.on_date, span))
+
+
+def _project_of(d) -> ColumnElement:
+    """The project of a dispatch decision; NULL when none (an empty code is no project)."""
+    return case((d.c.project != "", d.c.project))
 
 
 def problem_projects(span) -> Select:
-    """Codes of the distinct projects among them (a code that is NULL or empty is no project)."""
+    """Codes of the distinct projects among them."""
     d = problem_dispatches
-    return (select(d.c.project).distinct().where(in_span(d.c.on_date, span))
-            .where(d.c.project.is_not(None)).where(d.c.project != ""))
+    code = _project_of(d)
+    return (select(code.label("project")).distinct().where(in_span(d.c.on_date, span))
+            .where(code.is_not(None)))
 
 
 def resolved(span) -> Select:
@@ -77,27 +94,38 @@ def resolved(span) -> Select:
             .where(v.c.reopened_on.is_(None)))
 
 
-def meetings_held(span, level: int | None = None) -> Select:
-    """Ids of the dispatch meetings dated in the span (at ``level``)."""
-    q = select(meetings.c.id).where(in_span(meetings.c.on_date, span))
-    return q if level is None else q.where(meetings.c.level == level)
+def meetings_held(span) -> Select:
+    """Ids of the dispatch meetings dated in the span."""
+    return select(meetings.c.id).where(in_span(meetings.c.on_date, span))
 
 
 # -- the statistics --------------------------------------------------------------------------
 def by_unit(span, today: str) -> Select:
     """Per unit responsible now: dispatched, resolved, in progress (of the dispatched, still
-    open), overdue (of the dispatched, on ``today``); with the unit's name."""
-    p = problems
-    was_dispatched = p.c.id.in_(dispatched(span))
-    was_resolved = p.c.id.in_(resolved(span))
+    open), overdue (of the dispatched, on ``today``); with the unit's name.
+
+    Read from the two sets (decisions and verifications in the span), each problem counted once
+    and its row looked up by key: the work grows with the span's decisions, not the ledger."""
+    d, v, p = problem_dispatches, problem_verifications, problems
+    one, zero = literal_column("1"), literal_column("0")  # integers in SQL, not parameters
+    marks = union_all(
+        select(d.c.problem.label("id"), one.label("d"), zero.label("r"))
+        .where(in_span(d.c.on_date, span)),
+        select(v.c.problem.label("id"), zero.label("d"), one.label("r"))
+        .where(in_span(v.c.verified_on, span), v.c.reopened_on.is_(None))).subquery("marks")
+    flags = (select(marks.c.id, func.max(marks.c.d).label("d"), func.max(marks.c.r).label("r"))
+             .group_by(marks.c.id).subquery("flags"))
+    dispatched_now = flags.c.d == 1
     inner = (select(
         p.c.responsible_unit.label("unit"),
-        func.count(case((was_dispatched, 1))).label("dispatched"),
-        func.count(case((was_resolved, 1))).label("resolved"),
-        func.count(case((and_(was_dispatched, p.c.status.in_(ProblemStatus.OPEN)), 1)))
+        func.count(case((dispatched_now, p.c.id))).label("dispatched"),
+        func.count(case((flags.c.r == 1, p.c.id))).label("resolved"),
+        func.count(case((and_(dispatched_now, p.c.status.in_(ProblemStatus.OPEN)), p.c.id)))
         .label("in_progress"),
-        func.count(case((and_(was_dispatched, overdue_condition(today)), 1))).label("overdue"))
-        .where(p.c.responsible_unit.is_not(None), was_dispatched | was_resolved)
+        func.count(case((and_(dispatched_now, overdue_condition(today)), p.c.id)))
+        .label("overdue"))
+        .select_from(flags.join(p, p.c.id == flags.c.id))
+        .where(p.c.responsible_unit.is_not(None))
         .group_by(p.c.responsible_unit).subquery("by_unit"))
     return (select(inner, units.c.name.label("name"))
             .select_from(inner.outerjoin(units, units.c.code == inner.c.unit)))
@@ -107,24 +135,30 @@ def _count(conn: Connection, q: Select) -> int:
     return conn.execute(select(func.count()).select_from(q.subquery())).scalar_one()
 
 
-def _mine(q: Select, scope: Scope) -> Select:
+def _mine(q: Select, problem: ColumnElement, scope: Scope) -> Select:
     """A unit reporter's figures count the problems its unit is responsible for now."""
     if scope.unit is None:
         return q
-    mine = select(problems.c.id).where(problems.c.responsible_unit == scope.unit)
-    column = q.selected_columns[0]
-    return q.where(column.in_(mine))
+    return q.where(problem.in_(select(problems.c.id)
+                               .where(problems.c.responsible_unit == scope.unit)))
 
 
 def by_level(conn: Connection, span, scope: Scope) -> list[dict]:
     """Per level: problems dispatched at it, meetings held at it, problems resolved at it."""
+    d = problem_dispatches
+    dispatched_at = dict(conn.execute(_mine(
+        select(d.c.level, func.count(d.c.problem.distinct())).where(in_span(d.c.on_date, span))
+        .group_by(d.c.level), d.c.problem, scope)).all())
+    held = dict(conn.execute(select(meetings.c.level, func.count())
+                             .where(in_span(meetings.c.on_date, span))
+                             .group_by(meetings.c.level)).all())
+    v = problem_verifications
     resolved_at = dict(conn.execute(
-        select(problems.c.level, func.count()).where(problems.c.id.in_(_mine(resolved(span), scope)))
+        select(problems.c.level, func.count())
+        .where(problems.c.id.in_(_mine(resolved(span), v.c.problem, scope)))
         .group_by(problems.c.level)).all())
-    return [{"level": lv, "level_name": name,
-             "problems_dispatched": _count(conn, _mine(dispatched(span, lv), scope)),
-             "meetings": _count(conn, meetings_held(span, lv)),
-             "resolved": resolved_at.get(lv, 0)}
+    return [{"level": lv, "level_name": name, "problems_dispatched": dispatched_at.get(lv, 0),
+             "meetings": held.get(lv, 0), "resolved": resolved_at.get(lv, 0)}
             for lv, name in LEVELS.items()]
 
 
@@ -139,20 +173,17 @@ def statistics(conn: Connection, span, today: str, scope: Scope) -> dict:
                          "overdue": r.overdue} for r in rows]}
 
 
-def totals(conn: Connection, span, scope: Scope) -> dict[str, int]:
+def totals(conn: Connection, span, scope: Scope, levels: list[dict]) -> dict[str, int]:
     """The span's totals (a problem dispatched at two levels is one problem): the summary's
-    ``dispatch`` figures for the reader's scope."""
-    return {"meetings": _count(conn, meetings_held(span)),
-            "problems_dispatched": _count(conn, _mine(dispatched(span), scope)),
-            "problem_projects": _count(conn, _mine_projects(span, scope)),
-            "problems_resolved": _count(conn, _mine(resolved(span), scope))}
-
-
-def _mine_projects(span, scope: Scope) -> Select:
-    if scope.unit is None:
-        return problem_projects(span)
-    mine = select(problems.c.id).where(problems.c.responsible_unit == scope.unit)
-    return problem_projects(span).where(problem_dispatches.c.problem.in_(mine))
+    ``dispatch`` figures for the reader's scope. ``levels``: :func:`by_level`'s answer, whose
+    resolved problems (each at one level) add up to the total."""
+    d = problem_dispatches
+    dispatched_n, projects_n = conn.execute(_mine(
+        select(func.count(d.c.problem.distinct()), func.count(_project_of(d).distinct()))
+        .where(in_span(d.c.on_date, span)), d.c.problem, scope)).one()
+    return {"meetings": _count(conn, meetings_held(span)), "problems_dispatched": dispatched_n,
+            "problem_projects": projects_n,
+            "problems_resolved": sum(level["resolved"] for level in levels)}
 
 
 # -- rectification -------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ class DispatchStatsView(LedgerView):
     default_order = ("unit", False)
     uses_year = True
     export_name = "dispatch"
+    count_with_page = True  # the grouping is the work: the count rides along with the page
     column_list = ["unit", "name", "dispatched", "resolved", "in_progress", "overdue"]
     column_labels = {"unit": "责任单位编码", "name": "责任单位", "dispatched": "调度问题（个）",
                      "resolved": "已解决（个）", "in_progress": "办理中（个）", "overdue": "逾期（个）"}
@@ -52,11 +53,12 @@ class DispatchStatsView(LedgerView):
 
     def banner(self, conn, src, where, ctx: ReadContext) -> Markup:
         period, scope = period_of(ctx), Scope(self.actor())
-        d = dispatch.totals(conn, period, scope)
+        per_level = dispatch.by_level(conn, period, scope)
+        d = dispatch.totals(conn, period, scope, per_level)
         levels = "；".join(
             str(Markup("{}：调度问题 <b>{}</b> 个，调度会 <b>{}</b> 次，解决 <b>{}</b> 个").format(
                 s["level_name"], s["problems_dispatched"], s["meetings"], s["resolved"]))
-            for s in dispatch.by_level(conn, period, scope))
+            for s in per_level)
         return Markup("{} 至 {}：召开调度会 <b>{}</b> 次，调度问题 <b>{}</b> 个，涉及项目 <b>{}</b> 个，"
                       "期间核验销号 <b>{}</b> 个。<br>{}。").format(
             period.start, period.end, d["meetings"], d["problems_dispatched"],
