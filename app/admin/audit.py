@@ -21,6 +21,7 @@ from ..limits.paging import MAX_POSITION
 from ..limits.web import InvalidInput
 from .access import SecuredView
 from .audit_proofs import ProofsPanel
+from .event_fields import event_fields
 from .ledger import parse_as_of
 from .links import problem_timeline, project_timeline
 from .vocab import ROLE_NAMES, event_name, local_instant
@@ -88,6 +89,7 @@ class AuditView(SecuredView, ProofsPanel, BaseView):
         data = r.data if len(r.data) <= 400 else r.data[:400] + "…"
         return {"position": r.position, "stream": r.stream_id, "version": r.version,
                 "type": r.type, "name": event_name(r.type), "data": data,
+                "fields": event_fields(json.loads(r.data)),
                 "actor": meta.get("actor"), "role": ROLE_NAMES.get(meta.get("role"), meta.get("role")),
                 "unit": meta.get("unit"), "address": meta.get("client_address"),
                 "command": meta.get("command"), "business_date": r.business_date,

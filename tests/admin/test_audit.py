@@ -76,3 +76,10 @@ def test_paging_through_the_log(client, ui, svc):
     assert first.count('class="audit-row"') == 50 and "更早的事件" in first
     older = client.get("/admin/audit/?before=30").text
     assert older.count('class="audit-row"') == 29
+
+
+def test_an_events_content_reads_in_chinese(client, ui, svc):
+    ui.login("insp")
+    page = client.get("/admin/audit/?type=ProjectRegistered").text
+    assert "总投资（万元）：" in page and "阶段：" in page and "续建" in page
+    assert "&#34;total_investment&#34;" in page  # the stored JSON kept as the cell's title
