@@ -14,6 +14,7 @@ import re
 from sqlalchemy import select
 
 from ..domain.actors import ADMIN, DISPATCHER, UNIT_REPORTER
+from ..domain.statuses import ProblemStatus
 from ..domain.vocab import PROBLEM_CATEGORIES
 from ..projections.problems import problems
 from ..projections.projects import monthly_progress, projects
@@ -102,7 +103,7 @@ def plan(run: Run, drafts: list[Draft]) -> list[Planned]:
         run, select(monthly_progress), monthly_progress.c.project, codes)}
     raised: set[tuple[str, str]] = {(r.project, r.description) for r in in_chunks(
         run, select(problems.c.project, problems.c.description)
-        .where(problems.c.status != "withdrawn"), problems.c.project, codes)}
+        .where(problems.c.status != ProblemStatus.WITHDRAWN), problems.c.project, codes)}
     this_month = run.today.strftime("%Y-%m")
     actor = run.actor
     out: list[Planned] = []

@@ -119,7 +119,7 @@ def _raised(rows: Rows, ev: RecordedEvent) -> None:
     rows.put(problems, {
         "id": d["id"], "project": d.get("project"), "inspection": d.get("inspection"),
         "category": d["category"], "description": d["description"], "source": d["source"],
-        "status": "raised", "level": None, "unit": d.get("unit"), "responsible_unit": None,
+        "status": ProblemStatus.RAISED, "level": None, "unit": d.get("unit"), "responsible_unit": None,
         "responsible_person": None, "leader": None, "decision": None, "meeting": None,
         "deadline": None, "overdue_recorded": None, "raised_on": ev.business_date,
         "first_dispatched_on": None, "resolution_reported_on": None, "resolved_on": None,
@@ -133,7 +133,7 @@ def _raised(rows: Rows, ev: RecordedEvent) -> None:
 def _dispatched(rows: Rows, ev: RecordedEvent) -> None:
     d = ev.data
     row = _touch(rows, ev)
-    row.update(status="in_progress", level=d["level"], responsible_unit=d["responsible_unit"],
+    row.update(status=ProblemStatus.IN_PROGRESS, level=d["level"], responsible_unit=d["responsible_unit"],
                responsible_person=d.get("responsible_person"), leader=d.get("leader"),
                decision=d["decision"], meeting=d.get("meeting"), deadline=d["deadline"])
     row["dispatch_count"] += 1
@@ -184,7 +184,7 @@ def _extended(rows: Rows, ev: RecordedEvent) -> None:
 @PROJECTION.on("ResolutionReported")
 def _reported(rows: Rows, ev: RecordedEvent) -> None:
     row = _touch(rows, ev)
-    row["status"] = "awaiting_verification"
+    row["status"] = ProblemStatus.AWAITING_VERIFICATION
     row["resolution_reported_on"] = ev.business_date
     rows.put(problems, row)
 
@@ -192,7 +192,7 @@ def _reported(rows: Rows, ev: RecordedEvent) -> None:
 @PROJECTION.on("ResolutionVerified")
 def _verified(rows: Rows, ev: RecordedEvent) -> None:
     row = _touch(rows, ev)
-    row["status"] = "resolved"
+    row["status"] = ProblemStatus.RESOLVED
     row["resolved_on"] = ev.business_date
     if ev.business_date and row["raised_on"]:
         row["days_to_resolve"] = (date.fromisoformat(ev.business_date)
@@ -207,7 +207,7 @@ def _verified(rows: Rows, ev: RecordedEvent) -> None:
 @PROJECTION.on("ResolutionRejected")
 def _rejected(rows: Rows, ev: RecordedEvent) -> None:
     row = _touch(rows, ev)
-    row["status"] = "in_progress"
+    row["status"] = ProblemStatus.IN_PROGRESS
     row["rejection_count"] += 1
     rows.put(problems, row)
 
@@ -219,7 +219,7 @@ def _reopened(rows: Rows, ev: RecordedEvent) -> None:
     if verification is not None:
         verification["reopened_on"] = ev.business_date
         rows.put(problem_verifications, verification)
-    row.update(status="in_progress", resolved_on=None, days_to_resolve=None)
+    row.update(status=ProblemStatus.IN_PROGRESS, resolved_on=None, days_to_resolve=None)
     row["reopen_count"] += 1
     rows.put(problems, row)
 
@@ -227,7 +227,7 @@ def _reopened(rows: Rows, ev: RecordedEvent) -> None:
 @PROJECTION.on("ProblemWithdrawn")
 def _withdrawn(rows: Rows, ev: RecordedEvent) -> None:
     row = _touch(rows, ev)
-    row["status"] = "withdrawn"
+    row["status"] = ProblemStatus.WITHDRAWN
     row["withdrawn_on"] = ev.business_date
     rows.put(problems, row)
 

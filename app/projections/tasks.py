@@ -9,6 +9,7 @@ from datetime import date
 
 from sqlalchemy import Boolean, Column, Index, Integer, String, Table, Text
 
+from ..domain.statuses import TaskStatus
 from ..events.model import RecordedEvent
 from .base import Projection, Row, Rows, metadata
 
@@ -122,7 +123,7 @@ def _assigned(rows: Rows, ev: RecordedEvent) -> None:
         "id": d["id"], "title": d["title"], "description": d.get("description"),
         "source": d["source"], "source_ref": d.get("source_ref"), "lead_unit": d["lead_unit"],
         "co_units": ",".join(d["co_units"]), "leader": d.get("leader"), "deadline": d["deadline"],
-        "feedback_cycle": d["feedback_cycle"], "key": bool(d["key"]), "status": "assigned",
+        "feedback_cycle": d["feedback_cycle"], "key": bool(d["key"]), "status": TaskStatus.ASSIGNED,
         "notice_number": d["notice_number"], "urge_number": None,
         "registered_on": ev.business_date, "assigned_on": ev.business_date,
         "acknowledged_date": None, "first_acknowledged_date": None, "feedback_count": 0,
@@ -140,7 +141,7 @@ def _reassigned(rows: Rows, ev: RecordedEvent) -> None:
     d = ev.data
     row = _touch(rows, ev)
     old = [row["lead_unit"], *split_units(row["co_units"])]
-    row.update(status="assigned", lead_unit=d["lead_unit"], co_units=",".join(d["co_units"]),
+    row.update(status=TaskStatus.ASSIGNED, lead_unit=d["lead_unit"], co_units=",".join(d["co_units"]),
                deadline=d["deadline"], notice_number=d["notice_number"],
                assigned_on=ev.business_date, acknowledged_date=None, requested_deadline=None)
     row["reassign_count"] += 1
@@ -153,7 +154,7 @@ def _reassigned(rows: Rows, ev: RecordedEvent) -> None:
 def _acknowledged(rows: Rows, ev: RecordedEvent) -> None:
     row = _touch(rows, ev)
     if ev.data["lead"]:
-        row["status"] = "in_progress"
+        row["status"] = TaskStatus.IN_PROGRESS
         row["acknowledged_date"] = ev.business_date
         if row["first_acknowledged_date"] is None:
             row["first_acknowledged_date"] = ev.business_date
@@ -163,7 +164,7 @@ def _acknowledged(rows: Rows, ev: RecordedEvent) -> None:
 @PROJECTION.on("TaskReturned")
 def _returned(rows: Rows, ev: RecordedEvent) -> None:
     row = _touch(rows, ev)
-    row["status"] = "returned"
+    row["status"] = TaskStatus.RETURNED
     row["return_count"] += 1
     rows.put(tasks, row)
 
@@ -208,7 +209,7 @@ def _extension_decided(rows: Rows, ev: RecordedEvent) -> None:
 @PROJECTION.on("TaskCompletionReported")
 def _completion_reported(rows: Rows, ev: RecordedEvent) -> None:
     row = _touch(rows, ev)
-    row["status"] = "awaiting_acceptance"
+    row["status"] = TaskStatus.AWAITING_ACCEPTANCE
     row["completion_reported_date"] = ev.business_date
     rows.put(tasks, row)
 
@@ -217,7 +218,7 @@ def _completion_reported(rows: Rows, ev: RecordedEvent) -> None:
 def _accepted(rows: Rows, ev: RecordedEvent) -> None:
     row = _touch(rows, ev)
     done = row["completion_reported_date"] or ev.business_date
-    row.update(status="completed", accepted_date=ev.business_date, completed_date=done,
+    row.update(status=TaskStatus.COMPLETED, accepted_date=ev.business_date, completed_date=done,
                on_time=done <= row["deadline"],
                days_to_complete=(date.fromisoformat(done)
                                  - date.fromisoformat(row["registered_on"])).days)
@@ -225,7 +226,7 @@ def _accepted(rows: Rows, ev: RecordedEvent) -> None:
 
 
 def _reopen(row: Row) -> None:
-    row.update(status="in_progress", completed_date=None, accepted_date=None,
+    row.update(status=TaskStatus.IN_PROGRESS, completed_date=None, accepted_date=None,
                days_to_complete=None, on_time=None, completion_reported_date=None)
 
 
@@ -248,7 +249,7 @@ def _evaluated(rows: Rows, ev: RecordedEvent) -> None:
 @PROJECTION.on("TaskWithdrawn")
 def _withdrawn(rows: Rows, ev: RecordedEvent) -> None:
     row = _touch(rows, ev)
-    row["status"] = "withdrawn"
+    row["status"] = TaskStatus.WITHDRAWN
     row["withdrawn_date"] = ev.business_date
     rows.put(tasks, row)
 

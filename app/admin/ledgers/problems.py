@@ -8,6 +8,7 @@ from markupsafe import Markup
 from sqlalchemy import Select, func, or_, select
 
 from ...domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER, UNIT_REPORTER
+from ...domain.statuses import ProblemStatus
 from ...views import dispatch
 from ...views import problems as problem_views
 from ...views.scope import Scope
@@ -169,5 +170,5 @@ def _problems_of(unit: str) -> str:
     """The findings a rectification row counts: by the unit that must act now (before dispatch,
     the raising unit), or, for the row of none, those not yet dispatched."""
     if unit == dispatch.NO_UNIT:
-        return url_for("problems.index_view", flt0_source="inspection", flt1_status="raised")
+        return url_for("problems.index_view", flt0_source="inspection", flt1_status=ProblemStatus.RAISED)
     return url_for("problems.index_view", flt0_acting=unit, flt1_source="inspection")
