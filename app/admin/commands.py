@@ -151,6 +151,8 @@ class CommandView(SecuredView, BaseView):
         form.command_id.data = last["command_id"]
         form.expected_version.data = last["version"]
         args = {**request.args.to_dict(), "again": "1"}
+        if "next" in args:  # where the form returns to: this site only, as its 取消
+            args["next"] = _safe_next(args["next"])
         return {"result": last["result"], "fresh": url_for(".form", command=request.view_args["command"], **args)}
 
     def _judged(self, name: str, given: str | None):
