@@ -3,7 +3,6 @@ log extends a checkpoint an inspector kept (pasted), evidence packages (of a str
 a period), and the 督查通报 to print (each carries the latest checkpoint)."""
 from __future__ import annotations
 
-import io
 import tempfile
 
 from flask import current_app, request, send_file
@@ -83,18 +82,9 @@ class ProofsPanel:
     @expose("/bulletin.pdf")
     def bulletin_pdf(self):
         """The 督查通报 to print, for the staff pages' session (the API's takes a token)."""
-        from ..pdf.bulletin import print_bulletin
+        from .oversight import printed_bulletin
 
-        number = request.args.get("number", "")
-        with self.svc.engine.connect() as conn:
-            try:
-                data = print_bulletin(self.svc, conn, None, self.actor(), number,
-                                      current_app.config.get("TASK_NOTICE_OFFICE"))
-            except CommandError as exc:
-                return self.render("duban/message.html", title="督查通报",
-                                   message=exc.message), exc.status
-        return send_file(io.BytesIO(data), mimetype="application/pdf",
-                         download_name=f"督查通报-{number.replace('/', '-')}.pdf")
+        return printed_bulletin(self)
 
 
 def _said(exc: CommandError) -> str:

@@ -107,21 +107,7 @@ class BulletinLedger(OversightLedger):
 
     @expose("/pdf")
     def pdf(self):
-        """The 督查通报 to print (the same paper as ``/api/v1/bulletins/{number}/bulletin.pdf``)."""
-        from flask import request
-
-        from ..pdf.bulletin import print_bulletin
-
-        number = request.args.get("number", "")
-        with self.svc.engine.connect() as conn:
-            try:
-                data = print_bulletin(self.svc, conn, None, self.actor(), number,
-                                      current_app.config.get("TASK_NOTICE_OFFICE"))
-            except CommandError as exc:
-                return self.render("duban/message.html", title="督查通报",
-                                   message=exc.message), exc.status
-        return send_file(io.BytesIO(data), mimetype="application/pdf",
-                         download_name=f"督查通报-{number.replace('/', '-')}.pdf")
+        return printed_bulletin(self)
 
 
 class StatsEntryLedger(OversightLedger):
@@ -147,3 +133,22 @@ class StatsEntryLedger(OversightLedger):
 def problem_links(ids: list[str]) -> list[tuple[str, str]]:
     """Problem ids, each with the link to its timeline (a cell of several links)."""
     return [(i, problem_timeline(i)) for i in ids]
+
+
+def printed_bulletin(view):
+    """The 督查通报 named by ``?number=`` as its PDF, for a staff page's session (the same paper as
+    ``/api/v1/bulletins/{number}/bulletin.pdf``); a refusal as a Chinese page."""
+    from flask import request
+
+    from ..pdf.bulletin import print_bulletin
+
+    number = request.args.get("number", "")
+    with view.svc.engine.connect() as conn:
+        try:
+            data = print_bulletin(view.svc, conn, None, view.actor(), number,
+                                  current_app.config.get("TASK_NOTICE_OFFICE"))
+        except CommandError as exc:
+            return view.render("duban/message.html", title="督查通报",
+                               message=exc.message), exc.status
+    return send_file(io.BytesIO(data), mimetype="application/pdf",
+                     download_name=f"督查通报-{number.replace('/', '-')}.pdf")
