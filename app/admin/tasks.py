@@ -137,6 +137,8 @@ class TaskLedgerView(LedgerView):
         "light": formatter(lambda r: light_badge(r.light)),
         "id": formatter(lambda r: link(url_for("task_timeline.index", id=r.id), r.id)),
         "source": formatter(lambda r: TASK_SOURCES.get(r.source, r.source)),
+        # 、 between the codes: the cell wraps between units, not inside a code
+        "co_units": formatter(lambda r: "、".join(filter(None, (r.co_units or "").split(",")))),
         "status": formatter(lambda r: status_badge(r.status)),
         "key": formatter(lambda r: Markup('<span class="badge badge-danger">重点</span>') if r.key else ""),
         "on_time": formatter(lambda r: "" if r.on_time is None else ("是" if r.on_time else "否")),

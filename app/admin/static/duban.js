@@ -23,3 +23,23 @@ document.addEventListener("DOMContentLoaded", function () {
     table.classList.add("ledger-cards");
   });
 });
+
+// On a desk a ledger's column of codes, dates or figures stays on one line and a column of long
+// text gets room to wrap (duban.css), so that the whole table fits the width.
+var SHORT_TOKEN = /^[\x21-\x7e]{1,12}$/;  // printable ASCII, no blank: 2019-06-15, 1,234.00, ZD2019001
+var CJK = /[\u3400-\u9fff]/;
+document.addEventListener("DOMContentLoaded", function () {
+  Array.prototype.forEach.call(document.querySelectorAll("table.model-list"), function (table) {
+    var rows = Array.prototype.slice.call(table.querySelectorAll("tbody tr"));
+    var columns = table.querySelectorAll("thead th").length;
+    for (var i = 0; i < columns; i++) {
+      var cells = rows.map(function (tr) { return tr.children[i]; }).filter(Boolean);
+      var texts = cells.map(function (td) { return td.textContent.trim(); });
+      var filled = texts.filter(function (t) { return t; });
+      if (!filled.length || cells.some(function (td) { return td.classList.contains("col-actions"); })) continue;
+      var kind = filled.every(function (t) { return SHORT_TOKEN.test(t); }) ? "cell-nowrap"
+        : filled.some(function (t) { return t.length > 12 && CJK.test(t); }) ? "cell-text" : null;
+      if (kind) cells.forEach(function (td) { td.classList.add(kind); });
+    }
+  });
+});
