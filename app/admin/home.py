@@ -174,15 +174,15 @@ class HomeView(SecuredView, AdminIndexView):
         charts["problems"] = bar_chart(
             ["未调度"] + [LEVELS[lv] for lv in levels[1:]],
             [Series(PROBLEM_STATUSES[s], [grid.get((lv, s), 0) for lv in levels]) for s in statuses],
-            "问题（按调度级别与状态）", stacked=True, unit="个")
+            "问题（按调度级别与状态）", stacked=True, unit="个", integer=True)
         months = [f"{year}-{m:02d}" for m in range(1, int(through[5:]) + 1)]
         raised, resolved = (self._per_month(conn, column, visible, year, through)
                             for column in (p.c.raised_on, p.c.resolved_on))
         charts["resolution"] = line_chart(
-            [m[5:] + "月" for m in months],
+            [f"{int(m[5:])}月" for m in months],
             [Series("提出", [raised.get(m, 0) for m in months]),
              Series("销号", [resolved.get(m, 0) for m in months], "#4caf7a")],
-            "问题提出与销号（按月）")
+            "问题提出与销号（按月）", integer=True)
         return charts
 
     @staticmethod
