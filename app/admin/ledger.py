@@ -30,7 +30,7 @@ from ..views.reading import reading
 from ..views.scope import scope_key
 from .access import SecuredView, services
 from .cache import cached
-from .queries import default_period
+from .queries import asked_period
 
 Options = Sequence[tuple[Any, str]] | Callable[[Any], Sequence[tuple[Any, str]]]
 YES_NO = (("1", "是"), ("0", "否"))
@@ -77,14 +77,8 @@ def read_context() -> ReadContext:
         as_of = None
     today = as_of.astimezone(svc.tz).date() if as_of else svc.today()
     with svc.engine.connect() as conn:
-        default_year, default_through = default_period(conn, today)
-    year = request.args.get("year", type=int) or default_year
-    if not 2000 <= year <= 2100:
-        year = default_year
-    through = request.args.get("through", "")
-    if not (len(through) == 7 and through[:4] == str(year) and "01" <= through[5:] <= "12"):
-        through = (default_through if year == default_year else
-                   today.strftime("%Y-%m") if year == today.year else f"{year}-12")
+        year, through = asked_period(conn, today, request.args.get("year", type=int),
+                                     request.args.get("through"))
     g.duban_read = ReadContext(as_of, today, year, through)
     return g.duban_read
 

@@ -49,3 +49,16 @@ def default_period(conn, today) -> tuple[int, str]:
     last = conn.execute(select(func.max(monthly_progress.c.period))
                         .where(monthly_progress.c.year == latest)).scalar()
     return latest, last or f"{latest}-12"
+
+
+def asked_period(conn, today, year: int | None, through: str | None) -> tuple[int, str]:
+    """The year and last month a page asked for (``year``, ``through`` YYYY-MM), each checked and
+    otherwise defaulted: the default period, or for another year its last month (this month
+    for the current year)."""
+    default_year, default_through = default_period(conn, today)
+    if not year or not 2000 <= year <= 2100:
+        year = default_year
+    if not (through and len(through) == 7 and through[:4] == str(year) and "01" <= through[5:] <= "12"):
+        through = (default_through if year == default_year else
+                   today.strftime("%Y-%m") if year == today.year else f"{year}-12")
+    return year, through

@@ -20,6 +20,7 @@ from ..views.scope import Scope
 from .access import SecuredView
 from .ledger import parse_as_of
 from .links import problem_buttons, problem_timeline, project_buttons
+from .queries import asked_period
 from .vocab import LEVELS, PROBLEM_STATUSES, PROJECT_STAGES, event_name, local_instant, money
 
 # What each field is called when a change to it is shown.
@@ -213,7 +214,10 @@ class ProjectTimelineView(_TimelineView):
         as_of = self._as_of()
         today = as_of.astimezone(self.svc.tz).date() if as_of else self.svc.today()
         with reading(self.svc, as_of) as (conn, position):
-            src = project_rows(today.year, today.strftime("%Y-%m")).subquery()
+            # the year the project ledger counts (the data's year when this one has no plans)
+            year, through = asked_period(conn, today, request.args.get("year", type=int),
+                                         request.args.get("through"))
+            src = project_rows(year, through).subquery()
             scope = Scope(self.actor()).projects(src.c.owner_unit, src.c.responsible_unit,
                                                  src.c.leader)
             row = conn.execute(select(src).where(src.c.code == code)).first()
@@ -229,4 +233,5 @@ class ProjectTimelineView(_TimelineView):
         evs = self.svc.store.read_stream(f"project:{code}", until_position=position)
         buttons = project_buttons(code, timeline=False) if as_of is None else ""
         return self._render(code, row, project_entries(evs, self.svc.tz), position, as_of,
-                            buttons=buttons, related=related, problem_url=problem_timeline)
+                            buttons=buttons, related=related, problem_url=problem_timeline,
+                            year=year, through=through)

@@ -249,3 +249,17 @@ def test_a_rectification_row_lists_the_findings_it_counts_before_dispatch(client
     page = client.get("/admin/rectification/").text
     link = re.search(r'href="([^"]*flt0_acting=U01[^"]*)"', page).group(1).replace("&amp;", "&")
     assert "安全网破损未更换" in client.get(link).text
+
+
+def test_project_timeline_counts_the_year_the_ledger_counts(client, ui, svc, clock):
+    """In a new year without plans yet, the project ledger counts the last planned year; its
+    timeline shows that year's plan too, not the empty current year."""
+    clock.advance(days=60)  # 2027-01-24: the district's plans are for 2026
+    ui.login("root")
+    ledger = client.get("/admin/projects/").text
+    assert 'name="year" min="2000" max="2100" value="2026"' in ledger
+    assert "/admin/project-timeline/?code=XM001&amp;year=2026&amp;through=2026-" in ledger
+    page = client.get("/admin/project-timeline/?code=XM001").text
+    assert "2026 年计划：1,200.00" in page
+    asked = client.get("/admin/project-timeline/?code=XM001&year=2027").text
+    assert "2027 年计划：—" in asked and "截至 2027 年 1 月完成" in asked

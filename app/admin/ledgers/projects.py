@@ -8,7 +8,7 @@ from ...domain.actors import ADMIN, DISPATCHER, INSPECTOR, LEADER
 from ...views.projects import RESERVE
 from ...views.projects import rows_with_figures as project_rows
 from ...views.scope import Scope
-from ..ledger import Equals, Flag, LedgerView, ReadContext, formatter
+from ..ledger import Equals, Flag, LedgerView, ReadContext, formatter, read_context
 from ..links import project_buttons, project_timeline
 from ..queries import leader_choices, unit_choices
 from ..vocab import PROJECT_CATEGORIES, PROJECT_STAGES, link, money, percent
@@ -49,7 +49,9 @@ class ProjectLedgerView(LedgerView):
     ]
     column_formatters = {
         "actions": formatter(lambda r: project_buttons(r.code)),
-        "code": formatter(lambda r: link(project_timeline(r.code), r.code)),
+        # the timeline counts the year and month this ledger counts
+        "code": formatter(lambda r: link(project_timeline(r.code, year=read_context().year,
+                                                          through=read_context().through), r.code)),
         "total_investment": formatter(lambda r: money(r.total_investment)),
         "plan": formatter(lambda r: money(r.plan)),
         "ytd": formatter(lambda r: money(r.ytd)),
