@@ -89,7 +89,7 @@ class AuditView(SecuredView, ProofsPanel, BaseView):
         data = r.data if len(r.data) <= 400 else r.data[:400] + "…"
         return {"position": r.position, "stream": r.stream_id, "version": r.version,
                 "type": r.type, "name": event_name(r.type), "data": data,
-                "fields": event_fields(json.loads(r.data)),
+                "fields": event_fields(json.loads(r.data), self.svc.tz),
                 "actor": meta.get("actor"), "role": ROLE_NAMES.get(meta.get("role"), meta.get("role")),
                 "unit": meta.get("unit"), "address": meta.get("client_address"),
                 "command": meta.get("command"), "business_date": r.business_date,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ..domain.actors import ROLE_NAMES
 from ..domain.vocab import (
@@ -21,6 +22,7 @@ from ..domain.vocab import (
     TASK_SOURCES,
     UNIT_KINDS,
 )
+from .vocab import local_instant
 
 FIELD_NAMES = {
     "id": "编号", "code": "编码", "name": "名称", "kind": "类型", "category": "类别",
@@ -41,7 +43,15 @@ FIELD_NAMES = {
     "key_id": "密钥编号", "signature": "签名", "timestamp": "时间", "position": "位置",
     "hash": "哈希", "light": "亮灯", "document": "文号", "lists": "所属清单", "through": "截至",
     "fast": "进展较快", "slow": "进展较慢", "basis": "依据", "confirm_outlier": "确认异常值",
+    "action": "操作", "client_address": "客户端地址", "corrects": "更正次数", "days_left": "剩余天数",
+    "everywhere": "全部会话退出", "figures": "指标", "items": "计入的记录", "lead": "牵头单位",
+    "message": "提示", "method": "请求方法", "outlier": "异常值", "path": "页面路径",
+    "previous_lead_unit": "原牵头单位", "projects": "项目", "unit_name": "单位名称",
+    "units": "单位", "until": "锁定至", "username_hmac": "用户名摘要",
 }
+
+# Fields holding a stored UTC instant: shown in the business time zone, to the second.
+INSTANT_FIELDS = {"until", "timestamp"}
 
 # Coded values, by the field that holds them.
 VALUES = {"category": {**PROBLEM_CATEGORIES, **PROJECT_CATEGORIES}, "stage": PROJECT_STAGES,
@@ -55,8 +65,14 @@ VALUES = {"category": {**PROBLEM_CATEGORIES, **PROJECT_CATEGORIES}, "stage": PRO
 MAX_TEXT = 120
 
 
-def shown(field: str, value: Any) -> str:
-    """One value as read: a coded value by its name, a list joined, a flag 是/否."""
+def shown(field: str, value: Any, tz: ZoneInfo | None = None) -> str:
+    """One value as read: a coded value by its name, a list joined, a flag 是/否, an instant
+    in ``tz``."""
+    if tz is not None and field in INSTANT_FIELDS and isinstance(value, str):
+        try:
+            return local_instant(value, tz)
+        except ValueError:  # not one of the store's instants: as written
+            return value
     if isinstance(value, bool):
         return "是" if value else "否"
     if value is None:
@@ -77,6 +93,6 @@ def shown(field: str, value: Any) -> str:
     return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "…"
 
 
-def event_fields(data: dict) -> list[tuple[str, str]]:
+def event_fields(data: dict, tz: ZoneInfo | None = None) -> list[tuple[str, str]]:
     """(Chinese name, value as read) for each field of a payload, in the payload's order."""
-    return [(FIELD_NAMES.get(k, k), shown(k, v)) for k, v in data.items()]
+    return [(FIELD_NAMES.get(k, k), shown(k, v, tz)) for k, v in data.items()]

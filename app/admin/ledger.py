@@ -88,11 +88,13 @@ class Equals(BaseFilter):
     """column = value; options may be a list or a function of a connection (read per request)."""
 
     def __init__(self, column: str, name: str, options: Options | None = None,
-                 key: str | None = None, cast: Callable[[str], Any] = str) -> None:
+                 key: str | None = None, cast: Callable[[str], Any] = str,
+                 input_type: str = "text") -> None:
         super().__init__(name, None if callable(options) else options, key_name=key or column)
         self.column = column
         self.dynamic = options if callable(options) else None
         self.cast = cast
+        self.input_type = input_type  # "date": the page types the value as a date (duban.js)
 
     def get_options(self, view: Any):
         if self.dynamic is not None:
@@ -245,7 +247,7 @@ class LedgerView(SecuredView, BaseModelView):
             groups.setdefault(str(flt.name), []).append({
                 "index": i, "arg": self.get_filter_arg(i, flt), "operation": str(flt.operation()),
                 "options": [(k, str(v)) for k, v in options] if options else None,
-                "type": flt.data_type})
+                "type": flt.data_type, "input": getattr(flt, "input_type", "text")})
         return groups
 
     def search_condition(self, src, term: str) -> ColumnElement[bool]:

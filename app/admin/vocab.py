@@ -5,7 +5,7 @@ needs: event type names, yes/no, money and instant formatting.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
@@ -54,10 +54,17 @@ def yes_no(value) -> str:
 
 
 def local_instant(text: str | None, tz: ZoneInfo) -> str:
-    """A stored UTC instant shown in the business time zone, to the second."""
+    """A stored instant (the store's UTC text, or ISO 8601 with an offset, as a checkpoint's)
+    shown in the business time zone, to the second."""
     if not text:
         return ""
-    return parse_instant(text).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+    try:
+        moment = parse_instant(text)
+    except ValueError:
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:  # stored instants without an offset are UTC
+            moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def status_badge(status: str | None) -> Markup:

@@ -83,3 +83,17 @@ def test_an_events_content_reads_in_chinese(client, ui, svc):
     page = client.get("/admin/audit/?type=ProjectRegistered").text
     assert "总投资（万元）：" in page and "阶段：" in page and "续建" in page
     assert "&#34;total_investment&#34;" in page  # the stored JSON kept as the cell's title
+
+
+def test_every_event_field_has_a_chinese_name_and_instants_read_local(svc):
+    from zoneinfo import ZoneInfo
+
+    from app.admin.event_fields import FIELD_NAMES, event_fields
+
+    unnamed = {f"{name}.{field}" for name in svc.events.names()
+               for field in svc.events.get(name).schema.fields if field not in FIELD_NAMES}
+    assert not unnamed, sorted(unnamed)
+    shown = event_fields({"username_hmac": "ab12", "until": "2026-11-25T01:00:00.123456Z",
+                          "client_address": "10.0.0.8"}, ZoneInfo("Asia/Shanghai"))
+    assert shown == [("用户名摘要", "ab12"), ("锁定至", "2026-11-25 09:00:00"),
+                     ("客户端地址", "10.0.0.8")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from datetime import datetime
 
 from sqlalchemy import text
 
@@ -24,6 +25,9 @@ def test_sign_paste_and_check(client, ui, svc):
     with svc.engine.connect() as conn:
         (data,) = conn.execute(text("SELECT data FROM events WHERE type = 'CheckpointSigned'")).one()
     kept = json.loads(data)
+    # the list shows when it was signed in local time, to the second; the JSON to keep as signed
+    signed = datetime.fromisoformat(kept["timestamp"]).astimezone(svc.tz)
+    assert f'<td class="text-nowrap">{signed:%Y-%m-%d %H:%M:%S}</td>' in r.text
     ok = client.post("/admin/audit/against", data={"csrf_token": _token(client),
                                                    "checkpoint": json.dumps(kept)})
     assert 'data-ok="1"' in ok.text and "当前日志是该检查点的延续" in ok.text

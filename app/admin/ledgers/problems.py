@@ -83,8 +83,8 @@ class ProblemLedgerView(LedgerView):
         Flag("overdue", "逾期"),
         Equals("project", "项目编码"),
         Equals("inspection", "督查编号"),
-        AtLeast("raised_on", "提出日期", key="raised_from"),
-        AtMost("raised_on", "提出日期", key="raised_to"),
+        AtLeast("raised_on", "提出日期", key="raised_from", input_type="date"),
+        AtMost("raised_on", "提出日期", key="raised_to", input_type="date"),
     ]
     column_formatters = {
         "actions": formatter(lambda r: problem_buttons(r)),

@@ -43,3 +43,32 @@ document.addEventListener("DOMContentLoaded", function () {
     }
   });
 });
+
+// Flask-Admin's filter rows carry their filter's name only on the button before them: each
+// field gets it as its label (read out, and no field goes nameless), and a day filter's field
+// is a date input. Rows added or changed later are labelled as they appear.
+document.addEventListener("DOMContentLoaded", function () {
+  var data = document.getElementById("filter-groups-data");
+  var table = document.querySelector("#filter_form table.filters");
+  if (!data || !table) return;
+  var inputs = {};
+  var groups = JSON.parse(data.textContent);
+  Object.keys(groups).forEach(function (name) {
+    groups[name].forEach(function (sub) { inputs[sub.arg] = sub.input; });
+  });
+  function label() {
+    Array.prototype.forEach.call(table.querySelectorAll("tr"), function (tr) {
+      var button = tr.querySelector(".remove-filter");
+      var op = tr.querySelector("select.filter-op");
+      var field = tr.querySelector(".filter-val");
+      if (!button || !op || !field) return;
+      var name = button.textContent.replace("\u00d7", "").trim();
+      var operation = op.options[op.selectedIndex] ? op.options[op.selectedIndex].text : "";
+      op.setAttribute("aria-label", name + "：条件");
+      field.setAttribute("aria-label", (name + " " + operation).trim());
+      if (inputs[op.value] === "date" && field.type === "text") field.type = "date";
+    });
+  }
+  label();
+  new MutationObserver(label).observe(table, {childList: true, subtree: true});
+});
