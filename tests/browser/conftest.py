@@ -106,6 +106,13 @@ def at(path: str):
     return match
 
 
-def shot(page, name: str) -> None:
+def shot(page, name: str, screens: int | None = None) -> None:
+    """The whole page as a PNG; with ``screens``, only its top so many screens (a long ledger
+    as cards on a phone is tens of screens, and costs seconds to encode)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    clip = None
+    if screens:
+        size = page.viewport_size
+        height = page.evaluate("document.documentElement.scrollHeight")
+        clip = {"x": 0, "y": 0, "width": size["width"], "height": min(height, size["height"] * screens)}
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True, clip=clip)

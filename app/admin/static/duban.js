@@ -8,9 +8,11 @@ document.addEventListener("submit", function (event) {
   }
 }, true);
 
-// On a phone the ledgers read as cards (duban.css): each cell carries its column's label.
+// On a phone the ledgers (and the tables marked cards-on-phone) read as cards (duban.css):
+// each cell carries its column's label.
 document.addEventListener("DOMContentLoaded", function () {
-  var tables = document.querySelectorAll("table.model-list, table.timeline, table.audit-table");
+  var tables = document.querySelectorAll(
+    "table.model-list, table.timeline, table.audit-table, table.cards-on-phone");
   Array.prototype.forEach.call(tables, function (table) {
     var labels = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
       return th.textContent.trim();
