@@ -103,7 +103,7 @@ def bar_chart(labels: Sequence[str], series: Sequence[Series], title: str = "",
     plot_w = WIDTH - left - right
     ticks = _axis_ticks(max(shown) or 0, plot_w, integer)
     peak = ticks[-1]
-    bar_h = 18 if stacked else 15  # a row of value labels per bar, 12 units high
+    bar_h = 18  # room for a value label beside each bar (a CJK line is about 1.4 em)
     row_h = bar_h * (1 if stacked else len(series)) + 10
     plot_h = row_h * rows
     for t in ticks:
