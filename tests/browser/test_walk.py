@@ -84,14 +84,16 @@ def live(tmp_path_factory):
 
 
 def _pages(page) -> list[str]:
-    """The menu's pages (ledgers, forms, 导入导出, 审计, 快慢榜公示, 通知, 修改密码 …), then the
-    first timeline of each kind the ledgers link to."""
+    """The menu's pages (ledgers, forms, 导入导出, 审计, 快慢榜公示, 通知, 修改密码 …); the pages
+    link on to FOLLOWED."""
     links = page.eval_on_selector_all("nav a[href^='/']", "els => els.map(e => e.getAttribute('href'))")
     return ["/admin/"] + [u for u in dict.fromkeys(links)
                           if u.startswith(("/admin/", "/password")) and u != "/admin/"]
 
 
-TIMELINES = ("/admin/project-timeline/", "/admin/problem-timeline/", "/admin/task-timeline/")
+# pages out of the menu, reached by a link: a timeline of each kind, the notification settings
+FOLLOWED = ("/admin/project-timeline/", "/admin/problem-timeline/", "/admin/task-timeline/",
+            "/admin/contact/")
 
 
 def _problems(url: str, seen: dict) -> list[str]:
@@ -141,10 +143,10 @@ def test_every_page_of_a_role_reads_well_on_a_desk_and_a_phone(new_page, live, r
             slug = re.sub(r"[^a-z0-9]+", "_", url.lower()).strip("_") or "home"
             shot(page, f"walk_{role}_{width}_{slug}", screens=3)
             visited += 1
-            for kind in TIMELINES:  # one timeline of each kind, from the first page linking one
+            for kind in FOLLOWED:  # the first link of each kind met
                 if not any(u.startswith(kind) for u in done | set(queue)):
                     link = page.locator(f"a[href^='{kind}']").first
                     if link.count():
                         queue.append(link.get_attribute("href"))
-        assert any(u.startswith("/admin/project-timeline/") for u in done), width_name
+        assert all(any(u.startswith(kind) for u in done) for kind in FOLLOWED[::3]), width_name
     assert visited >= 2 * len(urls) and not found, "\n".join(found)

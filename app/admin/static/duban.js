@@ -26,12 +26,12 @@ document.addEventListener("DOMContentLoaded", function () {
   });
 });
 
-// On a desk a ledger's column of codes, dates or figures stays on one line and a column of long
-// text gets room to wrap (duban.css), so that the whole table fits the width.
+// On a desk a ledger's (or a timeline's) column of codes, dates or figures stays on one line and
+// a column of long text gets room to wrap (duban.css), so that the whole table fits the width.
 var SHORT_TOKEN = /^[\x21-\x7e]{1,12}$/;  // printable ASCII, no blank: 2019-06-15, 1,234.00, ZD2019001
 var CJK = /[\u3400-\u9fff]/;
 document.addEventListener("DOMContentLoaded", function () {
-  Array.prototype.forEach.call(document.querySelectorAll("table.model-list"), function (table) {
+  Array.prototype.forEach.call(document.querySelectorAll("table.model-list, table.timeline"), function (table) {
     var rows = Array.prototype.slice.call(table.querySelectorAll("tbody tr"));
     var columns = table.querySelectorAll("thead th").length;
     for (var i = 0; i < columns; i++) {
