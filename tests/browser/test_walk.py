@@ -22,6 +22,7 @@ PASSWORDS = {role: (username, password) for username, password, role, _unit, _na
 RAW = re.compile(r"\bNone\b|\bitems?\b|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}|\d{2}:\d{2}:\d{2}\.\d")
 SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")
 CJK = re.compile(r"[\u3400-\u9fff]")
+LATIN = re.compile(r"[A-Za-z]{2,}")
 
 # In the page: its visible text (not the JSON a page keeps to copy, nor Flask-Admin's data
 # blocks), the placeholders and filter names, the fields with no label, its width, the ledgers
@@ -104,9 +105,11 @@ def _problems(url: str, seen: dict) -> list[str]:
     if raw:
         out.append(f"raw text {raw}")
     for ph in seen["placeholders"]:
-        # the JSON a box asks for may show its keys ("key_id") as examples
-        if not CJK.search(ph) or SNAKE.search(re.sub(r'"[^"]*"', "", ph)) or any(
-                part and not CJK.search(part) for part in ph.split("、")):
+        # a raw name: a snake_case one (the JSON a box asks for may show its keys, quoted, as
+        # examples), or a listed part in Latin letters only ("unit、责任单位"); an example
+        # value such as 22:00-07:00 is fine
+        if SNAKE.search(re.sub(r'"[^"]*"', "", ph)) or any(
+                LATIN.search(part) and not CJK.search(part) for part in ph.split("、")):
             out.append(f"placeholder {ph!r}")
     out += [f"filter named {f!r}" for f in seen["filters"] if not CJK.search(f)]
     out += [f"field without a label: {f}" for f in seen["unlabelled"]]
