@@ -19,7 +19,8 @@ document.addEventListener("DOMContentLoaded", function () {
     });
     Array.prototype.forEach.call(table.querySelectorAll("tbody tr"), function (tr) {
       Array.prototype.forEach.call(tr.children, function (td, i) {
-        if (labels[i] && !td.hasAttribute("data-label")) td.setAttribute("data-label", labels[i]);
+        // a cell across the row ("none yet") belongs to no column
+        if (labels[i] && td.colSpan < 2 && !td.hasAttribute("data-label")) td.setAttribute("data-label", labels[i]);
       });
     });
     table.classList.add("ledger-cards");
