@@ -94,6 +94,11 @@ def status_badge(status: str) -> Markup:
         STATUS_STYLES.get(status, "secondary"), TASK_STATUSES.get(status, status))
 
 
+class StatusOfTask(Equals):
+    def condition(self, src, value: Any):
+        return task_views.in_status(src.c.status, self.clean(value))
+
+
 class UnitOfTask(Equals):
     """The lead unit or a co-unit."""
 
@@ -126,7 +131,7 @@ class TaskLedgerView(LedgerView):
     column_searchable_list = ["id", "title", "source_ref"]
     column_filters = [
         Equals("light", "亮灯", list(LIGHTS.items())),
-        Equals("status", "状态", list(TASK_STATUSES.items())),
+        StatusOfTask("status", "状态", list(TASK_STATUSES.items())),
         Equals("source", "来源", list(TASK_SOURCES.items())),
         UnitOfTask("lead_unit", "承办单位（牵头或配合）", unit_choices, key="unit"),
         Flag("key", "重点督办"),

@@ -50,8 +50,8 @@ class Literals:
 
 
 def _plain(params: Sequence[Any]) -> tuple[str, ...] | None:
-    """Literals of the values a command writes (text, whole and finite numbers, NULL); None when
-    one is of another kind, for psycopg's own adaptation to write instead."""
+    """Literals of the values a command writes (text, true and false, whole and finite numbers,
+    NULL); None when one is of another kind, for psycopg's own adaptation to write instead."""
     out = []
     for v in params:
         t = type(v)
@@ -59,6 +59,8 @@ def _plain(params: Sequence[Any]) -> tuple[str, ...] | None:
             out.append("'" + v.replace("'", "''") + "'")
         elif v is None:
             out.append("NULL")
+        elif t is bool:  # as psycopg writes it (a task's lead unit, a key task, an on-time flag)
+            out.append("true" if v else "false")
         elif t is int:
             out.append(str(v))
         elif t is float and math.isfinite(v):

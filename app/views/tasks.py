@@ -7,19 +7,20 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import Connection, Row, Select, and_, case, exists, func, literal, null, or_, select
+from sqlalchemy import (Connection, ColumnElement, Row, Select, and_, case, func, literal, null, or_,
+                        select)
 
 from ..commands.task_rules import LIGHTS, feedback_due, task_light
 from ..domain.errors import Forbidden, NotFound
 from ..domain.statuses import Light, TaskStatus
 from ..domain.vocab import TASK_SOURCES, TASK_STATUSES, stream
 from ..pdf.notices import Notice
-from ..projections.tasks import task_feedbacks, task_units, tasks
+from ..projections.tasks import task_feedbacks, tasks
 from ..projections.units import units
 from ..workdays import WorkCalendar, light_settings
 from ..workdays import current as current_calendar
 from .reading import QueryView
-from .scope import Scope
+from .scope import Scope, tasks_of_unit
 
 
 class Lighting:
@@ -87,13 +88,20 @@ def ledger(scope: Scope, day: date, status: str | None = None, light: str | None
     conds = [c for c in (
         (lighting or Lighting(day)).sql(tasks.c) == light if light is not None else None,
         scope.task_table(),
-        tasks.c.status == status if status is not None else None,
+        in_status(tasks.c.status, status) if status is not None else None,
         tasks.c.source == source if source is not None else None,
         tasks.c.key == key if key is not None else None,
-        exists().where(task_units.c.task == tasks.c.id, task_units.c.unit == unit)
-        if unit is not None else None,
+        tasks.c.id.in_(tasks_of_unit(unit)) if unit is not None else None,
     ) if c is not None]
     return select(tasks).where(*conds).order_by(tasks.c.id)
+
+
+def in_status(column: ColumnElement, status: str) -> ColumnElement[bool]:
+    """The ledger's status filter, kept off the status index: one status may hold most of the
+    tasks (every task begins assigned), and walking the index looks each of them up by key, slower
+    than reading the table through; beside a unit it would also keep the database from walking
+    the unit's tasks instead (20,000 of 100,000), which is what the combination needs."""
+    return column.concat("") == status
 
 
 def one(conn: Connection, scope: Scope, task_id: str) -> Row:

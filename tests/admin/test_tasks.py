@@ -69,6 +69,12 @@ def test_ledger_lights_filters_and_home(client, ui, svc):
     assert green in page and red not in page
     page = client.get("/admin/tasks/?flt0_unit=U02").text.split("model-list")[1]
     assert red in page and yellow in page and green in page
+    page = client.get("/admin/tasks/?flt0_status=assigned&flt1_unit=U02").text
+    assert "共 <b>2</b> 项" in page
+    page = page.split("model-list")[1]
+    assert red in page and yellow in page and green not in page
+    page = client.get("/admin/tasks/?flt0_status=in_progress&flt1_unit=U01").text.split("model-list")[1]
+    assert green in page and red not in page and yellow not in page
     home = client.get("/admin/").text
     assert "督办事项：红灯" in home and red in home
     appraisal = client.get("/admin/task-appraisal/?year=2026").text

@@ -291,6 +291,12 @@ def test_ledger_filters_visibility_and_as_of(world, clock):
     world.get("/tasks/T09999", expect=404)
     world.get("/tasks", light="blue", expect=400)
     assert [r["id"] for r in world.get("/tasks", as_of=mid.isoformat())] == [a]
+    # a status and a unit together, and a status within a reporter's tasks
+    world.act(c, "acknowledge", {}, "rep2")
+    assert [r["id"] for r in world.get("/tasks", status="assigned", unit="U01")] == [a]
+    assert [r["id"] for r in world.get("/tasks", status="in_progress", unit="U01")] == [c]
+    assert world.get("/tasks", status="in_progress", unit="U03") == []
+    assert [r["id"] for r in world.get("/tasks", "rep2", status="assigned")] == [a]
 
 
 def test_appraisal(world):

@@ -146,8 +146,14 @@ def test_postgres_literals_are_written_without_the_driver(services):
         assert lit._plain_strings
         assert (lit("SELECT %s, %s, %s, %s", ("it's \\n", None, -3, 2.5))
                 == "SELECT 'it''s \\n', NULL, -3, 2.5")
+        assert lit("SELECT %s, %s", (True, False)) == "SELECT true, false"
         assert lit._mogrify is None
-        assert lit("SELECT %s", (True,)) == "SELECT true"  # another kind: psycopg writes it
+        from psycopg import ClientCursor
+
+        mogrify = ClientCursor(pooled.driver_connection).mogrify
+        assert lit("SELECT %s, %s", (True, False)) == mogrify("SELECT %s, %s", (True, False))
+        assert lit("SELECT %s", (b"x",)) == mogrify("SELECT %s", (b"x",))  # another kind: psycopg's
+        assert lit._mogrify is not None
     finally:
         pooled.close()
 
