@@ -1,5 +1,10 @@
 """As-of answers, ledger pages, worker memory after many instants, and the feed next to the raw
-driver, on SQLite histories of 100,000 and 1,000,000 events (``BENCH_ASOF_SIZES``, comma-separated)."""
+driver, on SQLite histories of 100,000 and 1,000,000 events (``BENCH_ASOF_SIZES``, comma-separated).
+
+A history takes minutes to write and project; ``BENCH_ASOF_KEEP`` names a directory where each size's
+history is kept (``asof-<n>.sqlite3``, written under a temporary name and renamed when whole) and
+reused by later runs; its checkpoints are made afresh in every run. Without it, a scratch folder
+removed at the end."""
 from __future__ import annotations
 
 import json
@@ -14,7 +19,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from app import create_app, schema
-from app.events.store import format_instant
+from app.events.model import format_instant
 from tests.conftest import make_user, token_for
 
 from .domain import load_events
@@ -43,20 +48,43 @@ def timed(client, url: str, headers: dict) -> tuple[float, object]:
     return elapsed, r
 
 
-def bench_size(n: int) -> None:
-    tmp = tempfile.mkdtemp(prefix="duban-bench-asof-")
-    path = os.path.join(tmp, "asof.sqlite3")
-    app = create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "bench",
+def history(n: int, tmp: str) -> str:
+    """The SQLite file of an n-event history with its projections and the bench's user: the kept
+    one when there is one, else written now (and kept when ``BENCH_ASOF_KEEP`` is set)."""
+    keep = os.environ.get("BENCH_ASOF_KEEP")
+    path = os.path.join(keep or tmp, f"asof-{n}.sqlite3")
+    if os.path.exists(path):
+        print(f"  {n:,} events: the history kept in {path}", flush=True)
+        return path
+    os.makedirs(keep or tmp, exist_ok=True)
+    partial = path + ".partial"
+    for leftover in (partial, partial + "-wal", partial + "-shm"):
+        if os.path.exists(leftover):
+            os.remove(leftover)
+    app = create_app({"DATABASE_URL": f"sqlite:///{partial}", "SECRET_KEY": "bench",
                       "INSTANCE_PATH": tmp, "ASOF_DIR": os.path.join(tmp, "asof")})
     svc = app.extensions["duban"]
     schema.upgrade(svc.engine)
-    raw = sqlite3.connect(path)
+    raw = sqlite3.connect(partial)
     t = time.perf_counter()
     load_events("sqlite", raw, n)
     raw.close()
     svc.projections.rebuild(svc.store)
     print(f"  {n:,} events written and projected in {time.perf_counter() - t:.0f} s", flush=True)
     make_user(svc, "bench", "admin")
+    with svc.engine.connect() as conn:  # everything into the main file before it is renamed
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    svc.engine.dispose()
+    os.replace(partial, path)
+    return path
+
+
+def bench_size(n: int) -> None:
+    tmp = tempfile.mkdtemp(prefix="duban-bench-asof-")
+    path = history(n, tmp)
+    app = create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "bench",
+                      "INSTANCE_PATH": tmp, "ASOF_DIR": os.path.join(tmp, "asof")})
+    svc = app.extensions["duban"]
     client = app.test_client()
     h = token_for(client, "bench")
     head = svc.store.head()[0]

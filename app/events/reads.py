@@ -50,40 +50,23 @@ def positions_recorded(conn: Connection, start: datetime | None,
     last = head_position(conn)
     first = 1
     if start is not None:
-        first = conn.execute(select(func.min(events.c.position)).where(
-            events.c.recorded_at >= format_instant(start))).scalar() or last + 1
+        first = _edge(func.min, events.c.recorded_at >= format_instant(start))(conn) or last + 1
     if end is not None:
-        last = conn.execute(select(func.max(events.c.position)).where(
-            events.c.recorded_at < format_instant(end))).scalar() or 0
+        last = _edge(func.max, events.c.recorded_at < format_instant(end))(conn) or 0
     return first, last
 
 
-def data_of_types(conn: Connection, types: Sequence[str], until_position: int | None = None,
-                  newest_first: bool = False, limit: int | None = None
-                  ) -> list[tuple[int, str, str]]:
-    """(position, stream id, payload text) of the events of these types, in position order (or
-    newest first), up to a position."""
-    q = select(events.c.position, events.c.stream_id, events.c.data).where(events.c.type.in_(types))
-    if until_position is not None:
-        q = q.where(events.c.position <= until_position)
-    q = q.order_by(events.c.position.desc() if newest_first else events.c.position)
-    if limit is not None:
-        q = q.limit(limit)
-    return [tuple(r) for r in conn.execute(q)]
+def last_recorded_by(conn: Connection, instant: datetime) -> int:
+    """The last position recorded at or before an instant (0 if none)."""
+    return _edge(func.max, events.c.recorded_at <= format_instant(instant))(conn) or 0
 
 
-def stored_rows(conn: Connection, *, stream: str | None = None,
-                streams: Iterable[str] | None = None,
-                positions: tuple[int, int] | None = None) -> list[dict]:
-    """Whole events with every stored column (COLUMNS): one stream's in version order, or those of
-    several streams and/or a run of positions in position order."""
-    q = select(*[events.c[c] for c in COLUMNS])
-    if stream is not None:
-        q = q.where(events.c.stream_id == stream).order_by(events.c.version)
-    else:
-        if streams is not None:
-            q = q.where(events.c.stream_id.in_(list(streams)))
-        if positions is not None:
-            q = q.where(events.c.position.between(*positions))
-        q = q.order_by(events.c.position)
-    return [dict(zip(COLUMNS, r)) for r in conn.execute(q)]
+def _edge(agg, bound):
+    """The first or last position (``agg`` min or max) recorded within ``bound``, a range of
+    ``recorded_at``. Asked of the position column, the database walks the log in position order
+    until the bound holds, a walk as long as the history; so the edge instant is found in the
+    index on ``recorded_at`` first, then the edge position among the events recorded at that
+    very instant (``recorded_at`` never goes back along the chain, so they are the edge)."""
+    at = select(agg(events.c.recorded_at)).where(bound).scalar_subquery()
+    return lambda conn: conn.execute(
+        select(agg(events.c.position)).where(events.c.recorded_at == at)).scalar()
