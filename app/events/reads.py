@@ -56,6 +56,37 @@ def positions_recorded(conn: Connection, start: datetime | None,
     return first, last
 
 
+def data_of_types(conn: Connection, types: Sequence[str], until_position: int | None = None,
+                  newest_first: bool = False, limit: int | None = None
+                  ) -> list[tuple[int, str, str]]:
+    """(position, stream id, payload text) of the events of these types, in position order (or
+    newest first), up to a position."""
+    q = select(events.c.position, events.c.stream_id, events.c.data).where(events.c.type.in_(types))
+    if until_position is not None:
+        q = q.where(events.c.position <= until_position)
+    q = q.order_by(events.c.position.desc() if newest_first else events.c.position)
+    if limit is not None:
+        q = q.limit(limit)
+    return [tuple(r) for r in conn.execute(q)]
+
+
+def stored_rows(conn: Connection, *, stream: str | None = None,
+                streams: Iterable[str] | None = None,
+                positions: tuple[int, int] | None = None) -> list[dict]:
+    """Whole events with every stored column (COLUMNS): one stream's in version order, or those of
+    several streams and/or a run of positions in position order."""
+    q = select(*[events.c[c] for c in COLUMNS])
+    if stream is not None:
+        q = q.where(events.c.stream_id == stream).order_by(events.c.version)
+    else:
+        if streams is not None:
+            q = q.where(events.c.stream_id.in_(list(streams)))
+        if positions is not None:
+            q = q.where(events.c.position.between(*positions))
+        q = q.order_by(events.c.position)
+    return [dict(zip(COLUMNS, r)) for r in conn.execute(q)]
+
+
 def last_recorded_by(conn: Connection, instant: datetime) -> int:
     """The last position recorded at or before an instant (0 if none)."""
     return _edge(func.max, events.c.recorded_at <= format_instant(instant))(conn) or 0
