@@ -1,10 +1,10 @@
 """As-of answers, ledger pages, worker memory after many instants, and the feed next to the raw
 driver, on SQLite histories of 100,000 and 1,000,000 events (``BENCH_ASOF_SIZES``, comma-separated).
 
-A history takes minutes to write and project; ``BENCH_ASOF_KEEP`` names a directory where each size's
-history is kept (``asof-<n>.sqlite3``, written under a temporary name and renamed when whole) and
-reused by later runs; its checkpoints are made afresh in every run. Without it, a scratch folder
-removed at the end."""
+A history takes minutes to write and project; ``BENCH_ASOF_KEEP`` names a directory where each
+size's history is kept (``asof-<n>.sqlite3``, written under a temporary name and renamed when
+whole) with its checkpoints (``asof-<n>-checkpoints``), reused by later runs. Without it, a
+scratch folder removed at the end."""
 from __future__ import annotations
 
 import json

@@ -32,7 +32,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from ..events import reads
 from ..events.chain import GENESIS_HASH
 from ..events.model import RecordedEvent
-from .base import Row, Rows
+from .base import Row, Rows, insert_sql
 
 if TYPE_CHECKING:
     from ..events.store import EventStore
@@ -55,7 +55,7 @@ class _Shape:
         self.select = f'SELECT {", ".join(chr(34) + c + chr(34) for c in self.cols)} ' \
                       f'FROM "{table.name}" WHERE {where}'
         self.delete = f'DELETE FROM "{table.name}" WHERE {where}'
-        self.insert = _insert(table)
+        self.insert = insert_sql(table, "?")
         self.key = itemgetter(*self.pk) if len(self.pk) > 1 else \
             (lambda row, k=self.pk[0]: (row[k],))
 
@@ -129,11 +129,6 @@ class TailRows(Rows):
         self._rows.clear()
 
 
-def _insert(table: Table) -> str:
-    return (f'INSERT INTO "{table.name}" ({", ".join(chr(34) + c.name + chr(34) for c in table.columns)}) '
-            f'VALUES ({", ".join("?" * len(table.columns))})')
-
-
 def sqlite_bytes(conn: sqlite3.Connection) -> int:
     return conn.execute("PRAGMA page_count").fetchone()[0] * conn.execute(
         "PRAGMA page_size").fetchone()[0]
@@ -169,6 +164,7 @@ class Checkpoints:
                 if hit is not None:
                     return hit[0]
             base = position - position % self.every
+            # uri: so that ATTACH reads the file's name as a URI (read-only, immutable)
             conn = sqlite3.connect(":memory:", uri=True, check_same_thread=False)
             for attempt in (1, 2):
                 path = self.checkpoint(store, base)
