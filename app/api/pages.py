@@ -24,6 +24,7 @@ from ..limits.paging import limit_field
 
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 5000
+MAX_COUNTS_KEPT = 256  # totals kept per snapshot
 _BAD_CURSOR = "分页游标无效：请使用上一页答复 Link 头中的地址，或去掉 cursor 从第一页查起。"
 
 
@@ -81,10 +82,12 @@ def decode_cursor(text: str | None, kind: str) -> Any:
     return value
 
 
-def page_of(answer: Any, conn: Connection, limit: int, cursor: str | None) -> PageOut:
-    """One page of a list answer (a list or a :class:`Page`)."""
+def page_of(answer: Any, conn: Connection, limit: int, cursor: str | None,
+            counts: dict | None = None) -> PageOut:
+    """One page of a list answer (a list or a :class:`Page`). ``counts``: the totals already
+    counted on ``conn``, by statement, where its tables never change (an as-of snapshot)."""
     if isinstance(answer, Page):
-        return _keyset(answer, conn, limit, cursor)
+        return _keyset(answer, conn, limit, cursor, counts)
     if not isinstance(answer, list):
         answer = list(answer)
     start = decode_cursor(cursor, "o") or 0
@@ -93,12 +96,13 @@ def page_of(answer: Any, conn: Connection, limit: int, cursor: str | None) -> Pa
     return PageOut(rows, len(answer), encode_cursor("o", start + limit) if more else None)
 
 
-def _keyset(page: Page, conn: Connection, limit: int, cursor: str | None) -> PageOut:
+def _keyset(page: Page, conn: Connection, limit: int, cursor: str | None,
+            counts: dict | None) -> PageOut:
     after = decode_cursor(cursor, "k")
     if after is not None and not isinstance(after, _python_type(page.key)):
         raise InvalidCommand(_BAD_CURSOR, {"cursor": [_BAD_CURSOR]})  # else a driver error
-    total = conn.execute(select(func.count()).select_from(
-        page.select.order_by(None).subquery())).scalar_one()
+    total = _count(conn, select(func.count()).select_from(page.select.order_by(None).subquery()),
+                   counts)
     q = page.select
     if after is not None:
         q = q.where(page.key > after)
@@ -110,6 +114,18 @@ def _keyset(page: Page, conn: Connection, limit: int, cursor: str | None) -> Pag
         last = rows[-1]._mapping[page.key]
         next_cursor = encode_cursor("k", last)
     return PageOut(page.format(rows), total, next_cursor)
+
+
+def _count(conn: Connection, statement: Select, counts: dict | None) -> int:
+    if counts is None:
+        return conn.execute(statement).scalar_one()
+    compiled = statement.compile(conn)
+    key = (str(compiled), repr(sorted(compiled.params.items())))
+    if key not in counts:
+        if len(counts) >= MAX_COUNTS_KEPT:
+            counts.clear()
+        counts[key] = conn.execute(statement).scalar_one()
+    return counts[key]
 
 
 def _python_type(column: ColumnElement) -> type:

@@ -112,18 +112,28 @@ class DispatchStatsOut(Schema):
 
 # -- the ledger -----------------------------------------------------------------
 def problem_json(row, day: date) -> dict:
-    out = dict(row._mapping)
-    out["status_name"] = PROBLEM_STATUSES[row.status]
-    out["overdue"] = problem_views.is_overdue(row, day)
-    out["overdue_days"] = problem_views.overdue_days(row, day)
-    out["light"] = problem_views.light(row, day)
+    return problems_json([row], day)[0]
+
+
+def problems_json(rows, day: date) -> list[dict]:
+    """Ledger rows as the API answers them; what depends on the day is set up once per page."""
+    light = problem_views.lighting(day)
+    out = []
+    keys = [str(k) for k in rows[0]._fields] if rows else []
+    for row in rows:
+        one = dict(zip(keys, row))
+        one["status_name"] = PROBLEM_STATUSES[row.status]
+        one["overdue"] = problem_views.is_overdue(row, day)
+        one["overdue_days"] = problem_views.overdue_days(row, day)
+        one["light"] = light(row)
+        out.append(one)
     return out
 
 
 def list_problems(view: QueryView, args: dict) -> Page:
     day = view.today
     q = problem_views.ledger(Scope(view.actor), day, **args)
-    return Page(q, lambda rows: [problem_json(r, day) for r in rows], problems.c.id)
+    return Page(q, lambda rows: problems_json(rows, day), problems.c.id)
 
 
 def get_problem(view: QueryView, args: dict) -> dict:

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, jsonify, request
 from marshmallow import Schema, ValidationError
 
-from .. import catalog
+from .. import catalog, fast_paths
 from ..commands.messages import translate_errors
 from ..domain.errors import InvalidCommand
 from ..limits.dates import Instant
@@ -65,7 +65,10 @@ def _view(spec: QuerySpec):
             answer = spec.function(QueryView(svc, conn, actor, position, as_of), args)
             if not paged:
                 return jsonify(answer.all(conn) if isinstance(answer, Page) else answer)
-            page = page_of(answer, conn, page_args["limit"], page_args["cursor"])
+            # a snapshot never changes: its totals are counted once (kept with its connection)
+            kept = position is not None and fast_paths.enabled()
+            counts = conn.info.setdefault("page_counts", {}) if kept else None
+            page = page_of(answer, conn, page_args["limit"], page_args["cursor"], counts)
         response = jsonify(page.rows)
         response.headers["X-Total-Count"] = str(page.total)
         if page.next_cursor is not None:

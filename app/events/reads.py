@@ -50,11 +50,9 @@ def positions_recorded(conn: Connection, start: datetime | None,
     last = head_position(conn)
     first = 1
     if start is not None:
-        first = conn.execute(select(func.min(events.c.position)).where(
-            events.c.recorded_at >= format_instant(start))).scalar() or last + 1
+        first = _edge(func.min, events.c.recorded_at >= format_instant(start))(conn) or last + 1
     if end is not None:
-        last = conn.execute(select(func.max(events.c.position)).where(
-            events.c.recorded_at < format_instant(end))).scalar() or 0
+        last = _edge(func.max, events.c.recorded_at < format_instant(end))(conn) or 0
     return first, last
 
 
@@ -87,3 +85,19 @@ def stored_rows(conn: Connection, *, stream: str | None = None,
             q = q.where(events.c.position.between(*positions))
         q = q.order_by(events.c.position)
     return [dict(zip(COLUMNS, r)) for r in conn.execute(q)]
+
+
+def last_recorded_by(conn: Connection, instant: datetime) -> int:
+    """The last position recorded at or before an instant (0 if none)."""
+    return _edge(func.max, events.c.recorded_at <= format_instant(instant))(conn) or 0
+
+
+def _edge(agg, bound):
+    """The first or last position (``agg`` min or max) recorded within ``bound``, a range of
+    ``recorded_at``. Asked of the position column, the database walks the log in position order
+    until the bound holds, a walk as long as the history; so the edge instant is found in the
+    index on ``recorded_at`` first, then the edge position among the events recorded at that
+    very instant (``recorded_at`` never goes back along the chain, so they are the edge)."""
+    at = select(agg(events.c.recorded_at)).where(bound).scalar_subquery()
+    return lambda conn: conn.execute(
+        select(agg(events.c.position)).where(events.c.recorded_at == at)).scalar()

@@ -11,16 +11,17 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Callable, Iterator, Sequence
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine
 
 from .. import fast_paths
+from . import reads
 from .cache import ProcessMemory
 from .chain import decode_json
-from .model import Metadata, NewEvent, RecordedEvent, format_instant
+from .model import Metadata, NewEvent, RecordedEvent
 from .recorders import Recorder, recorder_for
 from .recorders.base import APPEND_LOCK_KEY, ConcurrencyConflict, StaleHead
 from .registry import EventRegistry
-from .tables import EVENT_COLUMNS, FOLD_COLUMNS, events
+from .tables import EVENT_COLUMNS, FOLD_COLUMNS
 from .transaction import Transaction
 
 __all__ = ["APPEND_LOCK_KEY", "ConcurrencyConflict", "EventStore", "StaleHead", "Transaction",
@@ -123,9 +124,8 @@ class EventStore:
 
     def position_at(self, instant: datetime, conn: Connection | None = None) -> int:
         """The last position recorded at or before an instant (0 if none)."""
-        q = select(func.max(events.c.position)).where(events.c.recorded_at <= format_instant(instant))
         with self._conn(conn) as c:
-            return c.execute(q).scalar() or 0
+            return reads.last_recorded_by(c, instant)
 
     def head(self, conn: Connection | None = None) -> tuple[int, str]:
         """The last event's position and hash (0 and the genesis hash before any)."""

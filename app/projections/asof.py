@@ -8,11 +8,12 @@ A checkpoint is made when an answer first needs it, from the nearest earlier one
 events between them, folded into a copy of that file; the files are kept within a number of
 bytes on disk, the least recently used removed first.
 
-An as-of answer at position p copies the nearest checkpoint at or below p into memory with
-SQLite's backup API and folds only the tail (at most ``every`` events) into the copy with the live
-fold functions. The copies are kept in a cache bounded by their bytes; at most ``concurrent`` folds
-run at once in a process (the others wait), so cycling instants costs a bounded amount of memory
-and CPU.
+An as-of answer at position p reads the nearest checkpoint at or below p in place (attached
+read-only and immutable: never copied) and folds only the tail (at most ``every`` events) with the
+live fold functions into an overlay in memory: for each table the tail touched, its new rows and
+the keys it replaced or removed, behind a TEMP view of the table's name that joins the two. The
+snapshots are kept in a cache bounded by their bytes; at most ``concurrent`` folds run at once in
+a process (the others wait), so cycling instants costs a bounded amount of memory and CPU.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import os
 import sqlite3
 import threading
 from collections import OrderedDict
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -30,13 +32,35 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from ..events import reads
 from ..events.chain import GENESIS_HASH
 from ..events.model import RecordedEvent
-from .base import Row, Rows
+from .base import Row, Rows, insert_sql
 
 if TYPE_CHECKING:
     from ..events.store import EventStore
     from .engine import ProjectionSet
 _SQLITE_ENGINE = create_engine("sqlite://")
 _SQLITE = _SQLITE_ENGINE.dialect
+# the pages of its checkpoint a snapshot keeps in memory; the rest are read from the file (the
+# system's page cache) when asked again
+_PAGE_CACHE_KB = 2048
+
+
+class _Shape:
+    """What TailRows needs of a table, worked out once per table (not per row)."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.cols = [c.name for c in table.columns]
+        self.pk = [c.name for c in table.primary_key.columns]
+        where = " AND ".join(f'"{c}" = ?' for c in self.pk)
+        self.select = f'SELECT {", ".join(chr(34) + c + chr(34) for c in self.cols)} ' \
+                      f'FROM "{table.name}" WHERE {where}'
+        self.delete = f'DELETE FROM "{table.name}" WHERE {where}'
+        self.insert = insert_sql(table, "?")
+        self.key = itemgetter(*self.pk) if len(self.pk) > 1 else \
+            (lambda row, k=self.pk[0]: (row[k],))
+
+    def values(self, row: Row) -> list:
+        return [row.get(c) for c in self.cols]
 
 
 class TailRows(Rows):
@@ -46,41 +70,62 @@ class TailRows(Rows):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._rows: dict[tuple[str, tuple], Row | None] = {}
-        self._tables: dict[str, Table] = {}
+        self._shapes: dict[str, _Shape] = {}
 
-    def _key(self, table: Table, key: tuple) -> tuple[str, tuple]:
-        self._tables[table.name] = table
-        return table.name, key
+    def _shape(self, table: Table) -> _Shape:
+        shape = self._shapes.get(table.name)
+        if shape is None:
+            shape = self._shapes[table.name] = _Shape(table)
+        return shape
 
     def get(self, table: Table, *key: Any) -> Row | None:
-        ck = self._key(table, key)
+        ck = (table.name, key)
         if ck in self._rows:
             return self._rows[ck]
-        cols = [c.name for c in table.columns]
-        where = " AND ".join(f'"{c.name}" = ?' for c in table.primary_key.columns)
-        found = self.conn.execute(
-            f'SELECT {", ".join(chr(34) + c + chr(34) for c in cols)} FROM "{table.name}" '
-            f"WHERE {where}", key).fetchone()
-        row = self._rows[ck] = None if found is None else dict(zip(cols, found))
+        shape = self._shape(table)
+        found = self.conn.execute(shape.select, key).fetchone()
+        row = self._rows[ck] = None if found is None else dict(zip(shape.cols, found))
         return row
 
     def put(self, table: Table, row: Row) -> None:
-        key = tuple(row[c.name] for c in table.primary_key.columns)
-        self._rows[self._key(table, key)] = row
+        self._rows[(table.name, self._shape(table).key(row))] = row
 
     def delete(self, table: Table, *key: Any) -> None:
-        self._rows[self._key(table, key)] = None
+        self._shape(table)
+        self._rows[(table.name, key)] = None
 
     def write(self) -> None:
         for (name, key), row in self._rows.items():
-            table = self._tables[name]
-            where = " AND ".join(f'"{c.name}" = ?' for c in table.primary_key.columns)
-            self.conn.execute(f'DELETE FROM "{name}" WHERE {where}', key)
+            shape = self._shapes[name]
+            self.conn.execute(shape.delete, key)
             if row is not None:
-                cols = [c.name for c in table.columns]
-                self.conn.execute(
-                    f'INSERT INTO "{name}" ({", ".join(chr(34) + c + chr(34) for c in cols)}) '
-                    f'VALUES ({", ".join("?" * len(cols))})', [row.get(c) for c in cols])
+                self.conn.execute(shape.insert, shape.values(row))
+        self._rows.clear()
+
+    def overlay(self, base: str) -> None:
+        """The folded rows as an overlay of the tables of the attached schema ``base``: per
+        table touched, its rows now (``main.<table>``) and the keys of the base's rows they
+        replace or remove (``main."<table>$gone"``), and a TEMP view named as the table (TEMP
+        is looked up first) holding the base's rows not gone and the rows now."""
+        by_table: dict[str, list[tuple[tuple, Row | None]]] = {}
+        for (name, key), row in self._rows.items():
+            by_table.setdefault(name, []).append((key, row))
+        for name, changed in by_table.items():
+            shape = self._shapes[name]
+            pk = [f'"{c}"' for c in shape.pk]
+            cols = ", ".join(f'"{c}"' for c in shape.cols)
+            self.conn.execute(str(CreateTable(shape.table).compile(dialect=_SQLITE)))
+            self.conn.execute(f'CREATE TABLE "{name}$gone" ({", ".join(pk)}, '
+                              f'PRIMARY KEY ({", ".join(pk)})) WITHOUT ROWID')
+            self.conn.executemany(f'INSERT INTO "{name}$gone" VALUES '
+                                  f'({", ".join("?" * len(pk))})', [k for k, _ in changed])
+            self.conn.executemany(shape.insert, [shape.values(row) for _, row in changed
+                                                 if row is not None])
+            keys = pk[0] if len(pk) == 1 else f'({", ".join(pk)})'
+            self.conn.execute(
+                f'CREATE TEMP VIEW "{name}" AS SELECT {cols} FROM {base}."{name}" '
+                f'WHERE {keys} NOT IN (SELECT {", ".join(pk)} FROM main."{name}$gone") '
+                f'UNION ALL SELECT {cols} FROM main."{name}"')
         self._rows.clear()
 
 
@@ -119,22 +164,25 @@ class Checkpoints:
                 if hit is not None:
                     return hit[0]
             base = position - position % self.every
-            mem = sqlite3.connect(":memory:", check_same_thread=False)
+            # uri: so that ATTACH reads the file's name as a URI (read-only, immutable)
+            conn = sqlite3.connect(":memory:", uri=True, check_same_thread=False)
             for attempt in (1, 2):
+                path = self.checkpoint(store, base)
                 try:
-                    src = sqlite3.connect(f"file:{self.checkpoint(store, base)}?mode=ro", uri=True)
-                    try:
-                        src.backup(mem)
-                    finally:
-                        src.close()
+                    conn.execute("ATTACH DATABASE ? AS checkpoint",
+                                 (f"file:{path}?mode=ro&immutable=1",))
                     break
                 except sqlite3.OperationalError:  # removed by another process in between
                     if attempt == 2:
                         raise
-            self._fold(mem, store.read_all(after=base, until_position=position, chain=False))
-            mem.commit()
-            size = sqlite_bytes(mem)
-        engine = create_engine("sqlite://", creator=lambda: mem, poolclass=StaticPool)
+            conn.execute(f"PRAGMA checkpoint.cache_size = -{_PAGE_CACHE_KB}")
+            rows = TailRows(conn)
+            self._fold_into(rows, store.read_all(after=base, until_position=position,
+                                                 chain=False))
+            rows.overlay("checkpoint")
+            conn.commit()
+            size = sqlite_bytes(conn) + _PAGE_CACHE_KB * 1024
+        engine = create_engine("sqlite://", creator=lambda: conn, poolclass=StaticPool)
         self._remember(key, engine, size)
         return engine
 
@@ -154,13 +202,18 @@ class Checkpoints:
 
     def _fold(self, conn: sqlite3.Connection, evs: Iterable[RecordedEvent]) -> None:
         rows = TailRows(conn)
+        self._fold_into(rows, evs, write_every=5000)
+        rows.write()
+
+    def _fold_into(self, rows: TailRows, evs: Iterable[RecordedEvent],
+                   write_every: int | None = None) -> None:
         dispatch = self.projections._dispatch
         for n, ev in enumerate(evs, 1):
             for fn in dispatch.get(ev.type, ()):
                 fn(rows, ev)
-            if n % 5000 == 0:  # written back as it goes: a long fold holds a bounded set of rows
+            if write_every and n % write_every == 0:
+                # written back as it goes: a long fold holds a bounded set of rows
                 rows.write()
-        rows.write()
 
     # -- the checkpoints ---------------------------------------------------------------
     def _dir(self) -> Path:

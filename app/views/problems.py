@@ -3,6 +3,7 @@ on the day it is read (overdue, overdue days, the light)."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Callable
 
 from sqlalchemy import ColumnElement, Connection, Row, Select, case, func, or_, select
 
@@ -65,11 +66,17 @@ def overdue_days(row, day: date) -> int:
 
 def light(row, day: date) -> str | None:
     """The tasks' light rule on a problem's deadline (红黄绿灯), in working days."""
+    return lighting(day)(row)
+
+
+def lighting(day: date) -> Callable[[Row], str | None]:
+    """:func:`light` on ``day`` for many rows: the calendar and the settings are read once."""
     from ..commands.task_rules import deadline_light
     from ..workdays import current, light_settings
 
-    return deadline_light(row.status in ProblemStatus.OPEN, row.deadline, day, current(),
-                          light_settings()[0])
+    cal, warn = current(), light_settings()[0]
+    open_ = ProblemStatus.OPEN
+    return lambda row: deadline_light(row.status in open_, row.deadline, day, cal, warn)
 
 
 def overdue_flag(today: str):

@@ -67,6 +67,26 @@ def test_a_page_as_of_an_instant_keeps_the_instant(world, client, clock):
     assert len(_walk(client, h, API + "/problems?limit=2")[0]) == 8
 
 
+def test_totals_as_of_an_instant_are_counted_per_filter(world, client, clock, monkeypatch):
+    """A snapshot's totals are kept once counted: each filter keeps its own, the same as counted
+    afresh with the fast paths off."""
+    h = world.h["disp"]
+    world.dispatch(world.get("/problems")[0]["id"])
+    clock.advance(minutes=1)
+    instant = clock().isoformat().replace("+", "%2B")
+    clock.advance(minutes=1)
+    world.raise_problem(description="后来的问题")
+    urls = [API + "/problems?limit=2&as_of=" + instant + extra
+            for extra in ("", "&status=raised", "&status=in_progress", "&level=2", "")]
+
+    def totals():
+        return [client.get(u, headers=h).headers["X-Total-Count"] for u in urls]
+    kept = totals()
+    assert kept == ["7", "6", "1", "0", "7"] and totals() == kept
+    monkeypatch.setenv("DUBAN_FAST_PATHS", "0")
+    assert totals() == kept
+
+
 def test_project_pages_carry_their_own_figures(world, client):
     h = world.h["disp"]
     whole = world.get("/projects", year=2026)

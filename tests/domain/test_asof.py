@@ -95,18 +95,18 @@ def test_folds_beyond_the_limit_wait(history, tmp_path, monkeypatch):
     cp.checkpoint(svc.store, 70)
     running, most = [0], [0]
     lock = threading.Lock()
-    fold = cp._fold
+    fold = cp._fold_into
 
-    def slow(conn, evs):
+    def slow(rows, evs, write_every=None):
         with lock:
             running[0] += 1
             most[0] = max(most[0], running[0])
         time.sleep(0.05)
-        fold(conn, evs)
+        fold(rows, evs, write_every)
         with lock:
             running[0] -= 1
 
-    monkeypatch.setattr(cp, "_fold", slow)
+    monkeypatch.setattr(cp, "_fold_into", slow)
     threads = [threading.Thread(target=cp.snapshot, args=(svc.store, 71 + i)) for i in range(6)]
     for t in threads:
         t.start()
