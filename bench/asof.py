@@ -1,8 +1,8 @@
-"""As-of answers, ledger pages, worker memory after many instants, and the feed next to the raw
-driver, on SQLite histories of 100,000 and 1,000,000 events (``BENCH_ASOF_SIZES``, comma-separated)."""
+"""As-of answers, ledger pages and worker memory after many instants, on SQLite histories of
+100,000 and 1,000,000 events (``BENCH_ASOF_SIZES``, comma-separated). The feed next to the raw
+driver is bench.feed's."""
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -112,29 +112,6 @@ def bench_size(n: int) -> None:
           f"snapshots cached {cp.cached_bytes / 2 ** 20:.0f} MB; "
           f"{(time.perf_counter() - t) / 100 * 1000:.0f} ms per instant)", flush=True)
 
-    # the feed next to the raw driver
-    raw = sqlite3.connect(path)
-    t = time.perf_counter()
-    for _ in range(4):
-        after = 0
-        for _ in range(5):
-            rows = raw.execute("SELECT position, stream_id, stream_type, version, type, data, meta, "
-                               "business_date, recorded_at FROM events WHERE position > ? "
-                               "ORDER BY position LIMIT 1000", (after,)).fetchall()
-            out = [{"data": json.loads(r[5]), "meta": json.loads(r[6])} for r in rows]  # noqa: F841
-            after = rows[-1][0]
-    raw_rate = 20_000 / (time.perf_counter() - t)
-    raw.close()
-    t = time.perf_counter()
-    for _ in range(4):
-        after = 0
-        for _ in range(5):
-            _, r = timed(client, f"/api/v1/events?after={after}&limit=1000", h)
-            after = r.get_json()[-1]["position"]
-    feed_rate = 20_000 / (time.perf_counter() - t)
-    print(f"  feed: {feed_rate:,.0f} events/s through the API (pages of 1,000) against "
-          f"{raw_rate:,.0f}/s read and decoded by the raw driver ({feed_rate / raw_rate:.0%})",
-          flush=True)
     svc.engine.dispose()
     shutil.rmtree(tmp, ignore_errors=True)
 
@@ -144,7 +121,6 @@ def _disk_mb(directory) -> float:
 
 
 def run() -> None:
-    print("bench asof: SQLite; as-of and live ledger pages, memory after 100 instants, the feed",
-          flush=True)
+    print("bench asof: SQLite; as-of and live ledger pages, memory after 100 instants", flush=True)
     for n in SIZES:
         bench_size(n)
