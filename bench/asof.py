@@ -1,5 +1,6 @@
-"""As-of answers, ledger pages, worker memory after many instants, and the feed next to the raw
-driver, on SQLite histories of 100,000 and 1,000,000 events (``BENCH_ASOF_SIZES``, comma-separated).
+"""As-of answers, ledger pages and worker memory after many instants, on SQLite histories of
+100,000 and 1,000,000 events (``BENCH_ASOF_SIZES``, comma-separated). The feed next to the raw
+driver is bench.feed's.
 
 A history takes minutes to write and project; ``BENCH_ASOF_KEEP`` names a directory where each
 size's history is kept (``asof-<n>.sqlite3``, written under a temporary name and renamed when
@@ -151,30 +152,6 @@ def bench_size(n: int) -> None:
     finally:
         del os.environ["DUBAN_FAST_PATHS"]
     svc.projections._snapshots.clear()
-
-    # the feed next to the raw driver
-    raw = sqlite3.connect(path)
-    t = time.perf_counter()
-    for _ in range(4):
-        after = 0
-        for _ in range(5):
-            rows = raw.execute("SELECT position, stream_id, stream_type, version, type, data, meta, "
-                               "business_date, recorded_at FROM events WHERE position > ? "
-                               "ORDER BY position LIMIT 1000", (after,)).fetchall()
-            out = [{"data": json.loads(r[5]), "meta": json.loads(r[6])} for r in rows]  # noqa: F841
-            after = rows[-1][0]
-    raw_rate = 20_000 / (time.perf_counter() - t)
-    raw.close()
-    t = time.perf_counter()
-    for _ in range(4):
-        after = 0
-        for _ in range(5):
-            _, r = timed(client, f"/api/v1/events?after={after}&limit=1000", h)
-            after = r.get_json()[-1]["position"]
-    feed_rate = 20_000 / (time.perf_counter() - t)
-    print(f"  feed: {feed_rate:,.0f} events/s through the API (pages of 1,000) against "
-          f"{raw_rate:,.0f}/s read and decoded by the raw driver ({feed_rate / raw_rate:.0%})",
-          flush=True)
     svc.engine.dispose()
     shutil.rmtree(tmp, ignore_errors=True)
 

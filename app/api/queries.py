@@ -6,7 +6,7 @@ from importlib import import_module
 from typing import Any, Callable
 from urllib.parse import urlencode
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from marshmallow import Schema, ValidationError
 
 from .. import catalog, fast_paths
@@ -21,6 +21,18 @@ from .pages import Page, PageArgs, page_of
 class AsOfArgs(Schema):
     as_of = Instant(load_default=None, metadata={
         "description": "时点（ISO 8601，带时区）：按该时点之前记录的事件作答"})
+
+
+class JSONBytes(bytes):
+    """An answer already written as JSON in UTF-8, exactly as jsonify would write it (see
+    spliceable)."""
+
+
+def spliceable(provider, debug: bool) -> bool:
+    """True when jsonify writes what a JSONBytes holds: sorted keys, no spaces, text unescaped
+    (not indented, as it is in debug mode or when compact is off)."""
+    compact = provider.compact if provider.compact is not None else not debug
+    return bool(compact and provider.sort_keys and not provider.ensure_ascii)
 
 
 @dataclass
@@ -63,6 +75,9 @@ def _view(spec: QuerySpec):
         as_of = args.pop("as_of", None)
         with reading(svc, as_of) as (conn, position):
             answer = spec.function(QueryView(svc, conn, actor, position, as_of), args)
+            if isinstance(answer, JSONBytes):
+                return current_app.response_class(answer + b"\n",
+                                                  mimetype=current_app.json.mimetype)
             if not paged:
                 return jsonify(answer.all(conn) if isinstance(answer, Page) else answer)
             # a snapshot never changes: its totals are counted once (kept with its connection)

@@ -81,6 +81,10 @@ class EventRegistry:
             raise InvalidPayload(name, errors)
         return et.version
 
+    def upcast_versions(self) -> dict[str, int]:
+        """The types whose payloads are rewritten when read if stored before this version."""
+        return {name: et.version for name, et in self._types.items() if et.version > 1}
+
     def upcast(self, name: str, data: dict, schema_version: int) -> dict:
         et = self._types.get(name)
         if et is None or schema_version >= et.version:
