@@ -28,7 +28,7 @@ from ..limits.paging import MAX_PAGE, MAX_POSITION
 from ..limits.web import InvalidInput
 from ..views.reading import reading
 from ..views.scope import scope_key
-from .access import SecuredView, services
+from .access import SecuredView, services, written_position
 from .cache import cached
 from .queries import default_period
 
@@ -304,12 +304,13 @@ class LedgerView(SecuredView, BaseModelView):
         key = (self.endpoint, ctx, scope_key(self.actor()), search, tuple(filters or ()),
                column, desc, page, page_size)
 
-        def compute():
-            with reading(svc, as_of) as (conn, _position):
+        def compute(after: int | None):
+            with reading(svc, as_of, after) as (conn, _position):
                 return run(conn)
 
         # whole exports are not kept: they are large and asked for once
-        count, rows, banner = cached(key, compute, position) if page_size else compute()
+        count, rows, banner = (cached(key, compute, position) if page_size
+                               else compute(written_position()))
         self._template_args.update(banner=banner, read=ctx, as_of_position=position)
         return count, rows
 

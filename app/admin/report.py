@@ -14,7 +14,7 @@ from ..domain.errors import CommandError
 from ..reports.printing import parse_period, summary_pdf
 from ..reports.summary import BASIS, COUNTS, Report, figures, flatten
 from ..reports.text import Blank, report_for
-from .access import SecuredView
+from .access import SecuredView, written_position
 from .links import problem_timeline, project_timeline
 
 # What the ids of a figure's items are, for their links.
@@ -56,7 +56,7 @@ class ReportView(SecuredView, BaseView):
         except CommandError as exc:
             error = "；".join(m for ms in (exc.fields or {}).values() for m in ms) or exc.message
             period = parse_period(None, None, self.svc.today())
-        with reading(self.svc, None) as (conn, _):
+        with reading(self.svc, None, written_position()) as (conn, _):
             title, sections = report_for(conn, period)
         args = {"year": period.year, "through": period.label}
 
@@ -85,7 +85,7 @@ class ReportView(SecuredView, BaseView):
         if figure not in COUNTS and figure not in BASIS:
             return self.render("duban/message.html", title="工作汇总报告",
                                message=f"没有名为“{figure}”的数字。")
-        with reading(self.svc, None) as (conn, _):
+        with reading(self.svc, None, written_position()) as (conn, _):
             report = Report(conn, period)
             value = flatten(figures(report)).get(figure)
             found = report.items(figure)
@@ -98,7 +98,7 @@ class ReportView(SecuredView, BaseView):
     def published(self):
         from ..views.reports import published_list, published_report
 
-        with reading(self.svc, None) as (conn, _):
+        with reading(self.svc, None, written_position()) as (conn, _):
             view = QueryView(self.svc, conn, self.actor(), None)
             reports = [published_report(view, r["id"]) for r in published_list(view)]
         return self.render("duban/report_published.html", reports=reports)
