@@ -24,6 +24,12 @@ RESTING_SECONDS = 5.0
 POLL_SECONDS = 0.02
 
 
+class ReplicaFailed(Exception):
+    """The replica failed in the middle of a read (the database error is its cause): the read is
+    to be done again on the primary, which is asked alone for a while. Where it cannot be, the
+    request answers 503, as for any database that went away (``app/failures.py``)."""
+
+
 class ReadReplica:
     def __init__(self, url: str, wait_ms: float = 500, *,
                  monotonic: Callable[[], float] = time.monotonic) -> None:

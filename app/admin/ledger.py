@@ -334,7 +334,7 @@ class LedgerView(SecuredView, BaseModelView):
         out = BytesIO()
         run_export(services(), self.export_name, out, self.actor(),
                    as_of=ctx.as_of if self.supports_as_of else None, params=params,
-                   narrow=narrow)
+                   narrow=narrow, after=written_position())
         filename = f"{spec.title}_{ctx.today.isoformat()}.xlsx"
         disposition = (f"attachment; filename=\"{self.export_name}.xlsx\"; "
                        f"filename*=UTF-8''{quote(filename)}")

@@ -109,7 +109,8 @@ class ReportView(SecuredView, BaseView):
 
         period = self._period()
         out = io.BytesIO()
-        run_export(self.svc, "summary", out, self.actor(), params={"through": period.label})
+        run_export(self.svc, "summary", out, self.actor(), params={"through": period.label},
+                   after=written_position())
         out.seek(0)
         return send_file(out, as_attachment=True, download_name=f"工作汇总报告-{period.label}.xlsx",
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -117,6 +118,6 @@ class ReportView(SecuredView, BaseView):
     @expose("/summary.pdf")
     def pdf(self):
         period = self._period()
-        data = summary_pdf(self.svc, self.actor(), period)
+        data = summary_pdf(self.svc, self.actor(), period, after=written_position())
         return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
                          download_name=f"工作汇总报告-{period.label}.pdf")

@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
 from ..bootstrap import Services
+from ..replica import ReplicaFailed
 from ..domain.actors import Actor
 
 
@@ -45,11 +46,6 @@ class QueryView:
             return
         with self.services.engine.connect() as conn:
             yield conn
-
-
-class ReplicaFailed(Exception):
-    """The read replica failed in the middle of a read (the database error is the cause): the
-    read is to be done again on the primary, which is asked alone for a while."""
 
 
 @contextmanager
