@@ -58,8 +58,8 @@ POSITION_HEADER = "X-Duban-Position"
 
 def written_position() -> int | None:
     """The position of the client's last command, when it names one: the answer includes it."""
-    text = (request.headers.get(POSITION_HEADER) or "").strip()
-    if not text:
+    text = request.headers.get(POSITION_HEADER)
+    if text is None:
         return None
     if not (text.isascii() and text.isdigit() and len(text) <= 19 and int(text) <= MAX_POSITION):
         raise InvalidCommand("请求头有误。", {

@@ -217,7 +217,7 @@ def world(app, client) -> World:
     return World(app, client)
 
 
-@pytest.mark.parametrize("value", ["abc", "-1", "1.5", "9" * 20, "0x10"])
+@pytest.mark.parametrize("value", ["abc", "-1", "1.5", "9" * 20, "0x10", "", " 7"])
 def test_a_position_that_is_not_one_is_a_400(world, client, value):
     r = client.get(f"{API}/problems", headers={**world.h["disp"], POSITION_HEADER: value})
     assert r.status_code == 400
