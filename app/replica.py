@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable
 
 from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import DBAPIError
@@ -31,21 +30,19 @@ class ReplicaFailed(Exception):
 
 
 class ReadReplica:
-    def __init__(self, url: str, wait_ms: float = 500, *,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, url: str, wait_ms: float = 500) -> None:
         # a replica whose host does not answer costs a reader two seconds at most (libpq's
         # minimum), then the primary answers
-        args = {"connect_timeout": 2} if url.startswith("postgresql") else {}
-        self.engine = make_engine(url, connect_args=args) if args else make_engine(url)
+        timeout = {"connect_args": {"connect_timeout": 2}} if url.startswith("postgresql") else {}
+        self.engine = make_engine(url, **timeout)
         self.wait = max(wait_ms, 0) / 1000
-        self.monotonic = monotonic
         self._resting_until = 0.0
         self._lock = threading.Lock()
 
     def connect(self, after: int | None = None) -> Connection | None:
         """An open connection to the replica, once it holds the event at position ``after`` (any
         state when None); None when the primary is to answer instead."""
-        if self.monotonic() < self._resting_until:
+        if time.monotonic() < self._resting_until:
             return None
         conn = None
         try:
@@ -61,21 +58,21 @@ class ReadReplica:
             return None
 
     def _caught_up(self, conn: Connection, after: int) -> bool:
-        deadline = self.monotonic() + self.wait
+        deadline = time.monotonic() + self.wait
         head = select(func.coalesce(func.max(events.c.position), 0))
         while True:
             # read committed: each read sees what the replica has replayed by then
             if conn.execute(head).scalar_one() >= after:
                 conn.rollback()
                 return True
-            if self.monotonic() >= deadline:
+            if time.monotonic() >= deadline:
                 return False
             time.sleep(POLL_SECONDS)
 
     def failed(self) -> None:
         """The replica failed a reader: the primary answers for the next few seconds."""
         with self._lock:
-            self._resting_until = self.monotonic() + RESTING_SECONDS
+            self._resting_until = time.monotonic() + RESTING_SECONDS
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -15,8 +15,8 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
 from ..bootstrap import Services
-from ..replica import ReplicaFailed
 from ..domain.actors import Actor
+from ..replica import ReplicaFailed
 
 
 @dataclass
