@@ -31,7 +31,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["duban"] = bootstrap(app.config["DATABASE_URL"], app.config["TZ_NAME"],
                                         clock=app.config.get("CLOCK"),
                                         signing_key_file=app.config.get("AUDIT_SIGNING_KEY_FILE"),
-                                        asof=asof_settings(app.config))
+                                        asof=asof_settings(app.config),
+                                        read_url=app.config.get("DATABASE_READ_URL"),
+                                        read_wait_ms=app.config["READ_REPLICA_WAIT_MS"])
     from .notify.channels import NotifySettings  # the scheduler's threads run without the app
 
     app.extensions["duban"].notify = NotifySettings.from_mapping(app.config)

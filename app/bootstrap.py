@@ -18,6 +18,7 @@ from .events.registry import EventRegistry
 from .events.store import EventStore, utc_now
 from .projections.asof import Checkpoints
 from .projections.engine import ProjectionSet
+from .replica import ReadReplica
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Services:
     bus: CommandBus
     tz: ZoneInfo
     clock: Callable[[], datetime]
+    replica: ReadReplica | None = None  # live reads go there when configured (DATABASE_READ_URL)
 
     def today(self) -> date:
         return self.clock().astimezone(self.tz).date()
@@ -56,7 +58,8 @@ def default_asof(database_url: str) -> dict:
 
 def bootstrap(database_url: str, tz_name: str = "Asia/Shanghai",
               clock: Callable[[], datetime] | None = None,
-              signing_key_file: str | None = None, asof: dict | None = None) -> Services:
+              signing_key_file: str | None = None, asof: dict | None = None,
+              read_url: str | None = None, read_wait_ms: float = 500) -> Services:
     engine = make_engine(database_url)
     events, commands, projections = build_registries()
     projections.checkpoints = Checkpoints(projections, **(asof or default_asof(database_url)))
@@ -70,4 +73,5 @@ def bootstrap(database_url: str, tz_name: str = "Asia/Shanghai",
         from .audit.keys import Signer
 
         bus.resources["signer"] = Signer(signing_key_file)
-    return Services(engine, events, store, projections, commands, bus, tz, clock)
+    replica = ReadReplica(read_url, read_wait_ms) if read_url else None
+    return Services(engine, events, store, projections, commands, bus, tz, clock, replica)

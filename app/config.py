@@ -19,6 +19,9 @@ def flag(name: str, default: bool = False) -> bool:
 def from_environment(instance_path: str) -> dict:
     return {
         "DATABASE_URL": os.environ.get("DATABASE_URL") or default_database_url(instance_path),
+        # a streaming replica for live reads (app/replica.py); unset: the primary answers all
+        "DATABASE_READ_URL": os.environ.get("DATABASE_READ_URL") or None,
+        "READ_REPLICA_WAIT_MS": float(os.environ.get("READ_REPLICA_WAIT_MS", "500")),
         # None: a random key kept in instance/ (app/auth/secret.py); never a constant
         "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
         "TZ_NAME": os.environ.get("TZ_NAME", "Asia/Shanghai"),

@@ -21,6 +21,8 @@ from typing import Any, Callable
 from flask import Flask, jsonify, render_template, request
 from sqlalchemy import exc as sa_exc
 
+from .replica import ReplicaFailed
+
 log = logging.getLogger("duban.failures")
 
 RETRY_AFTER_SECONDS = 30
@@ -169,7 +171,7 @@ class DubanFlask(Flask):
 # What a database or the disk under it raises when it is the cause (not the request).
 _FAILURE_TYPES: tuple[type[Exception], ...] = (sa_exc.OperationalError, sa_exc.TimeoutError,
                                                 sa_exc.DisconnectionError, sqlite3.OperationalError,
-                                                OSError)
+                                                OSError, ReplicaFailed)
 
 
 def init_app(app: Flask) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, redirect, request, url_for
+from flask import current_app, redirect, request, session, url_for
 from flask_login import current_user
 
 from ..bootstrap import Services
@@ -14,6 +14,21 @@ from ..views.scope import Scope
 
 def services() -> Services:
     return current_app.extensions["duban"]
+
+
+WRITTEN = "duban_written"
+
+
+def remember_write(result: dict) -> None:
+    """The position of a command this person's page just recorded, kept in the session: the pages
+    read after it include it, also when they are read on the read replica."""
+    if result.get("position") is not None:
+        session[WRITTEN] = max(result["position"], session.get(WRITTEN) or 0)
+
+
+def written_position() -> int | None:
+    """The position of the last command recorded from this session's pages (None: none yet)."""
+    return session.get(WRITTEN)
 
 
 def current_actor() -> Actor | None:

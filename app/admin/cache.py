@@ -13,7 +13,7 @@ from typing import Any, Callable, TypeVar
 
 from flask import current_app
 
-from .access import services
+from .access import services, written_position
 
 T = TypeVar("T")
 
@@ -37,12 +37,17 @@ class HeadCache:
         return value
 
 
-def cached(key: tuple, compute: Callable[[], T], position: int | None = None) -> T:
-    """compute() once per (head position, key); position: a snapshot's, for as-of reads."""
+def cached(key: tuple, compute: Callable[[int | None], T], position: int | None = None) -> T:
+    """compute(after) once per (head position, key); position: a snapshot's, for as-of reads.
+
+    ``after`` is the primary's head the answer is kept under (None as of an instant): a live read
+    includes it, so that a replica lagging behind never files an older answer under it."""
     app = current_app
-    if not app.config.get("ADMIN_CACHE", True):
-        return compute()
     svc = services()
+    if not app.config.get("ADMIN_CACHE", True):
+        return compute(written_position() if position is None else None)
     head = position if position is not None else svc.store.head()[0]
+    after = head if position is None else None
     cache = app.extensions.setdefault("duban_admin_cache", HeadCache())
-    return cache.get((str(svc.engine.url), position is not None, head) + key, compute)
+    return cache.get((str(svc.engine.url), position is not None, head) + key,
+                     lambda: compute(after))

@@ -35,7 +35,7 @@ from ..views.projects import rows_with_figures as project_rows
 from ..views.scope import Scope
 from ..views.tasks import rows_with_light as task_rows
 from . import links, security
-from .access import SecuredView
+from .access import SecuredView, remember_write
 from .auth import _safe_next
 from .forms import FORMS, CommandForm, form_class, has_files, payload, uploaded_files
 
@@ -123,6 +123,7 @@ class CommandView(SecuredView, BaseView):
                     security.record_refusal(self.svc, actor, request.path, request.method, name,
                                             exc.message)
             else:
+                remember_write(result)
                 session[_LAST] = {"path": request.full_path, "command_id": form.command_id.data,
                                   "version": version, "after": str(result["version"]),
                                   "body": _digest(body), "at": time.time(),

@@ -18,6 +18,7 @@ from ..reports.summary import summary
 from ..views.problems import rows_with_names as problem_rows
 from ..views.projects import REPORTING_STAGES
 from ..views.projects import rows_with_figures as project_rows
+from ..views.reading import reading
 from ..views.scope import Scope, scope_key
 from .access import SecuredView
 from .cache import cached
@@ -40,7 +41,7 @@ class Todo:
 
 def summary_figures(conn, year: int, through: int) -> dict[str, Any]:
     """API.md's summary (``app/reports/summary.py``), computed once per appended event."""
-    return cached(("summary", year, through), lambda: summary(conn, year, through))
+    return cached(("summary", year, through), lambda _after: summary(conn, year, through))
 
 
 class HomeView(SecuredView, AdminIndexView):
@@ -59,8 +60,8 @@ class HomeView(SecuredView, AdminIndexView):
         if not (len(through) == 7 and through[:4] == str(year) and "01" <= through[5:] <= "12"):
             through = f"{year}-12"
 
-        def compute():
-            with svc.engine.connect() as conn:
+        def compute(after: int | None):
+            with reading(svc, None, after) as (conn, _position):
                 figures = (None if actor.role == UNIT_REPORTER
                            else summary_figures(conn, year, int(through[5:])))
                 return (self._todos(conn, today.isoformat(), year, through), figures,

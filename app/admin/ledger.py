@@ -28,7 +28,7 @@ from ..limits.paging import MAX_PAGE, MAX_POSITION
 from ..limits.web import InvalidInput
 from ..views.reading import reading
 from ..views.scope import scope_key
-from .access import SecuredView, services
+from .access import SecuredView, services, written_position
 from .cache import cached
 from .queries import asked_period
 
@@ -300,12 +300,13 @@ class LedgerView(SecuredView, BaseModelView):
         key = (self.endpoint, ctx, scope_key(self.actor()), search, tuple(filters or ()),
                column, desc, page, page_size)
 
-        def compute():
-            with reading(svc, as_of) as (conn, _position):
+        def compute(after: int | None):
+            with reading(svc, as_of, after) as (conn, _position):
                 return run(conn)
 
         # whole exports are not kept: they are large and asked for once
-        count, rows, banner = cached(key, compute, position) if page_size else compute()
+        count, rows, banner = (cached(key, compute, position) if page_size
+                               else compute(written_position()))
         self._template_args.update(banner=banner, read=ctx, as_of_position=position)
         return count, rows
 
@@ -329,7 +330,7 @@ class LedgerView(SecuredView, BaseModelView):
         out = BytesIO()
         run_export(services(), self.export_name, out, self.actor(),
                    as_of=ctx.as_of if self.supports_as_of else None, params=params,
-                   narrow=narrow)
+                   narrow=narrow, after=written_position())
         filename = f"{spec.title}_{ctx.today.isoformat()}.xlsx"
         disposition = (f"attachment; filename=\"{self.export_name}.xlsx\"; "
                        f"filename*=UTF-8''{quote(filename)}")

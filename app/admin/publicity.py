@@ -19,7 +19,7 @@ from ..projections.jobs import publicity
 from ..scheduler.settings import settings_for
 from ..views.projects import plan_progress
 from ..views.units import unit_names
-from .access import SecuredView
+from .access import SecuredView, remember_write
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -46,6 +46,7 @@ class PublicityView(SecuredView, BaseView):
             except CommandError as exc:
                 errors = [exc.message] + [m for ms in (exc.fields or {}).values() for m in ms]
             else:
+                remember_write(result)
                 flash(f"已发布 {period} 的快慢榜公示（第 {result['version']} 次），大厅公示屏即显示此次发布的名单。",
                       "success")
                 return redirect(url_for(".index", period=period))

@@ -14,7 +14,7 @@ from ..domain.errors import CommandError
 from ..reports.printing import parse_period, summary_pdf
 from ..reports.summary import BASIS, COUNTS, Report, figures, flatten
 from ..reports.text import Blank, report_for
-from .access import SecuredView
+from .access import SecuredView, written_position
 from .links import problem_timeline, project_timeline
 
 # What the ids of a figure's items are, for their links.
@@ -56,7 +56,7 @@ class ReportView(SecuredView, BaseView):
         except CommandError as exc:
             error = "；".join(m for ms in (exc.fields or {}).values() for m in ms) or exc.message
             period = parse_period(None, None, self.svc.today())
-        with reading(self.svc, None) as (conn, _):
+        with reading(self.svc, None, written_position()) as (conn, _):
             title, sections = report_for(conn, period)
         args = {"year": period.year, "through": period.label}
 
@@ -85,7 +85,7 @@ class ReportView(SecuredView, BaseView):
         if figure not in COUNTS and figure not in BASIS:
             return self.render("duban/message.html", title="工作汇总报告",
                                message=f"没有名为“{figure}”的数字。")
-        with reading(self.svc, None) as (conn, _):
+        with reading(self.svc, None, written_position()) as (conn, _):
             report = Report(conn, period)
             value = flatten(figures(report)).get(figure)
             found = report.items(figure)
@@ -98,7 +98,7 @@ class ReportView(SecuredView, BaseView):
     def published(self):
         from ..views.reports import published_list, published_report
 
-        with reading(self.svc, None) as (conn, _):
+        with reading(self.svc, None, written_position()) as (conn, _):
             view = QueryView(self.svc, conn, self.actor(), None)
             reports = [published_report(view, r["id"]) for r in published_list(view)]
         return self.render("duban/report_published.html", reports=reports)
@@ -109,7 +109,8 @@ class ReportView(SecuredView, BaseView):
 
         period = self._period()
         out = io.BytesIO()
-        run_export(self.svc, "summary", out, self.actor(), params={"through": period.label})
+        run_export(self.svc, "summary", out, self.actor(), params={"through": period.label},
+                   after=written_position())
         out.seek(0)
         return send_file(out, as_attachment=True, download_name=f"工作汇总报告-{period.label}.xlsx",
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -117,6 +118,6 @@ class ReportView(SecuredView, BaseView):
     @expose("/summary.pdf")
     def pdf(self):
         period = self._period()
-        data = summary_pdf(self.svc, self.actor(), period)
+        data = summary_pdf(self.svc, self.actor(), period, after=written_position())
         return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
                          download_name=f"工作汇总报告-{period.label}.pdf")

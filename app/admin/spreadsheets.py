@@ -28,7 +28,7 @@ from ..excel.exports import export_specs, run_export
 from ..excel.importing import import_file
 from ..excel.templates import build_template
 from ..limits.web import allows_upload
-from .access import SecuredView
+from .access import SecuredView, written_position
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MARKED_SECONDS = 3600
@@ -62,7 +62,7 @@ class SpreadsheetView(SecuredView, BaseView):
             try:
                 run_export(self.svc, name, fh, actor, as_of=as_of,
                            params={"month": month} if month else None,
-                           org=current_app.config.get("EXCEL_ORG_NAME"))
+                           org=current_app.config.get("EXCEL_ORG_NAME"), after=written_position())
             except BaseException:
                 fh.close()
                 raise

@@ -22,7 +22,7 @@ from ..views import tasks as task_views
 from ..views.reading import QueryView, reading
 from ..views.scope import Scope, tasks_of_unit
 from ..views.units import unit_names
-from .access import SecuredView
+from .access import SecuredView, written_position
 from .ledger import Equals, Flag, LedgerView, ReadContext, formatter, parse_as_of
 from .links import buttons, can, command
 from .queries import unit_choices
@@ -227,7 +227,7 @@ class TaskTimelineView(SecuredView, BaseView):
         except ValueError:
             as_of = None
         day = as_of.astimezone(self.svc.tz).date() if as_of else self.svc.today()
-        with reading(self.svc, as_of) as (conn, position):
+        with reading(self.svc, as_of, written_position()) as (conn, position):
             src = task_views.rows_with_light(day).subquery()
             row = conn.execute(select(src).where(src.c.id == tid)).first()
             allowed = conn.execute(select(src.c.id).where(
@@ -262,7 +262,7 @@ class TaskTimelineView(SecuredView, BaseView):
         if kind not in ("notice", "urge"):
             return self.render("duban/message.html", title="督办事项", message="没有这种通知单。"), 404
         tid = request.args.get("id", "")
-        with reading(self.svc, None) as (conn, position):
+        with reading(self.svc, None, written_position()) as (conn, position):
             try:
                 n = task_views.notice(QueryView(self.svc, conn, self.actor(), position), tid, kind, None)
             except CommandError as exc:
@@ -292,7 +292,7 @@ class AppraisalView(SecuredView, BaseView):
                 raise ValueError
         except ValueError:
             end = task_views.period_end(year, None, today)
-        with reading(self.svc, None) as (conn, _position):
+        with reading(self.svc, None, written_position()) as (conn, _position):
             figures = task_views.appraisal(conn, today, year, end)
             names = unit_names(conn)
         return self.render("duban/task_appraisal.html", f=figures, year=year, end=end, names=names,

@@ -17,7 +17,7 @@ from ..views.problems import rows_with_names as problem_rows
 from ..views.projects import rows_with_figures as project_rows
 from ..views.reading import reading
 from ..views.scope import Scope
-from .access import SecuredView
+from .access import SecuredView, written_position
 from .ledger import parse_as_of
 from .links import problem_buttons, problem_timeline, project_buttons
 from .queries import asked_period
@@ -188,7 +188,7 @@ class ProblemTimelineView(_TimelineView):
         pid = request.args.get("id", "")
         as_of = self._as_of()
         day = as_of.astimezone(self.svc.tz).date() if as_of else self.svc.today()
-        with reading(self.svc, as_of) as (conn, position):
+        with reading(self.svc, as_of, written_position()) as (conn, position):
             src = problem_rows(day.isoformat()).subquery()
             scope = Scope(self.actor()).problems(src.c.unit, src.c.responsible_unit,
                                                  src.c.leader, src.c.project)
@@ -213,7 +213,7 @@ class ProjectTimelineView(_TimelineView):
         code = request.args.get("code", "")
         as_of = self._as_of()
         today = as_of.astimezone(self.svc.tz).date() if as_of else self.svc.today()
-        with reading(self.svc, as_of) as (conn, position):
+        with reading(self.svc, as_of, written_position()) as (conn, position):
             # the year the project ledger counts (the data's year when this one has no plans)
             year, through = asked_period(conn, today, request.args.get("year", type=int),
                                          request.args.get("through"))

@@ -16,7 +16,7 @@ from ..domain.errors import InvalidCommand, NotAllowed
 from ..events import tree
 from ..files.blobs import blob_store
 from .blueprint import current_actor, services
-from .queries import AsOfArgs, QuerySpec, QueryView, parse_args, reading
+from .queries import AsOfArgs, QuerySpec, QueryView, parse_args, read, written_position
 
 _POSITIVE = validate.Range(min=1, error="须为不小于 1 的整数。")
 
@@ -144,9 +144,8 @@ def bulletin_pdf(number: str):
     actor = current_actor()
     args = parse_args(AsOfArgs, dict(request.args))
     svc = services()
-    with reading(svc, args["as_of"]) as (conn, position):
-        data = print_bulletin(svc, conn, position, actor, number,
-                              current_app.config.get("TASK_NOTICE_OFFICE"))
+    data = read(svc, args["as_of"], written_position(), lambda conn, position: print_bulletin(
+        svc, conn, position, actor, number, current_app.config.get("TASK_NOTICE_OFFICE")))
     return send_file(io.BytesIO(data), mimetype="application/pdf",
                      download_name=f"督查通报-{number.replace('/', '-')}.pdf")
 

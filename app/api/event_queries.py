@@ -76,13 +76,14 @@ def event_feed(view: QueryView, args: dict) -> list[dict] | JSONBytes:
 def feed_plain(view: QueryView, args: dict) -> list[dict]:
     """The feed's page as objects, jsonify writing them: what feed_text writes at once."""
     store = view.services.store
-    if may_read_security_log(view.actor):
-        evs = store.read_all(after=args["after"], limit=args["limit"], until_position=view.position)
-    else:
-        # Left out in the query, not after it: a page is then full whenever more events follow,
-        # so a follower never takes a page of security facts for the end of the feed.
-        q = EventQuery(after=args["after"], until=view.position, hidden_stream=SECURITY_STREAM)
-        with store.engine.connect() as conn:
+    with view.events() as conn:
+        if may_read_security_log(view.actor):
+            evs = list(store.read_all(after=args["after"], limit=args["limit"],
+                                      until_position=view.position, conn=conn))
+        else:
+            # Left out in the query, not after it: a page is then full whenever more events
+            # follow, so a follower never takes a page of security facts for the end of the feed.
+            q = EventQuery(after=args["after"], until=view.position, hidden_stream=SECURITY_STREAM)
             evs = [store.decode(tuple(r)) for r in search(conn, q, args["limit"])]
     return [event_json(e, with_stream=True) for e in evs]
 

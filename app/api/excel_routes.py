@@ -20,7 +20,7 @@ from ..excel import import_kinds, limits_from
 from ..excel.importing import import_file
 from ..limits.web import allows_upload
 from .blueprint import current_actor, services
-from .queries import AsOfArgs, parse_args
+from .queries import AsOfArgs, parse_args, written_position
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORM_OVERHEAD = 64 * 1024  # multipart boundaries and headers around the file itself
@@ -120,7 +120,7 @@ def export_download(name: str):
     try:
         run_export(svc, name, fh, actor, as_of=args["as_of"],
                    params={k: args[k] for k in ("month", "stream", "through") if args.get(k)},
-                   org=current_app.config.get("EXCEL_ORG_NAME"))
+                   org=current_app.config.get("EXCEL_ORG_NAME"), after=written_position())
     except BaseException:
         fh.close()
         raise

@@ -14,7 +14,7 @@ from ..pdf.notices import DEFAULT_OFFICE, notice_html, render_pdf
 from ..views import tasks
 from ..workdays import light_settings
 from .blueprint import current_actor, services
-from .queries import AsOfArgs, QueryView, parse_args, reading
+from .queries import AsOfArgs, QueryView, parse_args, read, written_position
 
 NOTICE_PATHS = [("/tasks/{id}/notice.pdf", "督办通知单（PDF，带文号）"),
                 ("/tasks/{id}/urge-notice.pdf", "催办单（PDF，带文号；number 指定文号，默认最近一次）")]
@@ -28,9 +28,9 @@ def _pdf(task_id: str, kind: str):
     actor = current_actor()
     args = parse_args(NoticeArgs, dict(request.args))
     svc = services()
-    with reading(svc, args["as_of"]) as (conn, position):
-        notice = tasks.notice(QueryView(svc, conn, actor, position, args["as_of"]), task_id, kind,
-                         args["number"] if kind == "urge" else None)
+    notice = read(svc, args["as_of"], written_position(), lambda conn, position: tasks.notice(
+        QueryView(svc, conn, actor, position, args["as_of"]), task_id, kind,
+        args["number"] if kind == "urge" else None))
     office = current_app.config.get("TASK_NOTICE_OFFICE") or DEFAULT_OFFICE
     data = render_pdf(notice_html(notice, office, light_settings()[1]))
     title = "督办通知单" if kind == "notice" else "催办单"

@@ -11,7 +11,8 @@ from ..commands.base import CommandRegistry
 from ..domain.actors import ROLE_NAMES
 from .excel_routes import describe_excel_routes
 from .pages import PageArgs
-from .queries import all_queries
+from ..limits.paging import MAX_POSITION
+from .queries import POSITION_HEADER, all_queries
 
 PAGE_HEADERS = {
     "Link": {"description": "下一页的地址：<…>; rel=\"next\"（最后一页没有此头）",
@@ -54,6 +55,10 @@ class SignedCheckpointResult(CommandResult):
 
 
 # Commands whose route answers more than the command's answer (see app/api/audit_queries.py).
+# every query's: read-your-writes with a read replica (app/replica.py)
+POSITION = {"in": "header", "name": POSITION_HEADER, "required": False,
+            "schema": {"type": "integer", "minimum": 0, "maximum": MAX_POSITION},
+            "description": "上一条命令应答中的 position：作答包含该事件（读副本尚未同步到该位置时稍候，仍未同步则读主库）"}
 RESULT_SCHEMAS = {"sign_checkpoint": "SignedCheckpointResult"}
 
 
@@ -152,7 +157,7 @@ def build_spec(commands: CommandRegistry) -> dict:
         args = q.args(exclude=[n for n in path_names if n in q.args().fields])
         op = {"summary": q.summary, "operationId": "get_" + q.function.__name__,
               "tags": list(q.tags), "security": [{"bearer": []}],
-              "parameters": path_params(q.path) + [{"in": "query", "schema": args}],
+              "parameters": path_params(q.path) + [{"in": "query", "schema": args}, POSITION],
               "responses": {"200": {"description": "结果"},
                             **error_responses(["400", "401", "403", "404"])}}
         if q.response is not None:

@@ -142,8 +142,9 @@ def get_problem(view: QueryView, args: dict) -> dict:
 
 def problem_history(view: QueryView, args: dict) -> list[dict]:
     problem_views.one(view.conn, Scope(view.actor), args["id"])
-    evs = view.services.store.read_stream(stream("problem", args["id"]),
-                                          until_position=view.position)
+    with view.events() as conn:
+        evs = view.services.store.read_stream(stream("problem", args["id"]), conn,
+                                              until_position=view.position)
     return [event_json(e) for e in evs]
 
 

@@ -121,8 +121,9 @@ def get_project(view: QueryView, args: dict) -> dict:
 def project_history(view: QueryView, args: dict) -> list[dict]:
     """Every event of the project in order, corrections and all (完整留痕)."""
     projects.one(view.conn, Scope(view.actor), args["code"])
-    evs = view.services.store.read_stream(stream("project", args["code"]),
-                                          until_position=view.position)
+    with view.events() as conn:
+        evs = view.services.store.read_stream(stream("project", args["code"]), conn,
+                                              until_position=view.position)
     return [event_json(e) for e in evs]
 
 

@@ -1,4 +1,7 @@
-"""GET routes. Every query takes `as_of`: then it reads a snapshot folded up to that instant."""
+"""GET routes. Every query takes `as_of`: then it reads a snapshot folded up to that instant.
+
+A live answer may come from the read replica; a client that sends the position of its last command
+in ``X-Duban-Position`` gets an answer that includes it (``app/replica.py``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,7 +16,8 @@ from .. import catalog, fast_paths
 from ..commands.messages import translate_errors
 from ..domain.errors import InvalidCommand
 from ..limits.dates import Instant
-from ..views.reading import QueryView, reading
+from ..limits.paging import MAX_POSITION
+from ..views.reading import QueryView, read
 from .blueprint import current_actor, services
 from .pages import Page, PageArgs, page_of
 
@@ -61,6 +65,20 @@ def parse_args(schema: type[Schema], values: dict) -> dict:
         raise InvalidCommand("查询参数有误。", translate_errors(exc.messages)) from None
 
 
+POSITION_HEADER = "X-Duban-Position"
+
+
+def written_position() -> int | None:
+    """The position of the client's last command, when it names one: the answer includes it."""
+    text = request.headers.get(POSITION_HEADER)
+    if text is None:
+        return None
+    if not (text.isascii() and text.isdigit() and len(text) <= 19 and int(text) <= MAX_POSITION):
+        raise InvalidCommand("请求头有误。", {
+            POSITION_HEADER: [f"须为 0 到 {MAX_POSITION} 之间的整数（上一条命令应答中的 position）。"]})
+    return int(text)
+
+
 def _view(spec: QuerySpec):
     paged = spec.paged
 
@@ -71,19 +89,26 @@ def _view(spec: QuerySpec):
         values.update(path_params)
         args = parse_args(spec.args, values)
         page_args = parse_args(PageArgs, paging) if paged else None
+        after = written_position()
         svc = services()
         as_of = args.pop("as_of", None)
-        with reading(svc, as_of) as (conn, position):
-            answer = spec.function(QueryView(svc, conn, actor, position, as_of), args)
-            if isinstance(answer, JSONBytes):
-                return current_app.response_class(answer + b"\n",
+
+        def answer(conn, position):
+            found = spec.function(QueryView(svc, conn, actor, position, as_of), args)
+            if isinstance(found, JSONBytes):
+                return current_app.response_class(found + b"\n",
                                                   mimetype=current_app.json.mimetype)
             if not paged:
-                return jsonify(answer.all(conn) if isinstance(answer, Page) else answer)
+                return jsonify(found.all(conn) if isinstance(found, Page) else found)
             # a snapshot never changes: its totals are counted once (kept with its connection)
             kept = position is not None and fast_paths.enabled()
             counts = conn.info.setdefault("page_counts", {}) if kept else None
-            page = page_of(answer, conn, page_args["limit"], page_args["cursor"], counts)
+            return page_of(found, conn, page_args["limit"], page_args["cursor"], counts)
+
+        result = read(svc, as_of, after, answer)  # the response itself, or a page of rows
+        if not paged or isinstance(result, current_app.response_class):
+            return result
+        page = result
         response = jsonify(page.rows)
         response.headers["X-Total-Count"] = str(page.total)
         if page.next_cursor is not None:

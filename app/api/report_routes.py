@@ -8,7 +8,7 @@ from marshmallow import fields, validate
 
 from ..reports.printing import parse_period, summary_pdf
 from .blueprint import current_actor, services
-from .queries import AsOfArgs, parse_args
+from .queries import AsOfArgs, parse_args, written_position
 
 
 class PdfArgs(AsOfArgs):
@@ -22,7 +22,8 @@ def summary_pdf_download():
     svc = services()
     today = (args["as_of"].astimezone(svc.tz).date() if args["as_of"] else svc.today())
     period = parse_period(args["year"], args["through"], today)
-    data = summary_pdf(svc, actor, period, args["as_of"], current_app.config.get("EXCEL_ORG_NAME"))
+    data = summary_pdf(svc, actor, period, args["as_of"], current_app.config.get("EXCEL_ORG_NAME"),
+                       written_position())
     return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
                      download_name=f"工作汇总报告-{period.label}.pdf")
 

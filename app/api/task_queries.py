@@ -105,7 +105,9 @@ def get_task(view: QueryView, args: dict) -> dict:
 
 def task_history(view: QueryView, args: dict) -> list[dict]:
     one_task(view, args["id"])
-    evs = view.services.store.read_stream(stream("task", args["id"]), until_position=view.position)
+    with view.events() as conn:
+        evs = view.services.store.read_stream(stream("task", args["id"]), conn,
+                                              until_position=view.position)
     return [event_json(e) for e in evs]
 
 

@@ -1,6 +1,6 @@
 """Ledger exports (台账导出): what each one is, who may take it, and how it is run as of an instant.
 
-Every export reads the projection tables through ``reading(services, as_of)``: live, or a
+Every export reads the projection tables through ``reading(services, as_of, after)``: live, or a
 snapshot folded from the events recorded up to the instant, so a sheet can be reproduced as it
 stood on the day it was sent. The sheets (``sheets_*``) take their rows from ``app/views``, with
 the reader's scope; the staff pages' 导出 runs these same exports.
@@ -94,9 +94,11 @@ def export_specs() -> dict[str, ExportSpec]:
 
 def run_export(services: Services, name: str, target: str | IO[bytes], actor: Actor, *,
                as_of: datetime | None = None, params: Mapping[str, Any] | None = None,
-               org: str | None = None, narrow: Callable[[Any], Any] | None = None) -> int:
+               org: str | None = None, narrow: Callable[[Any], Any] | None = None,
+               after: int | None = None) -> int:
     """Write export ``name`` to ``target`` as of ``as_of`` (None: now); returns data rows written.
-    ``narrow``: a condition on the key of the sheet's rows (ledgers whose rows are keyed)."""
+    ``narrow``: a condition on the key of the sheet's rows (ledgers whose rows are keyed);
+    ``after``: the reader's last write, which a live sheet includes (see ``reading``)."""
     specs = export_specs()
     if name not in specs:
         raise InvalidCommand(f"没有名为“{name}”的导出，可选：{'、'.join(specs)}。")
@@ -112,7 +114,7 @@ def run_export(services: Services, name: str, target: str | IO[bytes], actor: Ac
         raise InvalidCommand("输入有误，请检查标出的字段。", {"as_of": ["时点不能晚于现在。"]})
     instant = as_of or now
     if spec.uses_projections:
-        with reading(services, as_of) as (conn, position):
+        with reading(services, as_of, after) as (conn, position):
             return _write(services, spec, conn, position, actor, as_of, instant, params, org,
                           target, narrow)
     position = services.store.position_at(as_of) if as_of is not None else None

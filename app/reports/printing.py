@@ -28,13 +28,13 @@ def parse_period(year: int | None, through: str | None, today) -> Period:
 
 
 def summary_pdf(svc: Services, actor: Actor, period: Period, as_of: datetime | None = None,
-                org: str | None = None) -> bytes:
+                org: str | None = None, after: int | None = None) -> bytes:
     from .pdf import report_pdf
     from .text import report_for
 
     if actor.role not in REPORT_ROLES and actor.role != "system":
         raise Forbidden("您的角色无权查看全区汇总数据。")
-    with reading(svc, as_of) as (conn, _position):
+    with reading(svc, as_of, after) as (conn, _position):
         title, sections = report_for(conn, period)
     instant = (as_of or svc.clock()).astimezone(svc.tz)
     return report_pdf(title, sections, org or os.environ.get("EXCEL_ORG_NAME") or DEFAULT_ORG,

@@ -81,7 +81,7 @@ def _streams(view: QueryView, tagged: set[tuple[str, str]]) -> set[str]:
 
 
 def _positions_after(view: QueryView, streams: set[str], after: int) -> list[int]:
-    with view.services.engine.connect() as conn:  # the events table, also as of an instant
+    with view.events() as conn:
         return positions_after(conn, streams, after, view.position)
 
 

@@ -226,7 +226,9 @@ def notice(view: QueryView, task_id: str, kind: str, number: str | None) -> Noti
     row = one(view.conn, Scope(view.actor), task_id)
     names = dict(view.conn.execute(select(units.c.code, units.c.name)).all())
     label = lambda code: f"{names[code]}（{code}）" if code in names else code  # noqa: E731
-    evs = view.services.store.read_stream(stream("task", task_id), until_position=view.position)
+    with view.events() as conn:
+        evs = view.services.store.read_stream(stream("task", task_id), conn,
+                                              until_position=view.position)
     current: dict = {}
     chosen = None
     for ev in evs:

@@ -71,8 +71,8 @@ def forecasts(ctx: ReadContext) -> list:
     svc = services()
     position = svc.store.position_at(ctx.as_of) if ctx.as_of else None
 
-    def compute() -> list:
-        with reading(svc, ctx.as_of) as (conn, _position):
+    def compute(after: int | None) -> list:
+        with reading(svc, ctx.as_of, after) as (conn, _position):
             return Report(conn, period_of(ctx)).forecasts
 
     return cached(("double_half", ctx.year, ctx.through), compute, position)
