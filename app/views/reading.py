@@ -13,6 +13,10 @@ from sqlalchemy import Connection
 from ..bootstrap import Services
 from ..domain.actors import Actor
 
+# Rows read a batch at a time (a server-side cursor on PostgreSQL): a whole ledger is never
+# held in memory, however large, for a sheet that streams its rows.
+STREAM = {"stream_results": True, "yield_per": 2000}
+
 
 @dataclass
 class QueryView:
