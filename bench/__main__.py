@@ -15,6 +15,7 @@ BENCHMARKS = {
     "files": "bench.files",
     "tasks": "bench.tasks",
     "asof": "bench.asof",
+    "soak": "bench.soak",
 }
 
 
