@@ -16,6 +16,7 @@ BENCHMARKS = {
     "tasks": "bench.tasks",
     "asof": "bench.asof",
     "feed": "bench.feed",
+    "soak": "bench.soak",
 }
 
 

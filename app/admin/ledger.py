@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime
-from io import BytesIO
 from typing import Any, Callable, Sequence
 from urllib.parse import quote
 
-from flask import Response, flash, g, has_request_context, request
+from flask import Response, flash, g, has_request_context, request, send_file
 from flask_admin.babel import gettext
 from flask_admin.form import BaseForm
 from flask_admin.model import BaseModelView
@@ -23,6 +22,7 @@ from flask_admin.model.filters import BaseFilter
 from markupsafe import Markup
 from sqlalchemy import ColumnElement, Select, func, or_, select
 
+from ..excel import XLSX
 from ..limits.dates import INSTANT_RANGE_MESSAGE, day_in_range
 from ..limits.paging import MAX_PAGE, MAX_POSITION
 from ..limits.web import InvalidInput
@@ -316,7 +316,7 @@ class LedgerView(SecuredView, BaseModelView):
         ``GET /api/v1/exports/{export_name}.xlsx`` answers for the reader, the page's moment
         and month; where its rows are the ledger's own, those the page's filters and search
         leave (unfiltered, the API's workbook exactly)."""
-        from ..excel.exports import export_specs, run_export
+        from ..excel.exports import export_file, export_specs
 
         ctx = read_context()
         spec = export_specs()[self.export_name]
@@ -327,12 +327,11 @@ class LedgerView(SecuredView, BaseModelView):
             src = self.source(ctx).subquery("ledger")
             keys = select(src.c[self.pk]).where(*self._conditions(src, args.search, args.filters))
             narrow = lambda key: key.in_(keys)  # noqa: E731
-        out = BytesIO()
-        run_export(services(), self.export_name, out, self.actor(),
-                   as_of=ctx.as_of if self.supports_as_of else None, params=params,
-                   narrow=narrow, after=written_position())
+        fh = export_file(services(), self.export_name, self.actor(),
+                         as_of=ctx.as_of if self.supports_as_of else None, params=params,
+                         narrow=narrow, after=written_position())
         filename = f"{spec.title}_{ctx.today.isoformat()}.xlsx"
-        disposition = (f"attachment; filename=\"{self.export_name}.xlsx\"; "
-                       f"filename*=UTF-8''{quote(filename)}")
-        return Response(out.getvalue(), headers={"Content-Disposition": disposition},
-                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response = send_file(fh, mimetype=XLSX)  # sent a block at a time, then closed
+        response.headers["Content-Disposition"] = (
+            f"attachment; filename=\"{self.export_name}.xlsx\"; filename*=UTF-8''{quote(filename)}")
+        return response

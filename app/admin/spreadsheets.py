@@ -14,7 +14,6 @@ import io
 import os
 import re
 import secrets
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -23,14 +22,13 @@ from flask import abort, current_app, flash, redirect, request, send_file, url_f
 from flask_admin import BaseView, expose
 
 from ..domain.errors import CommandError
-from ..excel import import_kinds, limits_from
-from ..excel.exports import export_specs, run_export
+from ..excel import XLSX, import_kinds, limits_from
+from ..excel.exports import export_file, export_specs
 from ..excel.importing import import_file
 from ..excel.templates import build_template
 from ..limits.web import allows_upload
 from .access import SecuredView, written_position
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MARKED_SECONDS = 3600
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -58,18 +56,12 @@ class SpreadsheetView(SecuredView, BaseView):
             as_of = self._instant(request.args.get("as_of"))
             if month is not None and not _MONTH.match(month):
                 raise CommandError("月份格式应为 YYYY-MM。")
-            fh = tempfile.TemporaryFile(suffix=".xlsx")
-            try:
-                run_export(self.svc, name, fh, actor, as_of=as_of,
-                           params={"month": month} if month else None,
-                           org=current_app.config.get("EXCEL_ORG_NAME"), after=written_position())
-            except BaseException:
-                fh.close()
-                raise
+            fh = export_file(self.svc, name, actor, as_of=as_of,
+                             params={"month": month} if month else None,
+                             org=current_app.config.get("EXCEL_ORG_NAME"), after=written_position())
         except CommandError as exc:
             flash(_message(exc), "error")
             return redirect(url_for(".index"))
-        fh.seek(0)
         day = (as_of or self.svc.clock()).astimezone(self.svc.tz).date()
         return send_file(fh, mimetype=XLSX, as_attachment=True,
                          download_name=spec.download_name(day, month))

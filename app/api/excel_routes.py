@@ -10,19 +10,17 @@ GET  /api/v1/templates/{projects|progress|tasks}.xlsx   an import template
 from __future__ import annotations
 
 import io
-import tempfile
 
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
 from marshmallow import Schema, fields, validate
 
 from ..domain.errors import InvalidCommand, NotFound
-from ..excel import import_kinds, limits_from
+from ..excel import XLSX, import_kinds, limits_from
 from ..excel.importing import import_file
 from ..limits.web import allows_upload
 from .blueprint import current_actor, services
 from .queries import AsOfArgs, parse_args, written_position
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORM_OVERHEAD = 64 * 1024  # multipart boundaries and headers around the file itself
 
 
@@ -107,7 +105,7 @@ def export_list():
 
 
 def export_download(name: str):
-    from ..excel.exports import export_specs, run_export
+    from ..excel.exports import export_file, export_specs
 
     actor = current_actor()
     args = parse_args(ExportArgs, dict(request.args))
@@ -115,16 +113,9 @@ def export_download(name: str):
     if name not in specs:
         raise NotFound(f"没有名为“{name}”的导出，可选：{'、'.join(specs)}。")
     svc = services()
-    # a big ledger goes to disk, not memory; the file disappears when the response is closed
-    fh = tempfile.TemporaryFile(suffix=".xlsx")
-    try:
-        run_export(svc, name, fh, actor, as_of=args["as_of"],
-                   params={k: args[k] for k in ("month", "stream", "through") if args.get(k)},
-                   org=current_app.config.get("EXCEL_ORG_NAME"), after=written_position())
-    except BaseException:
-        fh.close()
-        raise
-    fh.seek(0)
+    fh = export_file(svc, name, actor, as_of=args["as_of"],
+                     params={k: args[k] for k in ("month", "stream", "through") if args.get(k)},
+                     org=current_app.config.get("EXCEL_ORG_NAME"), after=written_position())
     day = (args["as_of"] or svc.clock()).astimezone(svc.tz).date()
     return send_file(fh, mimetype=XLSX, as_attachment=True,
                      download_name=specs[name].download_name(day, args.get("month")))

@@ -23,6 +23,18 @@ def value_bytes(v: Any) -> int:
     return 32 if isinstance(v, (int, float)) else 0
 
 
+def entry_bytes(key: Hashable, value: Any) -> int:
+    """An estimate of one remembered value with its key and its place in the cache's dict.
+
+    A row's column names are its table's own strings, shared by every row: only its values
+    count. Any other value (a stream's version) counts as a JSON value."""
+    if isinstance(value, dict):
+        held = 64 + 40 * len(value) + sum(value_bytes(v) for v in value.values())
+    else:
+        held = value_bytes(value)
+    return 100 + value_bytes(key) + held
+
+
 def event_bytes(ev: RecordedEvent) -> int:
     """An estimate of one cached event's size: the object with its slots, its texts, its payload."""
     return (200 + value_bytes(ev.data) + sum(value_bytes(t) for t in (
@@ -108,11 +120,17 @@ class HeadStateCache:
     again after the tables were emptied and refilled can only mean the same events.
     A transaction's values join the cache when it commits, and only if no other transaction of
     this process committed in between; rolled-back work never reaches it.
+    Bounded by the number of values and by their estimated bytes (``entry_bytes``), the least
+    recently written going first: a process that writes to every row would otherwise come to
+    hold the projection tables.
     """
 
-    def __init__(self, size: int = 50000) -> None:
+    def __init__(self, size: int = 50000, max_bytes: int = 32 * 2 ** 20) -> None:
         self.size = size
+        self.max_bytes = max_bytes
         self._values: OrderedDict[Hashable, Any] = OrderedDict()
+        self._bytes: dict[Hashable, int] = {}
+        self.bytes = 0
         self._head: Head | None = None
         self._lock = threading.Lock()
 
@@ -121,7 +139,7 @@ class HeadStateCache:
         with self._lock:
             if head == self._head:
                 return True
-            self._values.clear()
+            self._empty()
             self._head = head  # an empty cache is true at any head
             return False
 
@@ -130,22 +148,31 @@ class HeadStateCache:
             return self._values.get(key, default)
 
     def commit(self, start: Head, end: Head, values: dict[Hashable, Any]) -> None:
+        sizes = [entry_bytes(key, value) for key, value in values.items()]  # outside the lock
         with self._lock:
             if self._head != start:  # another transaction got there first: its state is unknown
-                self._values.clear()
+                self._empty()
                 self._head = None
                 return
-            for key, value in values.items():
+            for (key, value), size in zip(values.items(), sizes):
+                self.bytes += size - self._bytes.get(key, 0)
+                self._bytes[key] = size
                 self._values[key] = value
                 self._values.move_to_end(key)
             self._head = end
-            while len(self._values) > self.size:
-                self._values.popitem(last=False)
+            while self._values and (len(self._values) > self.size or self.bytes > self.max_bytes):
+                key, _ = self._values.popitem(last=False)
+                self.bytes -= self._bytes.pop(key)
 
     def clear(self) -> None:
         with self._lock:
-            self._values.clear()
+            self._empty()
             self._head = None
+
+    def _empty(self) -> None:
+        self._values.clear()
+        self._bytes.clear()
+        self.bytes = 0
 
 
 class ProcessMemory:

@@ -6,6 +6,8 @@ from typing import Any, Mapping
 from .importing import ImportKind
 from .reading import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, Limits
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # the media type
+
 
 def import_kinds() -> dict[str, ImportKind]:
     """The sheets that can be imported, by the name the command line and the API use."""

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from ..domain.actors import Actor
-from ..views.reading import QueryView
+from ..views.reading import STREAM, QueryView
 from ..views.scope import Scope
 from ..views.units import unit_names
 
@@ -32,6 +32,10 @@ class ExportContext:
     @property
     def actor(self) -> Actor:
         return self.view.actor
+
+    def stream(self, query):
+        """The query's rows a batch at a time, for a sheet that writes them as they come."""
+        return self.conn.execute(query.execution_options(**STREAM))
 
     def narrowed(self, query, key):
         """``query`` with only the rows whose ``key`` the narrowing keeps."""

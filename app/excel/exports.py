@@ -8,6 +8,7 @@ the reader's scope; the staff pages' 导出 runs these same exports.
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO, Any, Callable, Mapping
@@ -121,6 +122,20 @@ def run_export(services: Services, name: str, target: str | IO[bytes], actor: Ac
     with services.engine.connect() as conn:
         return _write(services, spec, conn, position, actor, as_of, instant, params, org, target,
                       narrow)
+
+
+def export_file(services: Services, name: str, actor: Actor, **options: Any) -> IO[bytes]:
+    """``run_export`` into a temporary file, returned at its start for a response to send a
+    block at a time: a big ledger goes to disk, never whole into memory. The file disappears
+    when closed (the response closes it once sent)."""
+    fh = tempfile.TemporaryFile(suffix=".xlsx")
+    try:
+        run_export(services, name, fh, actor, **options)
+    except BaseException:
+        fh.close()
+        raise
+    fh.seek(0)
+    return fh
 
 
 def _write(services, spec, conn, position, actor, as_of, instant, params, org, target,

@@ -15,7 +15,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import IO, Any, Iterable, Iterator, Sequence
+from typing import IO, Any, Callable, Iterable, Iterator, Sequence
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -55,15 +55,19 @@ class Col:
 
 @dataclass
 class Sheet:
-    """A ledger sheet. ``rows`` may be a generator: it is consumed once, while writing."""
+    """A ledger sheet. ``rows`` may be a generator: it is consumed once, while writing.
+
+    ``totals`` and ``notes`` come under the rows, so either may be a function called once the
+    rows are written: sums gathered while the rows stream by, rather than over a list of them.
+    """
 
     name: str
     title: str
     subtitle: str  # the line with the unit and the as-of instant
     columns: Sequence[Col]
     rows: Iterable[Sequence[Any]]
-    totals: Sequence[Any] | None = None  # a bold 合计 row under the data
-    notes: Sequence[str] = ()  # lines under the table (说明)
+    totals: Sequence[Any] | Callable[[], Sequence[Any]] | None = None  # a bold 合计 row
+    notes: Sequence[str] | Callable[[], Sequence[str]] = ()  # lines under the table (说明)
     # the lines a printed form is signed on; off for what no one signs (the event log)
     signature: bool = True
     written: int = field(default=0, init=False)
@@ -291,11 +295,12 @@ def _rows_xml(plan: _Plan, sheet: Sheet) -> Iterator[str]:
         yield _row(cols, r, values, wraps)
         r += 1
     sheet.written = r - plan.first_row
-    if sheet.totals is not None:
-        yield _row(_columns(plan.letters, plan.bold, plan.kinds), r, sheet.totals, wraps)
+    totals = sheet.totals() if callable(sheet.totals) else sheet.totals
+    if totals is not None:
+        yield _row(_columns(plan.letters, plan.bold, plan.kinds), r, totals, wraps)
         r += 1
     notes = _columns(["A"], [plan.note], ["text"])
-    for line in sheet.notes:
+    for line in sheet.notes() if callable(sheet.notes) else sheet.notes:
         yield _row(notes, r, [line])
         r += 1
     if sheet.signature:

@@ -25,9 +25,6 @@ from ..views.problems import export_rows, is_overdue
 from .context import ExportContext
 from .ledger import Col, Sheet
 
-STREAM = {"stream_results": True, "yield_per": 2000}  # a server-side cursor on PostgreSQL
-
-
 def _overdue_days(row, day: date) -> int | None:
     return (day - date.fromisoformat(row.deadline)).days if is_overdue(row, day) else None
 
@@ -49,7 +46,7 @@ def problem_ledger(ctx: ExportContext) -> list[Sheet]:
     names = ctx.unit_names()
 
     def rows() -> Iterator[list]:
-        for i, r in enumerate(ctx.conn.execute(q.execution_options(**STREAM)), 1):
+        for i, r in enumerate(ctx.stream(q), 1):
             unit = r.responsible_unit or r.unit
             yield [i, r.id, r.project, r.project_name, PROBLEM_CATEGORIES.get(r.category),
                    r.description, PROBLEM_SOURCES.get(r.source), r.raised_on,
@@ -73,7 +70,7 @@ def rectification(ctx: ExportContext) -> list[Sheet]:
     names = ctx.unit_names()
 
     def items() -> Iterator[list]:
-        for i, r in enumerate(ctx.conn.execute(q.execution_options(**STREAM)), 1):
+        for i, r in enumerate(ctx.stream(q), 1):
             unit = r.responsible_unit or r.unit
             done = "已整改" if r.status == ProblemStatus.RESOLVED else (
                 "逾期未整改" if is_overdue(r, day) else "整改中")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from typing import Iterator
 
 from ..domain.errors import InvalidCommand
 from ..domain.vocab import FUNDING_STAGES
@@ -10,20 +11,57 @@ from .context import ExportContext
 from .ledger import Col, Sheet
 
 
+class RunningSum:
+    """A sum of floats kept as exact partials (Shewchuk's, as ``math.fsum`` keeps them): the
+    total of a stream equals ``math.fsum`` of a list of it, without the list."""
+
+    def __init__(self) -> None:
+        self.partials: list[float] = []
+
+    def add(self, x: float) -> None:
+        i = 0
+        for y in self.partials:
+            if abs(x) < abs(y):
+                x, y = y, x
+            hi = x + y
+            lo = y - (hi - x)
+            if lo:
+                self.partials[i] = lo
+                i += 1
+            x = hi
+        self.partials[i:] = [x]
+
+    @property
+    def total(self) -> float:
+        return math.fsum(self.partials)
+
+
 def funding_ledger(ctx: ExportContext) -> list[Sheet]:
-    """Every funding entry in business order, with the totals per stage under it."""
-    rows = funding.rows(ctx.conn, ctx.scope, narrow=ctx.narrow)
+    """Every funding entry in business order, with the totals per stage under it: the sums are
+    gathered as the entries are written, which are read a batch at a time."""
     cols = [Col("序号", 6, "int"), Col("日期", 11, "date"), Col("项目编码", 12),
             Col("项目名称", 26, "wrap"), Col("资金来源", 14), Col("环节", 8),
             Col("金额（万元）", 14, "money"), Col("文号", 24, "wrap")]
-    out = [[i, r["date"], r["project"], r["project_name"], r["source_name"], r["stage_name"],
-            r["amount"], r["document"]] for i, r in enumerate(rows, 1)]
-    sums = {s: math.fsum(r["amount"] for r in rows if r["stage"] == s) for s in FUNDING_STAGES}
-    note = "；".join(f"{name} {sums[s]:,.2f} 万元" for s, name in FUNDING_STAGES.items())
-    return [Sheet("资金台账", "项目资金台账（申报、下达、到位）", ctx.subtitle(), cols, out,
-                  totals=["合计", None, None, f"{len({r['project'] for r in rows})} 个项目", None,
-                          None, None, None],
-                  notes=[f"说明：金额单位为万元。{note}。"])]
+    amounts = {s: RunningSum() for s in FUNDING_STAGES}
+    projects: set[str] = set()
+
+    def out() -> Iterator[list]:
+        for i, r in enumerate(funding.each(ctx.conn, ctx.scope, narrow=ctx.narrow), 1):
+            if r["stage"] in amounts:
+                amounts[r["stage"]].add(r["amount"])
+            projects.add(r["project"])
+            yield [i, r["date"], r["project"], r["project_name"], r["source_name"],
+                   r["stage_name"], r["amount"], r["document"]]
+
+    def notes() -> list[str]:
+        note = "；".join(f"{name} {amounts[s].total:,.2f} 万元"
+                        for s, name in FUNDING_STAGES.items())
+        return [f"说明：金额单位为万元。{note}。"]
+
+    return [Sheet("资金台账", "项目资金台账（申报、下达、到位）", ctx.subtitle(), cols, out(),
+                  totals=lambda: ["合计", None, None, f"{len(projects)} 个项目", None, None, None,
+                                  None],
+                  notes=notes)]
 
 
 def report_period(ctx: ExportContext):

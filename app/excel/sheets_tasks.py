@@ -30,7 +30,7 @@ def task_ledger(ctx: ExportContext) -> list[Sheet]:
 
     def rows() -> Iterator[list]:
         q = ctx.narrowed(tasks.ledger(ctx.scope, day, lighting=light), task_table.c.id)
-        for i, r in enumerate(ctx.conn.execute(q), 1):
+        for i, r in enumerate(ctx.stream(q), 1):
             lt = light(r)
             yield [i, r.id, r.notice_number, r.title, TASK_SOURCES.get(r.source), r.source_ref,
                    unit(r.lead_unit), "、".join(unit(u) for u in split_units(r.co_units)), r.leader,

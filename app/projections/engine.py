@@ -14,7 +14,7 @@ from .. import fast_paths
 from ..events.cache import HeadStateCache
 from ..events.model import RecordedEvent
 from ..events.store import EventStore, Transaction
-from .asof import Checkpoints
+from .asof import Checkpoints, sqlite_bytes
 from .base import Apply, MemoryRows, Projection, Row, Rows, SqlRows, insert_sql, metadata, read_row
 
 projection_state = Table(
@@ -36,7 +36,9 @@ class ProjectionSet:
                 self._dispatch.setdefault(event_type, []).extend(fns)
         # rows as this process last wrote them (see SqlRows), beside a store that remembers
         self._cache = HeadStateCache()
-        self._snapshots: OrderedDict[tuple[str, int], Engine] = OrderedDict()
+        # snapshots folded from the first event (checkpoints off), with their bytes
+        self._snapshots: OrderedDict[tuple[str, int], tuple[Engine, int]] = OrderedDict()
+        self._snapshot_bytes = 0
         self._snap_lock = threading.Lock()
         self.checkpoints: Checkpoints | None = None  # as-of from checkpoints on disk (asof.py)
 
@@ -157,7 +159,7 @@ class ProjectionSet:
             cached = self._snapshots.get(key)
             if cached is not None:
                 self._snapshots.move_to_end(key)
-                return cached
+                return cached[0]
         engine = create_engine("sqlite://", poolclass=StaticPool,
                                connect_args={"check_same_thread": False})
         rows = self.fold(store.read_all(until_position=position, chain=False))
@@ -170,10 +172,20 @@ class ProjectionSet:
             finally:
                 cursor.close()
             _create_indexes(conn, self.tables)
+            size = sqlite_bytes(conn.connection.driver_connection)
+        # as many as the as-of copies' bound allows (ASOF_CACHE_MB), and at most 8; the newest
+        # stays even when it alone is over the bound: it is being answered from
+        limit = self.checkpoints.cache_bytes if self.checkpoints is not None else 96 * 2 ** 20
         with self._snap_lock:
-            self._snapshots[key] = engine
-            while len(self._snapshots) > 8:
-                _, old = self._snapshots.popitem(last=False)
+            if key in self._snapshots:  # made twice at once: the first one stays
+                engine.dispose()
+                return self._snapshots[key][0]
+            self._snapshots[key] = (engine, size)
+            self._snapshot_bytes += size
+            while len(self._snapshots) > 1 and (len(self._snapshots) > 8
+                                                or self._snapshot_bytes > limit):
+                _, (old, old_size) = self._snapshots.popitem(last=False)
+                self._snapshot_bytes -= old_size
                 old.dispose()
         return engine
 

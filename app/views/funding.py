@@ -1,7 +1,7 @@
 """The funding ledger (项目资金台账): funds applied for, approved and received per project."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Iterator
 
 from sqlalchemy import ColumnElement, Connection, Select, String, cast, literal, select
 
@@ -9,6 +9,7 @@ from ..domain.vocab import FUNDING_SOURCES, FUNDING_STAGES
 from ..projections.funding import funding_entries
 from ..projections.projects import projects
 from ..projections.units import units
+from .reading import STREAM
 from .scope import Scope
 
 
@@ -29,7 +30,14 @@ def rows(conn: Connection, scope: Scope, project: str | None = None, source: str
          stage: str | None = None, year: int | None = None,
          narrow: Callable[[ColumnElement], ColumnElement[bool]] | None = None) -> list[dict]:
     """The entries the reader may see (a unit reporter: of its unit's projects), in business
-    order: the API's answer and the export's rows; ``narrow``: a condition on their ``key``."""
+    order: the API's answer; ``narrow``: a condition on their ``key``."""
+    return list(each(conn, scope, project, source, stage, year, narrow))
+
+
+def each(conn: Connection, scope: Scope, project: str | None = None, source: str | None = None,
+         stage: str | None = None, year: int | None = None,
+         narrow: Callable[[ColumnElement], ColumnElement[bool]] | None = None) -> Iterator[dict]:
+    """The same entries a batch at a time, as the export writes them."""
     src = entries().subquery("funding")
     q = (select(src).where(scope.projects(src.c.owner_unit, src.c.responsible_unit))
          .order_by(src.c.on_date, src.c.project, src.c.version))
@@ -40,9 +48,9 @@ def rows(conn: Connection, scope: Scope, project: str | None = None, source: str
             q = q.where(src.c[column] == value)
     if year:
         q = q.where(src.c.on_date.between(f"{year:04d}-01-01", f"{year:04d}-12-31"))
-    return [{"project": r.project, "project_name": r.project_name, "source": r.source,
+    return ({"project": r.project, "project_name": r.project_name, "source": r.source,
              "source_name": FUNDING_SOURCES.get(r.source, r.source), "stage": r.stage,
              "stage_name": FUNDING_STAGES.get(r.stage, r.stage), "amount": r.amount,
              "document": r.document, "date": r.on_date, "version": r.version}
-            for r in conn.execute(q)]
+            for r in conn.execute(q.execution_options(**STREAM)))
 

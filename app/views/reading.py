@@ -18,6 +18,10 @@ from ..bootstrap import Services
 from ..domain.actors import Actor
 from ..replica import ReplicaFailed
 
+# Rows read a batch at a time (a server-side cursor on PostgreSQL): a whole ledger is never
+# held in memory, however large, for a sheet that streams its rows.
+STREAM = {"stream_results": True, "yield_per": 2000}
+
 
 @dataclass
 class QueryView:

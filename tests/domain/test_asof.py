@@ -89,6 +89,18 @@ def test_snapshots_are_bounded_by_bytes(history, tmp_path):
     assert len(cp._cache) <= 3
 
 
+def test_plain_snapshots_are_bounded_by_the_same_bytes(history, tmp_path):
+    svc = history
+    head = svc.store.head()[0]
+    svc.projections.snapshot_plain(svc.store, head)
+    size = svc.projections._snapshot_bytes
+    _checkpoints(svc, tmp_path, cache_bytes=int(size * 2.5))
+    for position in range(head - 1, head - 8, -1):  # each about as large as the first
+        svc.projections.snapshot_plain(svc.store, position)
+        assert svc.projections._snapshot_bytes <= size * 2.5
+    assert len(svc.projections._snapshots) == 2
+
+
 def test_folds_beyond_the_limit_wait(history, tmp_path, monkeypatch):
     svc = history
     cp = _checkpoints(svc, tmp_path, concurrent=2)
