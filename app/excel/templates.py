@@ -33,6 +33,7 @@ from ..projections.units import units
 from ..views.scope import Scope
 from . import progress_import, project_import, task_import
 from .formula_safe import cell as safe_cell
+from .ledger import row_height, text_width, wrapped_lines
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 DATA_ROWS = 1000  # rows below the header that carry the dropdowns
@@ -201,6 +202,7 @@ def _layout(ws, title: str, instructions: str, headers: Sequence[str], example: 
     ws["A2"].alignment = Alignment(wrap_text=True, vertical="center")
     ws["A2"].font = Font(name="宋体", size=10, color="C00000")
     ws.row_dimensions[2].height = 45
+    example_lines = 1
     for i, header in enumerate(headers, 1):
         required, note = notes.get(header, (False, ""))
         c = safe_cell(ws, 3, i, header)
@@ -210,10 +212,17 @@ def _layout(ws, title: str, instructions: str, headers: Sequence[str], example: 
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         if note:
             c.comment = Comment(note, "督办系统")
-        ws.column_dimensions[get_column_letter(i)].width = max(12, min(40, len(header) * 2 + 4))
-        e = safe_cell(ws, 4, i, example[i - 1] if i - 1 < len(example) else None)
+        value = example[i - 1] if i - 1 < len(example) else None
+        # wide enough for the heading and the example (a code is never cut off), at most 40:
+        # a longer example wraps, and its row is as high as its lines
+        width = max(12, min(40, max(len(header) * 2 + 4, text_width(str(value or "")) + 3)))
+        ws.column_dimensions[get_column_letter(i)].width = width
+        e = safe_cell(ws, 4, i, value)
         e.font = Font(name="宋体", italic=True, color="808080")
         e.border = _BORDER
+        e.alignment = Alignment(wrap_text=True, vertical="top")
+        example_lines = max(example_lines, wrapped_lines(value, width))
+    ws.row_dimensions[4].height = row_height(example_lines, 11)
     for i, header in enumerate(headers, 1):
         letter = get_column_letter(i)
         fmt = ("#,##0.00" if "万元" in header else "yyyy-mm-dd" if header in DATE_HEADERS

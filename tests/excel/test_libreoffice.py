@@ -58,7 +58,34 @@ def test_every_export_converts_to_pdf(libreoffice, full_ledger, tmp_path):  # no
         assert pdf.exists(), f"{f.name} was not converted: {proc.stdout} {proc.stderr}"
         body = pdf.read_bytes()
         assert body.startswith(b"%PDF") and len(body) > 1000, f.name
+        overlaps = overlapping_words(pdf)
+        assert not overlaps, f"{f.name}: text printed over other text: {overlaps[:3]}"
         if not f.name.startswith("template-"):
             # the ledgers print landscape: every page wider than high
             boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", body)
             assert boxes and all(float(w) > float(h) for w, h in boxes), f.name
+
+
+def overlapping_words(pdf) -> list[tuple[str, str]]:
+    """Pairs of words printed over each other on a page of ``pdf`` (pdftotext's boxes): a row
+    lower than its wrapped text lets the text run over the next row's, and a cell narrower than
+    its text cuts it off under its neighbour's, which this finds. The lines of one wrapped cell
+    touch by a fraction of a point (the font's boxes are taller than its line spacing): only
+    boxes sharing more than a third of their height count."""
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True,
+                         check=True, timeout=120).stdout
+    found = []
+    for page in out.split("<page ")[1:]:
+        words = sorted(
+            (float(y0), float(y1), float(x0), float(x1), w) for x0, y0, x1, y1, w in re.findall(
+                r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
+                r"([^<]*)</word>", page))
+        active: list[tuple] = []
+        for word in words:
+            y0, y1, x0, x1, text = word
+            active = [a for a in active if a[1] > y0]
+            found += [(a[4], text) for a in active
+                      if min(a[3], x1) - max(a[2], x0) > 0.5
+                      and min(a[1], y1) - y0 > min(a[1] - a[0], y1 - y0) / 3]
+            active.append(word)
+    return found
