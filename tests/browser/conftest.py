@@ -54,11 +54,18 @@ def browser():
 def live(tmp_path_factory):
     """A real server on a free port, over a fresh SQLite database holding a small district."""
     db = tmp_path_factory.mktemp("live") / "duban.sqlite3"
-    app = create_app({"DATABASE_URL": f"sqlite:///{db}", "SECRET_KEY": "browser-test"})
+    yield from serve({"DATABASE_URL": f"sqlite:///{db}", "SECRET_KEY": "browser-test"},
+                     setup_district)
+
+
+def serve(config: dict, fill):
+    """A live server's fixture body: the app of ``config`` on a free port of 127.0.0.1, its
+    database upgraded and filled by ``fill(svc)``; stopped and disposed of after the tests."""
+    app = create_app(config)
     svc = app.extensions["duban"]
     schema.upgrade(svc.engine)
     svc.projections.ensure(svc.store)
-    setup_district(svc)
+    fill(svc)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

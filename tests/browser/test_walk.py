@@ -5,14 +5,11 @@ of each page is saved (walk_ROLE_WIDTH_PAGE.png)."""
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
-from app import create_app, schema
 from app.demo.load import DEMO_USERS, load_demo
-from tests.browser.conftest import shot
+from tests.browser.conftest import serve, shot
 
 WIDTHS = {"desk": (1440, 900), "phone": (390, 844)}
 PASSWORDS = {role: (username, password) for username, password, role, _unit, _name in DEMO_USERS}
@@ -65,23 +62,13 @@ LOOK = """() => {
 def live(tmp_path_factory):
     """A real server over the demonstration district, on a fresh SQLite database."""
     root = tmp_path_factory.mktemp("walk")
-    app = create_app({"DATABASE_URL": f"sqlite:///{root / 'duban.sqlite3'}",
+    yield from serve({"DATABASE_URL": f"sqlite:///{root / 'duban.sqlite3'}",
                       "SECRET_KEY": "browser-test",
                       "AUDIT_SIGNING_KEY_FILE": str(root / "audit_signing_key.pem"),
                       "BLOB_DIR": str(root / "blobs"), "ASOF_DIR": str(root / "asof"),
                       # the browser keeps the static files instead of asking for each on every page
-                      "SEND_FILE_MAX_AGE_DEFAULT": 3600})
-    svc = app.extensions["duban"]
-    schema.upgrade(svc.engine)
-    svc.projections.ensure(svc.store)
-    load_demo(svc, show_progress=False)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield {"url": f"http://127.0.0.1:{server.server_port}", "app": app, "svc": svc}
-    server.shutdown()
-    thread.join(5)
-    svc.engine.dispose()
+                      "SEND_FILE_MAX_AGE_DEFAULT": 3600},
+                     lambda svc: load_demo(svc, show_progress=False))
 
 
 def _pages(page) -> list[str]:
